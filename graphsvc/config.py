@@ -1,0 +1,108 @@
+"""Settings, from ``GRAPHSVC_*`` environment variables (table in docs/configuration.md).
+
+One class so every entry point (CLI, API, benchmarks) reads configuration the same
+way. Secrets have no default outside development: the embedded store password and
+the signing key are generated once into the data directory when absent, so a demo
+works out of the box and production sets them explicitly.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graphsvc.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. Field descriptions feed the documented table."""
+
+    model_config = SettingsConfigDict(env_prefix="GRAPHSVC_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses generated secrets and demo users."
+    )
+    data_dir: Path = Field(Path("./data"), description="Store files, audit log, keys, reports.")
+    graph_name: str = Field("graphsvc", description="Graph (FalkorDB) or database (Neo4j) name.")
+
+    # Embedded FalkorDB
+    store_host: str = Field("127.0.0.1", description="Embedded store bind address (loopback).")
+    store_port: int = Field(6390, description="Embedded store port; a free one is chosen if taken.")
+    store_password: str | None = Field(
+        None, description="Embedded store password; generated into DATA_DIR when unset."
+    )
+    store_url: str | None = Field(
+        None,
+        description="Use an already running FalkorDB (redis://host:port) instead of the embedded one.",
+    )
+
+    # Neo4j (production)
+    neo4j_uri: str | None = Field(None, description="bolt:// or neo4j:// URI; selects Neo4j.")
+    neo4j_user: str = Field("neo4j", description="Neo4j user.")
+    neo4j_password: str | None = Field(None, description="Neo4j password (required with URI).")
+    neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+
+    # Queries
+    query_timeout_ms: int = Field(30_000, description="Default per-query timeout.")
+    cypher_row_cap: int = Field(5_000, description="Row cap of the analyst Cypher console.")
+    cypher_timeout_ms: int = Field(10_000, description="Timeout of console queries.")
+
+    # Loading
+    batch_size: int = Field(5_000, description="Rows per UNWIND batch (measured, see benchmarks).")
+
+    # API
+    host: str = Field("127.0.0.1", description="API bind address.")
+    port: int = Field(8000, description="API port.")
+    secret_key: str | None = Field(
+        None, description="Signs sessions and case packages; generated into DATA_DIR when unset."
+    )
+    max_request_bytes: int = Field(1_000_000, description="Largest accepted request body.")
+    rate_limit_per_minute: int = Field(
+        60, description="Per-user limit on expensive endpoints (Cypher, exports)."
+    )
+    subgraph_node_cap: int = Field(500, description="Most nodes drawn in one view.")
+
+    @property
+    def backend(self) -> Literal["falkordb", "neo4j"]:
+        return "neo4j" if self.neo4j_uri else "falkordb"
+
+    def ensure_data_dir(self) -> Path:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create data directory {self.data_dir}: {exc.strerror}") from exc
+        return self.data_dir
+
+    def _secret_file(self, name: str) -> str:
+        """Read or create a random secret kept in the data directory (mode 0600)."""
+        if self.environment == "production":
+            raise ConfigError(f"GRAPHSVC_{name.upper()} must be set in production")
+        path = self.ensure_data_dir() / f".{name}"
+        if path.exists():
+            return path.read_text().strip()
+        value = secrets.token_urlsafe(32)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+    def resolved_store_password(self) -> str:
+        return self.store_password or self._secret_file("store_password")
+
+    def resolved_secret_key(self) -> str:
+        return self.secret_key or self._secret_file("secret_key")
+
+    def validate_for_neo4j(self) -> None:
+        if self.neo4j_uri and not self.neo4j_password:
+            raise ConfigError("GRAPHSVC_NEO4J_PASSWORD must be set with GRAPHSVC_NEO4J_URI")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

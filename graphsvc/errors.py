@@ -1,0 +1,84 @@
+"""One exception family, so the CLI and the API can map every failure to one answer.
+
+The CLI turns a GraphsvcError into exit code 1 with its one-line message; the API
+maps subclasses to HTTP statuses in a single handler (see graphsvc.api.app).
+Messages must never carry personal data (names, ID numbers, phones): they end up
+in logs and on screens of people who may not be entitled to see them.
+"""
+
+from __future__ import annotations
+
+
+class GraphsvcError(Exception):
+    """Base of every error graphsvc raises on purpose."""
+
+    http_status = 500
+
+
+class ConfigError(GraphsvcError):
+    """Settings are missing or contradictory."""
+
+    http_status = 500
+
+
+class StoreError(GraphsvcError):
+    """The graph store failed or refused a query; the message is the store's own."""
+
+    http_status = 502
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or started."""
+
+    http_status = 503
+
+
+class QueryTimeout(StoreError):
+    """A query ran past its time limit."""
+
+    http_status = 504
+
+
+class ReadOnlyViolation(StoreError):
+    """A write was attempted through a read-only path."""
+
+    http_status = 403
+
+
+class QueryRejected(GraphsvcError):
+    """A user-supplied query was refused before it reached the store."""
+
+    http_status = 400
+
+
+class InputError(GraphsvcError):
+    """Input data cannot be used at all (unparseable file, bad mapping).
+
+    Row-level problems are not errors: they become rejects with reasons.
+    """
+
+    http_status = 422
+
+
+class NotFound(GraphsvcError):
+    """The requested entity, ring, case or query does not exist."""
+
+    http_status = 404
+
+
+class Conflict(GraphsvcError):
+    """The request contradicts the current state (e.g. an illegal case transition)."""
+
+    http_status = 409
+
+
+class PermissionDenied(GraphsvcError):
+    """The current user's role may not do this."""
+
+    http_status = 403
+
+
+class AuthenticationRequired(GraphsvcError):
+    """No valid credentials were presented."""
+
+    http_status = 401

