@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     )
     store_url: str | None = Field(
         None,
-        description="Use an already running FalkorDB (redis://host:port) instead of the embedded one.",
+        description="An already running FalkorDB (redis://:password@host:port) to use instead.",
     )
 
     # Neo4j (production)
@@ -77,7 +77,9 @@ class Settings(BaseSettings):
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create data directory {self.data_dir}: {exc.strerror}") from exc
+            raise ConfigError(
+                f"cannot create data directory {self.data_dir}: {exc.strerror}"
+            ) from exc
         return self.data_dir
 
     def _secret_file(self, name: str) -> str:

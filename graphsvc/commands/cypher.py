@@ -23,7 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("query", nargs="?", help="Cypher text ('-' reads standard input)")
     p.add_argument("--name", help="run the saved query of queries/ with this name instead")
     p.add_argument(
-        "--param", "-p", action="append", default=[], metavar="K=V",
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="K=V",
         help="a parameter; V is parsed as JSON when it can be (numbers, lists), else a string",
     )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
@@ -74,15 +78,23 @@ def run(args: argparse.Namespace) -> int:
                 raise ReadOnlyViolation(f"{exc} (pass --write to allow writes)") from exc
     out = sys.stdout
     if args.format == "json":
-        out.write(json.dumps([{k: to_jsonable(v) for k, v in r.items()} for r in res.records()],
-                             ensure_ascii=False, indent=1) + "\n")
+        out.write(
+            json.dumps(
+                [{k: to_jsonable(v) for k, v in r.items()} for r in res.records()],
+                ensure_ascii=False,
+                indent=1,
+            )
+            + "\n"
+        )
     elif args.format == "csv":
         w = csv.writer(out)
         w.writerow(res.columns)
         w.writerows([_cell(v) for v in row] for row in res.rows)
     else:
         cells = [[_cell(v) for v in row] for row in res.rows]
-        widths = [min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(res.columns)]
+        widths = [
+            min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(res.columns)
+        ]
         fmt = " | ".join(f"{{:<{w}}}" for w in widths)
         out.write(fmt.format(*res.columns) + "\n")
         out.write("-+-".join("-" * w for w in widths) + "\n")

@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "one-time password, and serve on http://HOST:PORT."
         ),
     )
-    p.add_argument("--dir", type=Path, default=Path("demo"), help="province directory (default: ./demo)")
+    p.add_argument(
+        "--dir", type=Path, default=Path("demo"), help="province directory (default: ./demo)"
+    )
     p.add_argument("--participants", type=int, default=20_000, help="province size (default 20000)")
     p.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     p.add_argument("--no-serve", action="store_true", help="stop after detection")
@@ -46,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     province: Path = args.dir
     if not (province / "participants.csv").exists():
-        out.write(f"[1/4] generating a province of {args.participants:,} participants into {province}\n")
+        out.write(
+            f"[1/4] generating a province of {args.participants:,} participants into {province}\n"
+        )
         generate_province(province, participants=args.participants, seed=args.seed)
     else:
         out.write(f"[1/4] reusing the province in {province}\n")

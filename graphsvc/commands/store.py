@@ -35,18 +35,23 @@ def run(args: argparse.Namespace) -> int:
             raise GraphsvcError("store start/stop manage the embedded store; Neo4j runs elsewhere")
         with open_store(settings) as store:
             counts = store.counts()
-        out.write(json.dumps({"backend": "neo4j", "uri": settings.neo4j_uri, "counts": counts}) + "\n")
+        out.write(
+            json.dumps({"backend": "neo4j", "uri": settings.neo4j_uri, "counts": counts}) + "\n"
+        )
         return 0
     if args.action == "start":
         info = embedded.start(settings)
-        out.write(f"embedded store running on {info.host}:{info.port} (pid {info.pid}), data in {info.data_dir}\n")
+        out.write(
+            f"embedded store running on {info.host}:{info.port} (pid {info.pid}), "
+            f"data in {info.data_dir}\n"
+        )
         return 0
     if args.action == "stop":
         was = embedded.stop(settings)
         out.write("embedded store stopped\n" if was else "embedded store was not running\n")
         return 0
-    info = embedded.status(settings)
-    if info is None:
+    current = embedded.status(settings)
+    if current is None:
         if args.json:
             out.write(json.dumps({"backend": "falkordb", "running": False}) + "\n")
         else:
@@ -55,10 +60,21 @@ def run(args: argparse.Namespace) -> int:
     with open_store(settings, start=False) as store:
         counts = store.counts()
     if args.json:
-        out.write(json.dumps({"backend": "falkordb", "running": True, "host": info.host,
-                              "port": info.port, "pid": info.pid, "counts": counts}) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "backend": "falkordb",
+                    "running": True,
+                    "host": current.host,
+                    "port": current.port,
+                    "pid": current.pid,
+                    "counts": counts,
+                }
+            )
+            + "\n"
+        )
     else:
-        out.write(f"embedded store running on {info.host}:{info.port} (pid {info.pid})\n")
+        out.write(f"embedded store running on {current.host}:{current.port} (pid {current.pid})\n")
         for label, n in counts.items():
             out.write(f"  {label:<14} {n:>10,}\n")
     return 0

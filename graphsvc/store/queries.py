@@ -41,6 +41,10 @@ class NamedQuery:
         return "saved" in self.tags
 
 
+def _split(s: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in s.split(",") if p.strip())
+
+
 def parse_query_file(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
@@ -59,15 +63,14 @@ def parse_query_file(path: Path) -> NamedQuery:
     mode = meta.get("mode", "read").lower()
     if mode not in ("read", "write"):
         raise ValueError(f"{path}: mode must be read or write, not {mode!r}")
-    split = lambda s: tuple(p.strip() for p in s.split(",") if p.strip())  # noqa: E731
     return NamedQuery(
         name=stem_parts[0],
         text=text,
         path=path,
         description=meta.get("description", ""),
-        params=split(meta.get("params", "")),
+        params=_split(meta.get("params", "")),
         write=mode == "write",
-        tags=split(meta.get("tags", "")),
+        tags=_split(meta.get("tags", "")),
         backend=backend,
     )
 

@@ -16,12 +16,16 @@ from graphsvc.config import Settings
 GRAPHSVC = [sys.executable, "-m", "graphsvc.cli"]
 
 
-def run_cli(args: list[str], settings: Settings | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], settings: Settings | None = None, **kw: object
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if settings is not None:
         env["GRAPHSVC_DATA_DIR"] = str(settings.data_dir)
         env["GRAPHSVC_GRAPH_NAME"] = settings.graph_name
-    return subprocess.run(GRAPHSVC + args, capture_output=True, text=True, env=env, timeout=300, **kw)  # type: ignore[call-overload,no-any-return]
+    return subprocess.run(
+        GRAPHSVC + args, capture_output=True, text=True, env=env, timeout=300, **kw
+    )  # type: ignore[call-overload,no-any-return]
 
 
 def test_every_registered_command_has_help() -> None:
@@ -49,9 +53,14 @@ def test_cypher_read_only_by_default_and_failure_is_one_line(settings: Settings)
 
 
 def test_cypher_write_params_and_formats(settings: Settings) -> None:
-    r = run_cli(["cypher", "--write", "CREATE (:Doctor {id: $id, n: $n})", "-p", "id=D9", "-p", "n=3"], settings)
+    r = run_cli(
+        ["cypher", "--write", "CREATE (:Doctor {id: $id, n: $n})", "-p", "id=D9", "-p", "n=3"],
+        settings,
+    )
     assert r.returncode == 0, r.stderr
-    r = run_cli(["cypher", "MATCH (d:Doctor) RETURN d.id AS id, d.n AS n", "--format", "json"], settings)
+    r = run_cli(
+        ["cypher", "MATCH (d:Doctor) RETURN d.id AS id, d.n AS n", "--format", "json"], settings
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == [{"id": "D9", "n": 3}]
     r = run_cli(["cypher", "MATCH (d:Doctor) RETURN d.id AS id", "--format", "csv"], settings)

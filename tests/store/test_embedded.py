@@ -83,7 +83,7 @@ def test_loopback_only_and_password_required(own_settings: Settings) -> None:
 
 def test_non_loopback_bind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="loopback"):
-        embedded.start(Settings(data_dir=tmp_path, store_host="0.0.0.0"))  # noqa: S104
+        embedded.start(Settings(data_dir=tmp_path, store_host="0.0.0.0"))
 
 
 def test_taken_port_falls_back_to_a_free_one(own_settings: Settings) -> None:
