@@ -1,0 +1,294 @@
+"""Cases: the API (``/api/cases``) and the pages (``/cases``), thin over graphsvc.cases.
+
+Investigators open and work cases; analysts read them; a liaison sees only the
+cases transferred to them (the service filters by username and answers 404 for
+the rest, so existence does not leak). Answers mask free text (reasons, comments)
+like every other answer; only the package of a transferred case is unmasked, and
+every package download is audited before its first byte leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from graphsvc.api.deps import (
+    CASES,
+    AuditDep,
+    SettingsDep,
+    StoreDep,
+    User,
+    rate_limit,
+    require_roles,
+)
+from graphsvc.cases import service, workflow
+from graphsvc.cases.evidence import gather, member_rows, subgraph
+from graphsvc.cases.package import export_case
+from graphsvc.cases.records import CaseEventRecord, CaseMember, CaseRecord
+from graphsvc.cases.texts import one
+from graphsvc.errors import GraphsvcError, InputError, NotFound
+from graphsvc.privacy import mask_any
+from graphsvc.security import sessions
+from graphsvc.web.views import lang_of, render_page
+from viz.model import build_view
+from viz.render import network_fragment
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["cases"])
+Readers = require_roles(*CASES)
+Editors = require_roles(*workflow.EDITOR_ROLES)
+Exporters = require_roles(*workflow.EXPORT_ROLES)
+ReaderDep = Annotated[User, Depends(Readers)]
+EditorDep = Annotated[User, Depends(Editors)]
+ExporterDep = Annotated[User, Depends(Exporters)]
+
+
+def viewer_of(user: User) -> service.Viewer:
+    return service.Viewer(user.username, user.role)
+
+
+# -- bodies -------------------------------------------------------------------------
+
+
+class MemberIn(BaseModel):
+    kind: Literal["participant", "doctor", "institution"]
+    id: str = Field(..., min_length=1, max_length=200)
+    role: str = Field("", max_length=100)
+
+
+class CaseCreate(BaseModel):
+    """Either ``ring_id`` (current run, or ``run_id:ring_id``) or ``members``."""
+
+    ring_id: str | None = Field(None, max_length=300)
+    members: list[MemberIn] | None = Field(None, max_length=500)
+    title: str | None = Field(None, max_length=service.MAX_TITLE)
+    assignee: str | None = Field(None, max_length=100)
+    typology: str | None = Field(None, max_length=100)
+    clause: str | None = Field(None, max_length=300)
+    reasons: list[str] = Field(default_factory=list, max_length=50)
+
+
+class CasePatch(BaseModel):
+    status: str | None = Field(None, description=f"One of {', '.join(workflow.STATUSES)}")
+    assignee: str | None = Field(None, max_length=100, description="'' unassigns")
+    liaison: str | None = Field(None, max_length=100,
+                                description="Required with status 'transferred'")
+    title: str | None = Field(None, max_length=service.MAX_TITLE)
+    comment: str | None = Field(None, max_length=service.MAX_COMMENT)
+    version: int | None = Field(None, description="Refuse if the case changed since (409)")
+
+
+class CommentIn(BaseModel):
+    text: str = Field(..., min_length=1, max_length=service.MAX_COMMENT)
+
+
+# -- answers --------------------------------------------------------------------------
+
+
+def case_json(case: CaseRecord, events: list[CaseEventRecord] | None = None) -> dict[str, Any]:
+    out = case.to_json()
+    out["reasons"] = mask_any(out["reasons"])
+    out["evidence"] = mask_any(out["evidence"])
+    out["allowed_next"] = list(workflow.allowed_next(case.status))
+    if events is not None:
+        out["events"] = [{**e.to_json(), "text": mask_any(e.text)} for e in events]
+    return out
+
+
+def _create(store: Any, body: CaseCreate, user: User) -> CaseRecord:
+    if bool(body.ring_id) == bool(body.members):
+        raise InputError("give either ring_id or members")
+    if body.ring_id:
+        return service.create_from_ring(store, body.ring_id, actor=user.username,
+                                        title=body.title, assignee=body.assignee)
+    return service.create_from_entities(
+        store, [CaseMember(m.kind, m.id, m.role) for m in body.members or []],
+        actor=user.username, title=body.title or "", typology=body.typology,
+        clause=body.clause, reasons=body.reasons, assignee=body.assignee,
+    )
+
+
+# -- API ----------------------------------------------------------------------------------
+
+
+@router.post("/api/cases", status_code=201)
+def create_case(body: CaseCreate, store: StoreDep, user: EditorDep, audit: AuditDep,
+                ) -> dict[str, Any]:
+    """Open a case from a ring of the current run or from hand-picked entities."""
+    target = body.ring_id or "manual"
+    try:
+        case = _create(store, body, user)
+    except GraphsvcError as exc:
+        audit.record("case.create", target, outcome=type(exc).__name__)
+        raise
+    audit.record("case.create", case.id, rows=case.member_count,
+                 detail={"ring": case.ring_key, "source": case.source})
+    return case_json(case, service.get_events(store, case.id))
+
+
+@router.get("/api/cases")
+def list_cases(
+    store: StoreDep,
+    user: ReaderDep,
+    status: Annotated[str | None, Query(description="One status.")] = None,
+    assignee: str | None = None,
+    typology: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Cases newest first; a liaison gets only the cases transferred to them."""
+    rows, total = service.list_cases(
+        store, viewer=viewer_of(user), status=status, assignee=assignee, typology=typology,
+        offset=(page - 1) * per_page, limit=per_page,
+    )
+    return {"total": total, "page": page, "per_page": per_page, "cases": rows}
+
+
+@router.get("/api/cases/{case_id}")
+def get_case(case_id: str, store: StoreDep, user: ReaderDep) -> dict[str, Any]:
+    """The case snapshot (members, reasons, run, parameters) and its history."""
+    case = service.get_case(store, case_id, viewer_of(user))
+    return case_json(case, service.get_events(store, case_id))
+
+
+@router.patch("/api/cases/{case_id}")
+def patch_case(case_id: str, body: CasePatch, store: StoreDep, user: EditorDep,
+               audit: AuditDep) -> dict[str, Any]:
+    """Change status (workflow steps only, else 409), assignee, title; comment."""
+    changes = body.model_dump(exclude_none=True)
+    try:
+        case = service.update_case(
+            store, case_id, actor=viewer_of(user), status=body.status, assignee=body.assignee,
+            liaison=body.liaison, title=body.title, comment=body.comment,
+            expected_version=body.version,
+        )
+    except GraphsvcError as exc:
+        audit.record("case.update", case_id, outcome=type(exc).__name__,
+                     detail={"fields": sorted(changes)})
+        raise
+    audit.record("case.update", case_id, detail={
+        "fields": sorted(changes), "status": case.status, "liaison": case.liaison,
+    })
+    return case_json(case, service.get_events(store, case_id))
+
+
+@router.post("/api/cases/{case_id}/comments", status_code=201)
+def comment_case(case_id: str, body: CommentIn, store: StoreDep, user: EditorDep,
+                 audit: AuditDep) -> dict[str, Any]:
+    case = service.add_comment(store, case_id, actor=viewer_of(user), text=body.text)
+    audit.record("case.comment", case_id)
+    return case_json(case, service.get_events(store, case_id))
+
+
+@router.get("/api/cases/{case_id}/package", dependencies=[Depends(rate_limit("export"))],
+            response_class=Response)
+def case_package(case_id: str, store: StoreDep, settings: SettingsDep, user: ExporterDep,
+                 audit: AuditDep, lang: Literal["zh", "en"] = "zh") -> Response:
+    """The signed zip (see docs/cases.md). Unmasked only for a transferred case."""
+    try:
+        pkg = export_case(store, case_id, viewer=viewer_of(user),
+                          key=settings.resolved_secret_key(), lang=lang,
+                          font_file=settings.report_font)
+    except GraphsvcError as exc:
+        audit.record("case.export", case_id, outcome=type(exc).__name__)
+        raise
+    audit.record("case.export", case_id, rows=len(pkg.manifest["files"]), detail={
+        "masked": pkg.manifest["masked"], "status": pkg.manifest["status"],
+        "sha256_manifest": pkg.manifest["signature"]["value"][:16],
+    })
+    return Response(
+        pkg.data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{pkg.filename}"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+def _csrf(request: Request, key: str) -> str:
+    session_id = getattr(request.state, "session_id", None)
+    return sessions.csrf_for_session(key, session_id) if session_id else ""
+
+
+@router.get("/cases", include_in_schema=False, response_class=HTMLResponse)
+def cases_page(request: Request, store: StoreDep, settings: SettingsDep, user: ReaderDep,
+               status: str = "", page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    lang = lang_of(request)
+    per_page = 50
+    error = ""
+    try:
+        rows, total = service.list_cases(store, viewer=viewer_of(user), status=status or None,
+                                         offset=(page - 1) * per_page, limit=per_page)
+    except InputError as exc:
+        error, rows, total = str(exc), [], 0
+    return render_page(
+        request, "cases/list.html", lang=lang, rows=rows, total=total, page=page,
+        per_page=per_page, status=status, statuses=workflow.STATUSES, error=error,
+        ct=lambda k: one(k, lang), can_edit=user.role in workflow.EDITOR_ROLES,
+        csrf=_csrf(request, settings.resolved_secret_key()),
+    )
+
+
+@router.get("/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
+def case_page(case_id: str, request: Request, store: StoreDep, settings: SettingsDep,
+              user: ReaderDep) -> HTMLResponse:
+    lang = lang_of(request)
+    try:
+        case = service.get_case(store, case_id, viewer_of(user))
+    except NotFound as exc:
+        resp = render_page(request, "error.html", lang=lang, title=one("case", lang),
+                           message=str(exc))
+        resp.status_code = 404
+        return resp
+    events = service.get_events(store, case_id)
+    ev = gather(store, case)
+    nodes, rels = subgraph(case, ev, masked=True)
+    view = build_view(nodes, rels, highlight={f"{m.kind}:{m.id}" for m in case.members},
+                      cap=settings.subgraph_node_cap)
+    shown = case_json(case, events)
+    return render_page(
+        request, "cases/detail.html", lang=lang, case=shown, members=member_rows(case, ev, True),
+        network=network_fragment(view, lang), ct=lambda k: one(k, lang),
+        can_edit=user.role in workflow.EDITOR_ROLES,
+        can_export=user.role in workflow.EXPORT_ROLES,
+        csrf=_csrf(request, settings.resolved_secret_key()),
+    )
+
+
+@router.post("/cases", include_in_schema=False)
+def create_case_form(
+    store: StoreDep, user: EditorDep, audit: AuditDep,
+    ring_id: Annotated[str, Form(max_length=300)] = "",
+    title: Annotated[str, Form(max_length=service.MAX_TITLE)] = "",
+) -> RedirectResponse:
+    case = _create(store, CaseCreate(ring_id=ring_id.strip() or None, title=title or None), user)
+    audit.record("case.create", case.id, rows=case.member_count,
+                 detail={"ring": case.ring_key, "via": "page"})
+    return RedirectResponse(f"/cases/{quote(case.id)}", status_code=303)
+
+
+@router.post("/cases/{case_id}", include_in_schema=False)
+def update_case_form(
+    case_id: str, store: StoreDep, user: EditorDep, audit: AuditDep,
+    status: Annotated[str, Form(max_length=20)] = "",
+    assignee: Annotated[str | None, Form(max_length=100)] = None,
+    liaison: Annotated[str, Form(max_length=100)] = "",
+    comment: Annotated[str, Form(max_length=service.MAX_COMMENT)] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> RedirectResponse:
+    service.update_case(
+        store, case_id, actor=viewer_of(user), status=status or None,
+        assignee=assignee if assignee is not None and assignee.strip() else None,
+        liaison=liaison.strip() or None, comment=comment.strip() or None,
+        expected_version=version,
+    )
+    audit.record("case.update", case_id, detail={"via": "page", "status": status or None})
+    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)

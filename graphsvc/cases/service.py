@@ -1,0 +1,395 @@
+"""Case service functions: create, read, list, change, comment. Routes and CLI call these.
+
+Every change writes the new state and its history entry in one statement, and
+only if nobody changed the case since it was read (``version``), so two
+investigators acting at once get a Conflict instead of a lost update.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from graphsvc.cases import workflow
+from graphsvc.cases.records import (
+    MANUAL,
+    RING,
+    CaseEventRecord,
+    CaseMember,
+    CaseRecord,
+    case_id_of,
+    summary_of,
+    validate_members,
+)
+from graphsvc.errors import Conflict, InputError, NotFound, StoreError
+from graphsvc.model import KIND_OF_LABEL
+from graphsvc.security.roles import LIAISON
+from graphsvc.store import Store
+from graphsvc.store.values import Node
+
+log = logging.getLogger(__name__)
+
+CREATE_ATTEMPTS = 5  # case numbers race between concurrent creators: retry on the constraint
+MAX_COMMENT = 5_000
+MAX_TITLE = 200
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: the API's ``User`` or the CLI's operator."""
+
+    username: str
+    role: str
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+def get_case(store: Store, case_id: str, viewer: Viewer | None = None) -> CaseRecord:
+    """The case; NotFound also when the viewer may not see it (no existence leak)."""
+    node = store.run("case_get", {"id": case_id}).scalar()
+    if not isinstance(node, Node):
+        raise NotFound(f"no case {case_id}")
+    case = CaseRecord.from_props(node.properties)
+    if viewer is not None and not workflow.can_see(
+        viewer.role, viewer.username, case.status, case.liaison
+    ):
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def get_events(store: Store, case_id: str) -> list[CaseEventRecord]:
+    rows = store.run("case_events", {"id": case_id}).records()
+    return [CaseEventRecord.from_row(r) for r in rows]
+
+
+def list_cases(
+    store: Store,
+    *,
+    viewer: Viewer | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    typology: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], int]:
+    """Rows for the list page and their total. A liaison sees only cases transferred to them."""
+    liaison: str | None = None
+    if status is not None:
+        workflow.check_status(status)
+    if viewer is not None and viewer.role == LIAISON:
+        if status not in (None, workflow.TRANSFERRED):
+            return [], 0
+        status, liaison = workflow.TRANSFERRED, viewer.username
+    params: dict[str, Any] = {
+        "status": status,
+        "assignee": assignee,
+        "liaison": liaison,
+        "typology": typology,
+    }
+    total = int(store.run("case_count", params).scalar() or 0)
+    rows = store.run(
+        "case_list", {**params, "offset": max(0, offset), "limit": max(1, min(limit, 500))}
+    ).records()
+    return rows, total
+
+
+# -- creating --------------------------------------------------------------------
+
+
+@dataclass
+class RingSnapshot:
+    """What detection said about a ring, as read from the store."""
+
+    ring_key: str
+    ring_id: str
+    run_id: str
+    typology: str
+    score: float | None
+    amount_at_risk: float | None
+    reasons: list[str]
+    clause: str | None
+    period_start: str | None
+    period_end: str | None
+    region_code: str | None
+    evidence: list[dict[str, Any]]
+    params: dict[str, Any]
+    members: list[CaseMember]
+
+
+def _json_or(value: Any, default: Any) -> Any:
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def read_ring(store: Store, ring_ref: str) -> RingSnapshot:
+    """A ring by ``run_id:ring_id`` or by ``ring_id`` in the current run."""
+    rows = store.run("case_ring", {"ring_ref": ring_ref}).records()
+    if not rows or not isinstance(rows[0]["ring"], Node):
+        raise NotFound(f"no ring {ring_ref} in the current detection run")
+    row = rows[0]
+    p = row["ring"].properties
+    ring_key = str(p["id"])
+    members: list[CaseMember] = []
+    for m in store.run("case_ring_members", {"ring_key": ring_key}).records():
+        kind = next((KIND_OF_LABEL[x] for x in (m["labels"] or []) if x in KIND_OF_LABEL), None)
+        if kind is not None and m["id"] is not None:
+            members.append(CaseMember(kind, str(m["id"]), str(m["role"] or "")))
+    params = _json_or(p.get("params_json"), None)
+    if params is None:
+        params = _json_or(row.get("run_params_json"), {})
+    return RingSnapshot(
+        ring_key=ring_key,
+        ring_id=str(p.get("ring_id") or ring_key.split(":")[-1]),
+        run_id=str(p.get("run_id") or row["run_id"]),
+        typology=str(p.get("typology") or ""),
+        score=None if p.get("score") is None else float(p["score"]),
+        amount_at_risk=None if p.get("amount_at_risk") is None else float(p["amount_at_risk"]),
+        reasons=[str(r) for r in (p.get("reasons") or [])],
+        clause=p.get("clause"),
+        period_start=p.get("period_start"),
+        period_end=p.get("period_end"),
+        region_code=p.get("region_code"),
+        evidence=list(_json_or(p.get("evidence_json"), [])),
+        params=dict(params) if isinstance(params, dict) else {"value": params},
+        members=validate_members(members),
+    )
+
+
+def _check_title(title: str) -> str:
+    title = title.strip()
+    if len(title) > MAX_TITLE:
+        raise InputError(f"title longer than {MAX_TITLE} characters")
+    return title
+
+
+def _insert(store: Store, case: CaseRecord, events: list[CaseEventRecord]) -> CaseRecord:
+    """Write a new case, numbering it after the highest so far (retry on a race)."""
+    for attempt in range(CREATE_ATTEMPTS):
+        seq = int(store.run("case_next_seq").scalar() or 0) + 1
+        case.seq, case.id = seq, case_id_of(seq)
+        try:
+            store.run(
+                "case_create",
+                {"props": case.to_props(), "events": [e.to_props(case.id) for e in events]},
+            )
+        except StoreError as exc:
+            if "constraint" in str(exc).lower() and attempt + 1 < CREATE_ATTEMPTS:
+                log.info("case number %s taken meanwhile, retrying", case.id)
+                continue
+            raise
+        break
+    for kind in ("participant", "doctor", "institution"):
+        rows = [{"id": m.id, "role": m.role} for m in case.members_of(kind)]
+        if rows:
+            store.run(f"case_concerns_{kind}", {"case_id": case.id, "rows": rows})
+    if case.ring_key:
+        store.run("case_link_ring", {"case_id": case.id, "ring_key": case.ring_key})
+    store.save()
+    log.info("case %s created (%d members)", case.id, case.member_count)
+    return case
+
+
+def create_from_ring(
+    store: Store,
+    ring_ref: str,
+    *,
+    actor: str,
+    title: str | None = None,
+    assignee: str | None = None,
+    at: str | None = None,
+) -> CaseRecord:
+    """A case holding the ring as detection saw it (members, roles, reasons, run, params)."""
+    ring = read_ring(store, ring_ref)
+    at = at or now_iso()
+    case = CaseRecord(
+        id="",
+        seq=0,
+        title=_check_title(title or f"{ring.typology} {ring.ring_id[:12]}"),
+        status=workflow.OPEN,
+        typology=ring.typology,
+        source=RING,
+        ring_key=ring.ring_key,
+        ring_id=ring.ring_id,
+        run_id=ring.run_id,
+        clause=ring.clause,
+        score=ring.score,
+        amount_at_risk=ring.amount_at_risk,
+        period_start=ring.period_start,
+        period_end=ring.period_end,
+        region_code=ring.region_code,
+        reasons=ring.reasons,
+        members=ring.members,
+        evidence=ring.evidence,
+        params=ring.params,
+        assignee=assignee,
+        created_by=actor,
+        created_at=at,
+        updated_at=at,
+    )
+    case.summary = summary_of(case)
+    return _insert(store, case, _creation_events(case, actor, at))
+
+
+def create_from_entities(
+    store: Store,
+    members: Sequence[CaseMember],
+    *,
+    actor: str,
+    title: str,
+    typology: str | None = None,
+    clause: str | None = None,
+    reasons: Sequence[str] = (),
+    assignee: str | None = None,
+    at: str | None = None,
+) -> CaseRecord:
+    """A case on hand-picked entities; every one must exist in the store."""
+    chosen = validate_members(list(members))
+    if not chosen:
+        raise InputError("a case needs at least one member")
+    found = entity_nodes(store, chosen)
+    missing = [f"{m.kind} {m.id}" for m in chosen if (m.kind, m.id) not in found]
+    if missing:
+        raise NotFound(f"not in the store: {', '.join(missing[:5])}")
+    at = at or now_iso()
+    case = CaseRecord(
+        id="",
+        seq=0,
+        title=_check_title(title) or "manual case",
+        status=workflow.OPEN,
+        typology=typology,
+        source=MANUAL,
+        clause=clause,
+        reasons=[str(r) for r in reasons],
+        members=chosen,
+        assignee=assignee,
+        created_by=actor,
+        created_at=at,
+        updated_at=at,
+    )
+    case.summary = summary_of(case)
+    return _insert(store, case, _creation_events(case, actor, at))
+
+
+def _creation_events(case: CaseRecord, actor: str, at: str) -> list[CaseEventRecord]:
+    origin = f"ring {case.ring_key}" if case.ring_key else "hand-picked entities"
+    events = [
+        CaseEventRecord(1, at, actor, "created", "status", None, case.status,
+                        f"opened from {origin} ({case.member_count} members)")
+    ]
+    if case.assignee:
+        events.append(CaseEventRecord(2, at, actor, "assignee", "assignee", None, case.assignee))
+    return events
+
+
+def entity_nodes(store: Store, members: Sequence[CaseMember]) -> dict[tuple[str, str], Node]:
+    """The store's nodes of the given members, by (kind, id)."""
+    ids = {k: sorted({m.id for m in members if m.kind == k})
+           for k in ("participant", "doctor", "institution")}
+    res = store.run(
+        "case_entities",
+        {
+            "participant_ids": ids["participant"],
+            "doctor_ids": ids["doctor"],
+            "institution_ids": ids["institution"],
+        },
+    )
+    out: dict[tuple[str, str], Node] = {}
+    for row in res.records():
+        node = row["node"]
+        if isinstance(node, Node):
+            out[(str(row["kind"]), str(node.properties.get("id")))] = node
+    return out
+
+
+# -- changing --------------------------------------------------------------------
+
+
+def update_case(
+    store: Store,
+    case_id: str,
+    *,
+    actor: Viewer,
+    status: str | None = None,
+    assignee: str | None = None,
+    liaison: str | None = None,
+    title: str | None = None,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    at: str | None = None,
+) -> CaseRecord:
+    """Apply the requested changes with one history entry each; illegal steps -> Conflict.
+
+    ``assignee=""`` unassigns. ``liaison`` is set with the transfer (and only then).
+    """
+    workflow.require_role(actor.role, workflow.EDITOR_ROLES, "change cases")
+    case = get_case(store, case_id)
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(f"case {case_id} changed meanwhile (version {case.version}); reload it")
+    at = at or now_iso()
+    events = get_events(store, case_id)
+    seq = max((e.seq for e in events), default=0)
+    props: dict[str, Any] = {}
+    new_events: list[CaseEventRecord] = []
+
+    def add(action: str, field: str | None, old: str | None, new: str | None,
+            text: str | None = None) -> None:
+        nonlocal seq
+        seq += 1
+        new_events.append(CaseEventRecord(seq, at, actor.username, action, field, old, new, text))
+
+    if title is not None and _check_title(title) != case.title:
+        props["title"] = _check_title(title)
+        add("title", "title", case.title, props["title"])
+    if assignee is not None and (assignee or None) != case.assignee:
+        props["assignee"] = assignee or None
+        add("assignee", "assignee", case.assignee, assignee or None)
+    if liaison is not None and status != workflow.TRANSFERRED:
+        raise InputError("the liaison is set by the transfer (status 'transferred')")
+    if status is not None:
+        workflow.check_transition(case.status, status)
+        workflow.check_transfer_fields(status, liaison)
+        props["status"] = status
+        add("status", "status", case.status, status)
+        if status == workflow.TRANSFERRED:
+            props["liaison"] = liaison
+            props["transferred_at"] = at
+            add("liaison", "liaison", case.liaison, liaison)
+    if comment is not None:
+        text = comment.strip()
+        if not text:
+            raise InputError("empty comment")
+        if len(text) > MAX_COMMENT:
+            raise InputError(f"comment longer than {MAX_COMMENT} characters")
+        add("comment", None, None, None, text)
+    if not new_events:
+        raise InputError("nothing to change")
+    props["updated_at"] = at
+    # ``+=`` with a null removes the property (unassign).
+    res = store.run(
+        "case_update",
+        {"id": case_id, "version": case.version, "props": props,
+         "events": [e.to_props(case_id) for e in new_events]},
+    )
+    if not res.rows:
+        raise Conflict(f"case {case_id} changed meanwhile; reload it")
+    store.save()
+    log.info("case %s: %s by %s", case_id, ", ".join(e.action for e in new_events), actor.username)
+    return get_case(store, case_id)
+
+
+def add_comment(store: Store, case_id: str, *, actor: Viewer, text: str,
+                at: str | None = None) -> CaseRecord:
+    return update_case(store, case_id, actor=actor, comment=text, at=at)
