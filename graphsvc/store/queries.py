@@ -102,8 +102,9 @@ class QueryLibrary:
 
     def saved(self, backend: str) -> list[NamedQuery]:
         """The analyst console's library: read-only queries tagged ``saved``."""
-        out = [self.get(n, backend) for n in self.names()]
-        return [q for q in out if q.saved and not q.write]
+        # Names that exist only for another backend (e.g. GDS queries) are not listed.
+        out = [self._specific.get((n, backend)) or self._shared.get(n) for n in self.names()]
+        return [q for q in out if q is not None and q.saved and not q.write]
 
     def all_files(self) -> list[NamedQuery]:
         return [*self._shared.values(), *self._specific.values()]

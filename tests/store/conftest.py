@@ -15,7 +15,7 @@ from graphsvc.config import Settings
 from graphsvc.store import Store, open_store
 
 
-@pytest.fixture(params=["falkordb", "neo4j"])
+@pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def any_store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Store]:
     if request.param == "falkordb":
         s = open_store(settings, start=False)

@@ -43,6 +43,7 @@ class RecordingGds(Store):
         self.calls: list[dict[str, Any]] = []
         self._procedures = set(REQUIRED_PROCEDURES) if procedures is None else procedures
         self.fail_on = fail_on
+        self.gds_functions = True
         self.projected: dict[str, list[dict[str, Any]]] = {}
         self.dropped: list[str] = []
 
@@ -111,6 +112,9 @@ class RecordingGds(Store):
 
     def procedures(self) -> set[str]:
         return set(self._procedures)
+
+    def functions(self) -> set[str]:
+        return {"gds.graph.project"} if self.gds_functions else set()
 
 
 def two_rings_and_noise() -> pd.DataFrame:
@@ -203,6 +207,9 @@ def test_has_gds_needs_every_procedure() -> None:
     assert has_gds(RecordingGds())
     assert not has_gds(RecordingGds(procedures={"gds.wcc.stream", "gds.graph.drop"}))
     assert not has_gds(RecordingGds(procedures=set()))
+    old = RecordingGds()
+    old.gds_functions = False  # GDS before 2.4: no projection function
+    assert not has_gds(old)
 
 
 def test_choice_is_gds_on_neo4j_with_gds(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,33 @@
+# graphsvc service image (docker-compose.yml runs it against Neo4j).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# WenQuanYi Zen Hei: Chinese glyphs in PDF case reports (TrueType, embeddable).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY graphsvc ./graphsvc
+COPY loaders ./loaders
+COPY viz ./viz
+COPY queries ./queries
+# Editable install: named queries are read from /app/queries beside the package.
+RUN pip install -e . \
+    && useradd --system --uid 10001 --user-group --home-dir /var/lib/graphsvc --create-home graphsvc
+
+USER graphsvc
+ENV GRAPHSVC_DATA_DIR=/var/lib/graphsvc \
+    GRAPHSVC_HOST=0.0.0.0
+VOLUME ["/var/lib/graphsvc"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=5 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=5)"]
+
+CMD ["graphsvc", "serve", "--host", "0.0.0.0"]
