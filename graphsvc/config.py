@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     )
     subgraph_node_cap: int = Field(500, description="Most nodes drawn in one view.")
 
+    # Case packages
+    report_font: Path | None = Field(
+        None,
+        description="TrueType font (.ttf/.ttc) with Chinese glyphs for PDF reports; default: "
+        "WenQuanYi Zen Hei (Debian fonts-wqy-zenhei) or another known CJK TrueType font.",
+    )
+
     @property
     def backend(self) -> Literal["falkordb", "neo4j"]:
         return "neo4j" if self.neo4j_uri else "falkordb"

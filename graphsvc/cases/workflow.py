@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Final
 
 from graphsvc.errors import Conflict, InputError, PermissionDenied
-from graphsvc.security.roles import CASES, INVESTIGATOR, LIAISON, Role
+from graphsvc.security.roles import ANALYST, CASES, INVESTIGATOR, LIAISON, Role
 
 OPEN: Final = "open"
 IN_REVIEW: Final = "in_review"
@@ -40,10 +40,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Roles (graphsvc.security.roles) and what they may do with cases. Admins are not
-# here on purpose (separation of duties, see graphsvc.security.roles); analysts read.
-EDITOR_ROLES: tuple[Role, ...] = (INVESTIGATOR,)
+# here on purpose (separation of duties, see graphsvc.security.roles); analysts are
+# investigators who also use the Cypher console, so they work cases too.
+EDITOR_ROLES: tuple[Role, ...] = (INVESTIGATOR, ANALYST)
 READER_ROLES: tuple[Role, ...] = CASES
-EXPORT_ROLES: tuple[Role, ...] = (INVESTIGATOR, LIAISON)
+EXPORT_ROLES: tuple[Role, ...] = (INVESTIGATOR, ANALYST, LIAISON)
 
 
 def check_status(status: str) -> None:

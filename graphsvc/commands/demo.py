@@ -63,14 +63,13 @@ def run(args: argparse.Namespace) -> int:
         rings = detection.to_json()["rings"]
         out.write(f"      {len(rings)} rings flagged (run {detection.run_id})\n")
     out.write("[4/4] users\n")
-    try:
-        from graphsvc.security.users import ensure_demo_admin
-    except ImportError:  # access control not installed in this build
-        password = None
-    else:
-        password = ensure_demo_admin(settings)
-    if password:
-        out.write(f"      demo admin: user 'admin', one-time password: {password}\n")
+    from graphsvc.security.users import ensure_demo_users
+
+    created = ensure_demo_users(settings)
+    for username, password in created.items():
+        out.write(f"      demo user {username!r}, one-time password: {password}\n")
+    if created:
+        out.write("      (shown once; 'analyst' sees rings, cases and the console; 'admin' users and audit)\n")
     else:
         out.write("      users already exist; log in with your account\n")
     if args.no_serve:
@@ -83,5 +82,6 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     out.write(f"serving on http://{host}:{port}  (Ctrl-C to stop; the store keeps running)\n")
     out.flush()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # No access log: query strings (searches by name or ID number) are personal data.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
     return 0

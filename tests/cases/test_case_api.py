@@ -66,10 +66,10 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
     assert client.patch(f"/api/cases/{cid}", json={"status": "confirmed"},
                         headers=inv).status_code == 200
 
-    # Analysts read; liaisons see nothing until the transfer.
+    # Analysts read too; liaisons may not edit and see nothing until the transfer.
     assert client.get(f"/api/cases/{cid}", headers=analyst).status_code == 200
     assert client.patch(f"/api/cases/{cid}", json={"comment": "x"},
-                        headers=analyst).status_code == 403
+                        headers=police1).status_code == 403
     assert client.get("/api/cases", headers=police1).json()["total"] == 0
     assert client.get(f"/api/cases/{cid}", headers=police1).status_code == 404
     assert client.get(f"/api/cases/{cid}/package", headers=police1).status_code == 404

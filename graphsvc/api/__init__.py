@@ -1,0 +1,1 @@
+"""The HTTP API and pages (FastAPI): ``create_app`` in ``graphsvc.api.app``."""

@@ -1,0 +1,161 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+Requests flow routes -> deps -> services -> store. The store is opened in the
+lifespan (with a bounded retry, the embedded server may still be starting) and
+shared on ``app.state.store``. One handler turns every ``GraphsvcError`` into its
+HTTP status with its message (messages never carry personal data; ID and phone
+numbers that slip into a store message are masked on the way out).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from graphsvc.api.routes import ROUTERS
+from graphsvc.audit import AuditLog
+from graphsvc.config import Settings, get_settings
+from graphsvc.errors import (
+    AuthenticationRequired,
+    GraphsvcError,
+    PermissionDenied,
+    StoreUnavailable,
+)
+from graphsvc.privacy import mask_text
+from graphsvc.security.middleware import SecurityMiddleware
+from graphsvc.security.ratelimit import RateLimited, RateLimiter
+from graphsvc.security.users import UserDB
+from graphsvc.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+STORE_ATTEMPTS = 6
+STORE_BACKOFF_S = 0.5
+
+
+def open_store_with_retry(settings: Settings) -> Store:
+    """The store may still be starting (compose, systemd): retry a few times, then fail."""
+    delay = STORE_BACKOFF_S
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            return open_store(settings)
+        except StoreUnavailable as exc:
+            if attempt == STORE_ATTEMPTS:
+                raise
+            log.warning("store not ready (attempt %d/%d): %s", attempt, STORE_ATTEMPTS, exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+    raise AssertionError("unreachable")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    store = await anyio.to_thread.run_sync(open_store_with_retry, settings)
+    app.state.store = store
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(store.close)
+
+
+def _wants_html(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/api/")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+_FORBIDDEN_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>403 · graphsvc</title><link rel="stylesheet" href="/static/app.css"></head><body>
+<main><h1>无权访问 · Not allowed</h1>
+<p>您的角色不能打开此页面。Your role may not open this page.</p>
+<p><a href="/login">切换用户 Log in as someone else</a></p></main></body></html>
+"""
+
+
+async def handle_error(request: Request, exc: Exception) -> Response:
+    """The one mapping from graphsvc errors to HTTP answers."""
+    if isinstance(exc, AuthenticationRequired) and _wants_html(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, PermissionDenied) and _wants_html(request):
+        return HTMLResponse(_FORBIDDEN_PAGE, status_code=403)
+    # Anything else is answered by SecurityMiddleware (500, logged without its message).
+    status = exc.http_status if isinstance(exc, GraphsvcError) else 500
+    message = mask_text(str(exc)) if isinstance(exc, GraphsvcError) else "internal error"
+    if status >= 500:
+        # Type only: a store message may quote the query text, and with it personal data.
+        log.warning("%s %s -> %d %s", request.method, request.url.path, status,
+                    type(exc).__name__)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse({"detail": message, "error": type(exc).__name__}, status, headers=headers)
+
+
+async def handle_validation(request: Request, exc: Exception) -> Response:
+    """FastAPI's default echoes the rejected input, which may be personal data: drop it."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+              for e in errors]
+    return JSONResponse({"detail": detail, "error": "ValidationError"}, 422)
+
+
+def include_routers(app: FastAPI) -> list[str]:
+    included = []
+    for name in ROUTERS:
+        module_name = f"graphsvc.api.routes.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            log.debug("router module %s not present yet", name)
+            continue
+        app.include_router(module.router)
+        included.append(name)
+    return included
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.ensure_data_dir()
+    settings.resolved_secret_key()  # fail at start-up, not on the first login, in production
+    # OpenAPI docs are served by routes/apidocs.py behind login and without a CDN.
+    app = FastAPI(
+        title="graphsvc",
+        description="Fraud-ring analytics for the medical-insurance fund.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.users = UserDB.from_settings(settings)
+    app.state.audit = AuditLog.from_settings(settings)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.add_exception_handler(GraphsvcError, handle_error)
+    app.add_exception_handler(RequestValidationError, handle_validation)
+    # No CORS middleware on purpose: pages and API share one origin.
+    app.add_middleware(
+        SecurityMiddleware, max_body=settings.max_request_bytes, audit=app.state.audit
+    )
+    app.state.routers = include_routers(app)
+    if STATIC_DIR.is_dir():
+        # Public on purpose: scripts, styles and fonts only, no data (the login page needs them).
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,93 @@
+"""POST /api/cypher: the analyst console (read-only, whitelisted, capped, masked, audited)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
+from graphsvc.cypher_guard import check_cypher, reads_personal_data, shape_result
+from graphsvc.errors import GraphsvcError
+
+router = APIRouter(tags=["console"])
+
+
+class CypherRequest(BaseModel):
+    query: str = Field(..., max_length=20_000, description="One read-only Cypher statement.")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class GraphOut(BaseModel):
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+class CypherResult(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    row_cap: int
+    masked_all_strings: bool
+    graph: GraphOut | None = None
+    elapsed_ms: float
+
+
+def run_console_query(
+    store: StoreDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+    text: str,
+    parameters: dict[str, Any],
+    *,
+    action: str,
+    target: str,
+    check: bool,
+) -> CypherResult:
+    """Check (console text only), run read-only with timeout, cap and mask; audit either way."""
+    detail: dict[str, Any] = {"query": text, "parameters": parameters}
+    try:
+        if check:
+            checked = check_cypher(text)
+            text, tokens = checked.text, checked.tokens
+        else:
+            from graphsvc.cypher_guard import tokenize
+
+            tokens = tokenize(text)
+        started = time.perf_counter()
+        # The row cap is applied after the store answers; the timeout bounds the work.
+        result = store.query(text, parameters, write=False, timeout_ms=settings.cypher_timeout_ms)
+        elapsed = (time.perf_counter() - started) * 1000
+    except GraphsvcError as exc:
+        audit.record(action, target, outcome=f"{type(exc).__name__}: {exc}"[:300], detail=detail)
+        raise
+    shaped = shape_result(
+        result.columns, result.rows, personal=reads_personal_data(tokens),
+        cap=settings.cypher_row_cap,
+    )
+    audit.record(
+        action, target, rows=shaped["row_count"],
+        detail={**detail, "truncated": shaped["truncated"]},
+    )
+    return CypherResult(**shaped, elapsed_ms=round(elapsed, 1))
+
+
+@router.post(
+    "/api/cypher",
+    response_model=CypherResult,
+    dependencies=[Depends(require_roles(*CONSOLE)), Depends(rate_limit("cypher"))],
+)
+def post_cypher(
+    body: CypherRequest, store: StoreDep, settings: SettingsDep, audit: AuditDep
+) -> CypherResult:
+    """Run one read-only statement; writes, schema changes and unlisted procedures are refused."""
+    return run_console_query(
+        store, settings, audit, body.query, body.parameters,
+        action="cypher.query", target="console", check=True,
+    )
+
+
+__all__ = ["router", "run_console_query"]

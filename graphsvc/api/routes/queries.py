@@ -1,0 +1,63 @@
+"""GET /api/queries and POST /api/queries/{name}: the analyst's saved-query library."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
+from graphsvc.api.routes.cypher import CypherResult, run_console_query
+from graphsvc.errors import InputError, NotFound
+
+router = APIRouter(tags=["console"])
+
+
+class SavedQueryOut(BaseModel):
+    name: str
+    description: str
+    params: list[str]
+    text: str
+
+
+class RunSavedRequest(BaseModel):
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get(
+    "/api/queries",
+    response_model=list[SavedQueryOut],
+    dependencies=[Depends(require_roles(*CONSOLE))],
+)
+def list_saved(store: StoreDep) -> list[SavedQueryOut]:
+    return [
+        SavedQueryOut(name=q.name, description=q.description, params=list(q.params), text=q.text)
+        for q in store.library.saved(store.backend)
+    ]
+
+
+@router.post(
+    "/api/queries/{name}",
+    response_model=CypherResult,
+    dependencies=[Depends(require_roles(*CONSOLE)), Depends(rate_limit("cypher"))],
+)
+def run_saved(
+    name: str,
+    body: RunSavedRequest,
+    store: StoreDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> CypherResult:
+    """Run a saved (read-only, ``// tags: saved``) query; other named queries are not reachable."""
+    saved = {q.name: q for q in store.library.saved(store.backend)}
+    q = saved.get(name)
+    if q is None:
+        raise NotFound(f"no saved query named {name!r}")
+    missing = [p for p in q.params if p not in body.parameters]
+    if missing:
+        raise InputError(f"missing parameters: {', '.join(missing)}")
+    return run_console_query(
+        store, settings, audit, q.text, body.parameters,
+        action="cypher.saved", target=f"query:{name}", check=False,
+    )

@@ -1,0 +1,318 @@
+"""Users, API tokens and browser sessions, in SQLite (``DATA_DIR/users.db``).
+
+Why SQLite via the standard library: one file beside the store, transactional,
+safe for the server and the CLI at the same time, no extra service. Passwords and
+API tokens are kept only as argon2id hashes; session ids (random 256-bit values,
+which cannot be guessed, only stolen) as SHA-256 so each request costs one lookup
+instead of an argon2 verification.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphsvc.config import Settings
+from graphsvc.errors import Conflict, InputError, NotFound
+from graphsvc.security.passwords import hash_secret, verify_secret
+from graphsvc.security.roles import ROLES, Role
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "gst_"
+SESSION_TTL_S = 12 * 3600
+# Verified-token cache: argon2 costs ~50 ms, too much per API call. Only the
+# hash check is cached; revocation and disabling are read from the database on
+# every request, so they take effect at once.
+_TOKEN_CACHE_TTL_S = 300.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    username: str
+    role: Role
+    disabled: bool
+    created_at: float
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: str
+    username: str
+    name: str
+    created_at: float
+    revoked: bool
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    return role
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"password must have at least {MIN_PASSWORD} characters")
+
+
+class UserDB:
+    """The user database of one data directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._token_cache: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(_SCHEMA)
+        # Not our file (read-only mount): permissions are then the operator's.
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> UserDB:
+        return cls(settings.ensure_data_dir() / "users.db")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA foreign_keys=ON")
+            yield con
+        finally:
+            con.close()
+
+    # -- users ---------------------------------------------------------------
+    def add_user(self, username: str, role: str, password: str) -> UserRecord:
+        if not USERNAME_RE.match(username):
+            raise InputError("username: 2-32 of a-z 0-9 _ . -, starting with a letter")
+        role_ = check_role(role)
+        check_password(password)
+        now = time.time()
+        try:
+            with self._connect() as con:
+                con.execute(
+                    "INSERT INTO users(username, role, password_hash, created_at) VALUES (?,?,?,?)",
+                    (username, role_, hash_secret(password), now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"user {username!r} exists") from exc
+        return UserRecord(username, role_, False, now)
+
+    def get_user(self, username: str) -> UserRecord | None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT username, role, disabled, created_at FROM users WHERE username = ?",
+                (username,),
+            ).fetchone()
+        if row is None:
+            return None
+        return UserRecord(row[0], check_role(row[1]), bool(row[2]), float(row[3]))
+
+    def list_users(self) -> list[UserRecord]:
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT username, role, disabled, created_at FROM users ORDER BY username"
+            ).fetchall()
+        return [UserRecord(r[0], check_role(r[1]), bool(r[2]), float(r[3])) for r in rows]
+
+    def count_users(self) -> int:
+        with self._connect() as con:
+            return int(con.execute("SELECT count(*) FROM users").fetchone()[0])
+
+    def set_disabled(self, username: str, disabled: bool = True) -> None:
+        with self._connect() as con:
+            cur = con.execute(
+                "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no user {username!r}")
+            if disabled:
+                con.execute("DELETE FROM sessions WHERE username = ?", (username,))
+
+    def set_password(self, username: str, password: str) -> None:
+        check_password(password)
+        with self._connect() as con:
+            cur = con.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ?",
+                (hash_secret(password), username),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no user {username!r}")
+            con.execute("DELETE FROM sessions WHERE username = ?", (username,))
+
+    def authenticate(self, username: str, password: str) -> UserRecord | None:
+        """The user if the password matches and the account is enabled.
+
+        An unknown user still costs one argon2 verification, so timing does not
+        tell which usernames exist.
+        """
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT password_hash FROM users WHERE username = ?", (username,)
+            ).fetchone()
+        stored = row[0] if row else _DUMMY_HASH
+        ok = verify_secret(stored, password)
+        if not ok or row is None:
+            return None
+        user = self.get_user(username)
+        return user if user and not user.disabled else None
+
+    # -- API tokens ----------------------------------------------------------
+    def create_token(self, username: str, name: str = "api") -> tuple[TokenRecord, str]:
+        """A new token; the clear text is returned once and never stored."""
+        user = self.get_user(username)
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        token_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        clear = f"{TOKEN_PREFIX}{token_id}.{secret}"
+        now = time.time()
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO tokens(id, username, name, token_hash, created_at) VALUES (?,?,?,?,?)",
+                (token_id, username, name, hash_secret(secret), now),
+            )
+        return TokenRecord(token_id, username, name, now, False), clear
+
+    def revoke_token(self, token_id: str) -> None:
+        with self._connect() as con:
+            cur = con.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", (token_id,))
+        if cur.rowcount == 0:
+            raise NotFound(f"no token {token_id!r}")
+        with self._lock:
+            self._token_cache = {k: v for k, v in self._token_cache.items() if v[0] != token_id}
+
+    def list_tokens(self, username: str | None = None) -> list[TokenRecord]:
+        sql = "SELECT id, username, name, created_at, revoked FROM tokens"
+        args: tuple[str, ...] = ()
+        if username:
+            sql += " WHERE username = ?"
+            args = (username,)
+        with self._connect() as con:
+            rows = con.execute(sql + " ORDER BY created_at", args).fetchall()
+        return [TokenRecord(r[0], r[1], r[2], float(r[3]), bool(r[4])) for r in rows]
+
+    def user_for_token(self, token: str) -> UserRecord | None:
+        if not token.startswith(TOKEN_PREFIX) or "." not in token:
+            return None
+        token_id, _, secret = token[len(TOKEN_PREFIX) :].partition(".")
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT t.token_hash, t.revoked, u.disabled, t.username FROM tokens t "
+                "JOIN users u ON u.username = t.username WHERE t.id = ?",
+                (token_id,),
+            ).fetchone()
+        if row is None or row[1] or row[2]:
+            return None
+        key = _sha256(token)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._token_cache.get(key)
+        if cached is None or cached[0] != token_id or now - cached[1] > _TOKEN_CACHE_TTL_S:
+            if not verify_secret(row[0], secret):
+                return None
+            with self._lock:
+                self._token_cache[key] = (token_id, now)
+        return self.get_user(row[3])
+
+    # -- browser sessions ----------------------------------------------------
+    def create_session(self, username: str) -> str:
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._connect() as con:
+            con.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+            con.execute(
+                "INSERT INTO sessions(id_hash, username, created_at, expires_at) VALUES (?,?,?,?)",
+                (_sha256(session_id), username, now, now + SESSION_TTL_S),
+            )
+        return session_id
+
+    def user_for_session(self, session_id: str) -> UserRecord | None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT username, expires_at FROM sessions WHERE id_hash = ?",
+                (_sha256(session_id),),
+            ).fetchone()
+        if row is None or float(row[1]) < time.time():
+            return None
+        user = self.get_user(row[0])
+        return user if user and not user.disabled else None
+
+    def end_session(self, session_id: str) -> None:
+        with self._connect() as con:
+            con.execute("DELETE FROM sessions WHERE id_hash = ?", (_sha256(session_id),))
+
+
+_DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
+
+
+def ensure_demo_admin(settings: Settings) -> str | None:
+    """Create user ``admin`` with a random one-time password when there are no users.
+
+    Returns the password (to print once) or None when users already exist.
+    Refused in production: real deployments add their admins with ``graphsvc users add``.
+    """
+    db = UserDB.from_settings(settings)
+    if db.count_users():
+        return None
+    if settings.environment == "production":
+        from graphsvc.errors import ConfigError
+
+        raise ConfigError("no demo users in production; use `graphsvc users add`")
+    password = secrets.token_urlsafe(12)
+    db.add_user("admin", "admin", password)
+    return password
+
+
+def ensure_demo_users(settings: Settings) -> dict[str, str]:
+    """The demo's accounts, when there are no users yet: ``admin`` (users, audit) and
+    ``analyst`` (rings, entities, cases and the Cypher console). Admin has no
+    investigation rights (separation of duties), so the demo needs both to be seen.
+
+    Returns {username: one-time password}, empty when users already exist.
+    """
+    admin_password = ensure_demo_admin(settings)
+    if admin_password is None:
+        return {}
+    analyst_password = secrets.token_urlsafe(12)
+    UserDB.from_settings(settings).add_user("analyst", "analyst", analyst_password)
+    return {"admin": admin_password, "analyst": analyst_password}

@@ -1,0 +1,208 @@
+"""Every route in the app's route table against the expected access policy.
+
+The table is read from the running app (so a new route cannot escape): a route
+missing from ``POLICY`` fails, a route whose declared roles differ fails, and every
+non-public route is called without credentials (401) and with each role it must
+refuse (403). Add new routes to ``POLICY`` deliberately.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from graphsvc.api.deps import RoleGuard
+from graphsvc.security.roles import ROLES
+
+PUBLIC = "public"
+ANY = frozenset(ROLES)
+INVESTIGATION = frozenset({"investigator", "analyst"})
+CONSOLE = frozenset({"analyst"})
+ADMIN = frozenset({"admin"})
+CASES_READ = frozenset({"investigator", "analyst", "liaison"})
+CASE_EDIT = frozenset({"investigator", "analyst"})
+CASE_EXPORT = frozenset({"investigator", "analyst", "liaison"})
+
+# (method, path with parameters written as {}) -> admitted roles, or PUBLIC.
+POLICY: dict[tuple[str, str], Any] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): ANY,
+    ("GET", "/api/me"): ANY,
+    ("GET", "/openapi.json"): ANY,
+    ("GET", "/docs"): ANY,
+    # administration
+    ("GET", "/api/users"): ADMIN,
+    ("POST", "/api/users"): ADMIN,
+    ("PATCH", "/api/users/{}"): ADMIN,
+    ("GET", "/api/tokens"): ADMIN,
+    ("POST", "/api/users/{}/tokens"): ADMIN,
+    ("DELETE", "/api/tokens/{}"): ADMIN,
+    ("GET", "/api/audit"): ADMIN,
+    ("GET", "/api/audit/verify"): ADMIN,
+    # console
+    ("POST", "/api/cypher"): CONSOLE,
+    ("GET", "/api/queries"): CONSOLE,
+    ("POST", "/api/queries/{}"): CONSOLE,
+    ("GET", "/console"): CONSOLE,
+    # investigation
+    ("POST", "/api/entities/{}/{}/unmask"): INVESTIGATION,
+    ("GET", "/api/rings"): INVESTIGATION,
+    ("GET", "/api/rings/{}"): INVESTIGATION,
+    ("GET", "/api/rings/{}/subgraph"): INVESTIGATION,
+    ("GET", "/api/entities/{}/{}"): INVESTIGATION,
+    ("GET", "/api/entities/{}/{}/neighborhood"): INVESTIGATION,
+    ("GET", "/api/paths"): INVESTIGATION,
+    ("GET", "/api/search"): INVESTIGATION,
+    ("GET", "/"): INVESTIGATION,
+    ("GET", "/rings"): INVESTIGATION,
+    ("GET", "/rings/{}"): INVESTIGATION,
+    ("GET", "/entities/{}/{}"): INVESTIGATION,
+    ("GET", "/search"): INVESTIGATION,
+    ("GET", "/paths"): INVESTIGATION,
+    # cases (issue 5): liaisons read the cases transferred to them and export their
+    # packages; investigators and analysts change cases (graphsvc.cases.workflow.EDITOR_ROLES)
+    ("POST", "/api/cases"): CASE_EDIT,
+    ("GET", "/api/cases"): CASES_READ,
+    ("GET", "/api/cases/{}"): CASES_READ,
+    ("PATCH", "/api/cases/{}"): CASE_EDIT,
+    ("POST", "/api/cases/{}/comments"): CASE_EDIT,
+    ("GET", "/api/cases/{}/package"): CASE_EXPORT,
+    ("GET", "/cases"): CASES_READ,
+    ("GET", "/cases/{}"): CASES_READ,
+    ("POST", "/cases"): CASE_EDIT,
+    ("POST", "/cases/{}"): CASE_EDIT,
+}
+PUBLIC_MOUNTS = {"/static"}
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    """Flatten the route table (FastAPI keeps included routers as nodes of their own)."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            prefix = getattr(getattr(route, "include_context", None), "prefix", "")
+            assert not prefix, "routers are included without prefix; adjust this walk"
+            yield from _routes(list(original.routes))
+        else:
+            yield route
+
+
+def _guards(dependant: Any) -> list[RoleGuard]:
+    found = [d.call for d in dependant.dependencies if isinstance(d.call, RoleGuard)]
+    for sub in dependant.dependencies:
+        found.extend(_guards(sub))
+    return found
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
+    table = []
+    for route in _routes(list(app.routes)):
+        if isinstance(route, Mount):
+            assert route.path in PUBLIC_MOUNTS, f"unexpected mount {route.path}"
+            continue
+        assert isinstance(route, APIRoute), f"unexpected route type {route!r}"
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            table.append((method, route.path, route))
+    return table
+
+
+def test_every_route_declares_the_expected_roles(app: FastAPI) -> None:
+    table = route_table(app)
+    assert len(table) >= 10
+    problems = []
+    for method, path, route in table:
+        key = (method, _shape(path))
+        if key not in POLICY:
+            problems.append(f"{method} {path}: not in the access policy (add it to POLICY)")
+            continue
+        guards = _guards(route.dependant)
+        if POLICY[key] == PUBLIC:
+            if guards:
+                problems.append(f"{method} {path}: public by policy but guarded")
+            continue
+        if not guards:
+            problems.append(f"{method} {path}: no require_roles dependency")
+            continue
+        admitted = frozenset.intersection(*(g.roles for g in guards))
+        if admitted != POLICY[key]:
+            problems.append(
+                f"{method} {path}: admits {sorted(admitted)}, policy {sorted(POLICY[key])}"
+            )
+    assert not problems, "\n".join(problems)
+
+
+def _url(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_every_route_refuses_anonymous_and_wrong_roles(
+    app: FastAPI, client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    checked = 0
+    for method, path, _route in route_table(app):
+        policy = POLICY.get((method, _shape(path)))
+        if policy is None or policy == PUBLIC:
+            continue
+        url = _url(path)
+        kwargs: dict[str, Any] = {"json": {}} if method in ("POST", "PATCH", "PUT") else {}
+        resp = client.request(method, url, headers={"Accept": "application/json"}, **kwargs)
+        assert resp.status_code == 401, (method, path, resp.status_code, resp.text)
+        assert resp.json()["error"] == "AuthenticationRequired"
+        for role in ROLES:
+            if role in policy:
+                continue
+            resp = client.request(method, url, headers=headers[role], **kwargs)
+            assert resp.status_code == 403, (method, path, role, resp.status_code, resp.text)
+            checked += 1
+    assert checked > 20
+
+
+def test_bad_credentials_are_401(client: TestClient) -> None:
+    for value in ("Bearer nonsense", "Bearer gst_0000.abc", "Basic YWRtaW46YWRtaW4=", "Bearer "):
+        resp = client.get("/api/me", headers={"Authorization": value})
+        assert resp.status_code == 401, value
+    client.cookies.set("graphsvc_session", "forged.cookie")
+    assert client.get("/api/me").status_code == 401
+    client.cookies.clear()
+
+
+def test_pages_redirect_browsers_to_login(client: TestClient) -> None:
+    resp = client.get("/rings?x=1", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/login?next=%2Frings%3Fx%3D1"
+
+
+def test_pages_show_browsers_a_403_page(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    resp = client.get("/rings", headers={"Accept": "text/html", **headers["admin"]})
+    assert resp.status_code == 403
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "Not allowed" in resp.text
+
+
+def test_public_routes_answer_without_login(client: TestClient) -> None:
+    assert client.get("/health").status_code == 200
+    assert client.get("/login").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_me_for_each_role(client: TestClient, headers: dict[str, dict[str, str]],
+                          role: str) -> None:
+    resp = client.get("/api/me", headers=headers[role])
+    assert resp.status_code == 200
+    assert resp.json()["role"] == role
