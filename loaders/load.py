@@ -1,0 +1,398 @@
+"""Loading a directory into the store: the I/O around the pure read/validate/rows steps.
+
+Order of a load (why): parse every file first, so an unreadable file stops the load
+before anything is written; ask the store which ids it already holds (incremental
+loads and reloads); validate; write in dependency order; verify the counts; save.
+
+No half state: every node a load creates and every relationship it adds between
+nodes it did not create carries ``load_id``. If anything fails after the first
+write (a store error, a lost connection, Ctrl-C), the load deletes exactly those,
+so entities that were already stored (matched, never modified) stay as they were.
+A killed process (SIGKILL, power loss) cannot clean up; ``graphsvc load --rollback
+LOAD_ID`` does it later, the load id is logged when the load starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from graphsvc import model
+from graphsvc.errors import StoreError
+from graphsvc.store.base import Store
+from loaders.mapping import ColumnMapping, read_mapping
+from loaders.read import Table, read_directory
+from loaders.report import LoadReport, TableCounts, check_writable, write_rejects
+from loaders.rows import WRITE_PLAN, Batch, table_batches
+from loaders.validate import KnownIds, Reject, Row, ids_to_look_up, iter_checked, new_context
+
+log = logging.getLogger(__name__)
+
+# Rows per UNWIND statement. Measured with benchmarks/bench_load.py (docs/loading.md):
+# on FalkorDB throughput is flat within noise from 1k to 20k rows per batch and lower
+# at 500; 5k keeps each statement's parameter text (sent inline as Cypher text by
+# FalkorDB's protocol) near 1-2 MB. Same as the GRAPHSVC_BATCH_SIZE default.
+BATCH_SIZE = 5_000
+LOOKUP_BATCH = 10_000
+ROLLBACK_BATCH = 10_000
+# Verification and rollback scan every node or relationship once: on a full province
+# that can outlast the interactive default timeout, and they must not be cut short.
+SCAN_TIMEOUT_MS = 30 * 60 * 1000
+
+LOOKUP_QUERIES: dict[str, str] = {
+    model.INSTITUTION: "load_lookup_institutions",
+    model.DOCTOR: "load_lookup_doctors",
+    model.PARTICIPANT: "load_lookup_participants",
+    model.PRESCRIPTION: "load_lookup_prescriptions",
+    model.REFERRAL: "load_lookup_referrals",
+}
+
+BatchHook = Callable[[str, int], None]
+
+
+def new_load_id() -> str:
+    """Sortable by time, unique across machines."""
+    return f"L{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    it = iter(items)
+    return list(iter(lambda: list(islice(it, size)), []))
+
+
+def fetch_known(store: Store, table: Table, known: KnownIds) -> None:
+    """Add to ``known`` the ids (and content hashes) of ``table`` the store already holds."""
+    wanted = ids_to_look_up(table)
+    for label, ids in wanted.items():
+        query = LOOKUP_QUERIES[label]
+        found = known.hashes.setdefault(label, {})
+        for chunk in _chunks(sorted(ids - found.keys()), LOOKUP_BATCH):
+            for key, stored_hash in store.run(query, {"ids": chunk}).rows:
+                found[str(key)] = None if stored_hash is None else str(stored_hash)
+    stored = known.hashes.get(model.PRESCRIPTION, {})
+    if table.table == "prescription_items" and stored:
+        # line ids of settlements loaded before: a reload must not double their lines
+        settled = wanted.get(model.PRESCRIPTION, set()) & stored.keys()
+        for chunk in _chunks(sorted(settled), LOOKUP_BATCH):
+            known.line_ids.update(
+                str(v) for v in store.run("load_lookup_lines", {"ids": chunk}).column("line_id")
+            )
+
+
+def expected_creations(sent: dict[str, int]) -> dict[str, int]:
+    """Nodes and relationships the writes must create (MERGEs excluded: they may match)."""
+    n = {q: sent.get(q, 0) for _, q in WRITE_PLAN}
+    return {
+        model.INSTITUTION: n["load_institutions"],
+        model.DOCTOR: n["load_doctors"],
+        model.PARTICIPANT: n["load_participants"],
+        model.PRESCRIPTION: n["load_prescriptions"],
+        model.REFERRAL: n["load_referrals"],
+        model.REL_WORKS_AT: n["load_works_at"],
+        model.REL_PATIENT: n["load_prescriptions"],
+        model.REL_AT: n["load_prescriptions"],
+        model.REL_PRESCRIBED_BY: n["load_prescribed_by"],
+        model.REL_PAID_BY_ACCOUNT: n["load_paid_by_account"],
+        model.REL_REFERS: n["load_referrals"],
+        model.REL_REFERRED_FROM: n["load_referrals"],
+        model.REL_REFERRED_TO: n["load_referrals"],
+        model.REL_REFERRED_BY: n["load_referred_by"],
+    }
+
+
+def created_counts(store: Store, load_id: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    params = {"load_id": load_id}
+    for label, count in store.run("load_created_nodes", params, timeout_ms=SCAN_TIMEOUT_MS).rows:
+        out[str(label)] = int(count)
+    for rel_type, count in store.run("load_created_rels", params, timeout_ms=SCAN_TIMEOUT_MS).rows:
+        out[str(rel_type)] = out.get(str(rel_type), 0) + int(count)
+    return out
+
+
+def verify(store: Store, load_id: str, sent: dict[str, int]) -> dict[str, int]:
+    """Fail (and so roll back) when a write silently dropped rows (a MATCH that missed)."""
+    created = created_counts(store, load_id)
+    wrong = {
+        k: (v, created.get(k, 0))
+        for k, v in expected_creations(sent).items()
+        if created.get(k, 0) != v
+    }
+    if wrong:
+        detail = ", ".join(f"{k} expected {e} got {g}" for k, (e, g) in sorted(wrong.items()))
+        raise StoreError(f"load {load_id} wrote fewer entities than validated: {detail}")
+    return created
+
+
+def rollback(store: Store, load_id: str) -> int:
+    """Delete what load ``load_id`` created; returns the number of deleted items."""
+    total = 0
+    for query in ("load_rollback_rels", "load_rollback_nodes"):
+        while True:
+            deleted = int(
+                store.run(
+                    query, {"load_id": load_id, "limit": ROLLBACK_BATCH}, timeout_ms=SCAN_TIMEOUT_MS
+                ).scalar()
+                or 0
+            )
+            total += deleted
+            if deleted == 0:
+                break
+    return total
+
+
+_DONE = object()
+
+
+def prefetched(
+    rows: Iterable[dict[str, Any]], size: int, depth: int = 2
+) -> Generator[dict[str, Any], None, None]:
+    """Produce ``rows`` (read + validate + build) in a thread, ``depth`` batches ahead.
+
+    Why: the store works in its own process; while it runs batch N, this process can
+    already validate batch N+1 instead of waiting on the socket (the GIL is released
+    while waiting). Errors of the producer re-raise here; abandoning the iterator
+    stops the producer.
+    """
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            it = iter(rows)
+            while chunk := list(islice(it, size)):
+                if not put(chunk):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="loader-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def write(
+    store: Store,
+    batches: list[Batch],
+    load_id: str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_batch: BatchHook | None = None,
+) -> dict[str, int]:
+    """Send batches in order with ``store.write_batches``; rows sent per query."""
+    sent: dict[str, int] = {}
+    for b in batches:
+
+        def hook(n: int, query: str = b.query) -> None:
+            if on_batch is not None:
+                on_batch(query, n)
+
+        if isinstance(b.rows, list):
+            sent[b.query] = sent.get(b.query, 0) + store.write_batches(
+                b.query, b.rows, batch_size=batch_size, extra={"load_id": load_id}, on_batch=hook
+            )
+            continue
+        rows = prefetched(b.rows, batch_size)
+        try:
+            sent[b.query] = sent.get(b.query, 0) + store.write_batches(
+                b.query, rows, batch_size=batch_size, extra={"load_id": load_id}, on_batch=hook
+            )
+        finally:
+            rows.close()  # stops the producer thread now, also when the write failed
+    return sent
+
+
+@dataclass
+class _Progress:
+    """One tqdm bar per table on stderr, advanced by the rows of its first query."""
+
+    enabled: bool
+    bar: Any = None
+
+    def start(self, table: Table) -> None:
+        self.close()
+        if self.enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=len(table),
+                desc=f"load {table.table}",
+                unit="row",
+                dynamic_ncols=True,
+                file=sys.stderr,
+            )
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def load_directory(
+    store: Store,
+    directory: Path,
+    *,
+    mapping: Path | None = None,
+    rejects_path: Path | None = None,
+    progress: bool = False,
+    batch_size: int = BATCH_SIZE,
+    today: date | None = None,
+    on_batch: BatchHook | None = None,
+) -> LoadReport:
+    """Load a contract directory into ``store``; see the module docstring for guarantees.
+
+    ``on_batch(query, rows)`` is called after each written batch (progress reporting).
+    """
+    t0 = time.perf_counter()
+    timings = {"read": 0.0, "lookup": 0.0, "validate_write": 0.0}
+    directory = Path(directory)
+    colmap = read_mapping(mapping) if mapping else ColumnMapping()
+    tables = read_directory(directory, colmap)  # InputError here: nothing written
+    if rejects_path is not None:
+        check_writable(rejects_path)
+    timings["read"] = time.perf_counter() - t0
+
+    store.ensure_schema()
+    first_load = not store.run("load_any_node").rows
+    ctx = new_context(today=today or date.today())
+    load_id = new_load_id()
+    log.info(
+        "load %s of %s started (if interrupted: graphsvc load --rollback %s)",
+        load_id,
+        directory,
+        load_id,
+    )
+    counts: dict[str, TableCounts] = {}
+    rejects: list[Reject] = []
+    sent: dict[str, int] = {}
+    bars = _Progress(progress)
+    try:
+        for name, table in tables.items():
+            if not first_load:  # a first load has nothing to ask the store
+                t = time.perf_counter()
+                fetch_known(store, table, ctx.known)
+                timings["lookup"] += time.perf_counter() - t
+            t = time.perf_counter()
+            bars.start(table)
+            table_rejects: list[Reject] = []
+            tally = _Tally()
+            rows = tally.count(iter_checked(table, ctx, table_rejects))
+            batches = table_batches(name, rows)
+            main = batches[0].query
+
+            def hook(query: str, n: int, main: str = main) -> None:
+                if query == main:
+                    bars.update(n)
+                if on_batch is not None:
+                    on_batch(query, n)
+
+            for query, n in write(
+                store, batches, load_id, batch_size=batch_size, on_batch=hook
+            ).items():
+                sent[query] = sent.get(query, 0) + n
+            bars.update(len(table_rejects) + tally.unchanged)
+            bars.close()
+            timings["validate_write"] += time.perf_counter() - t
+            counts[name] = TableCounts(
+                read=tally.valid + len(table_rejects),
+                loaded=tally.valid,
+                rejected=len(table_rejects),
+                unchanged=tally.unchanged,
+            )
+            rejects.extend(table_rejects)
+        t = time.perf_counter()
+        created = verify(store, load_id, sent)
+        timings["verify"] = time.perf_counter() - t
+    except BaseException:
+        bars.close()
+        log.error("load %s failed; removing what it wrote", load_id)
+        try:
+            removed = rollback(store, load_id)
+        except Exception:  # the original failure matters more; say how to finish later
+            log.exception(
+                "rollback of %s failed; run: graphsvc load --rollback %s", load_id, load_id
+            )
+        else:
+            log.info("rollback of %s removed %d nodes/relationships", load_id, removed)
+        raise
+    t = time.perf_counter()
+    store.save()
+    timings["save"] = time.perf_counter() - t
+
+    rejects_file = _write_rejects(rejects, rejects_path, load_id)
+    report = LoadReport(
+        tables=counts,
+        rejects_file=rejects_file,
+        elapsed_s=time.perf_counter() - t0,
+        load_id=load_id,
+        source=str(directory),
+        mapping=str(mapping) if mapping else None,
+        created=created,
+        timings_s=timings,
+    )
+    log.info(
+        "load %s done: %d rows read, %d rejected, %.1f s",
+        load_id,
+        report.rows_read,
+        report.rejected,
+        report.elapsed_s,
+    )
+    return report
+
+
+@dataclass
+class _Tally:
+    valid: int = 0
+    unchanged: int = 0
+
+    def count(self, rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            self.valid += 1
+            if row.unchanged:
+                self.unchanged += 1
+            yield row
+
+
+def _write_rejects(rejects: list[Reject], path: Path | None, load_id: str) -> str | None:
+    if path is None:
+        if not rejects:
+            return None
+        # Never lose a rejected row: without a path it goes to a private temp file.
+        path = Path(tempfile.gettempdir()) / f"graphsvc-rejects-{load_id}.csv"
+    write_rejects(path, rejects)
+    return str(path)

@@ -1,0 +1,239 @@
+"""UNWIND parameter rows per write query (pure), from validated rows.
+
+Rows already in the store unchanged are left out, so a reload writes nothing.
+Properties travel as one ``props`` map per row without nulls: ``SET n += row.props``
+then stores exactly the columns a row has.
+
+Streaming: :func:`table_batches` returns a table's batches whose first one is a
+generator over the validated rows; the later, small ones (e.g. PRESCRIBED_BY edges)
+fill up while the first is consumed, so they must be written in the given order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from loaders.validate import Checked, Row
+
+# (table, named query) in write order: parents before the relationships that need them.
+WRITE_PLAN: tuple[tuple[str, str], ...] = (
+    ("institutions", "load_institutions"),
+    ("doctors", "load_doctors"),
+    ("doctors", "load_works_at"),
+    ("participants", "load_participants"),
+    ("identifiers", "load_identifiers"),
+    ("family_links", "load_family_links"),
+    ("prescriptions", "load_prescriptions"),
+    ("prescriptions", "load_prescribed_by"),
+    ("prescriptions", "load_paid_by_account"),
+    ("prescription_items", "load_contains"),
+    ("referrals", "load_referrals"),
+    ("referrals", "load_referred_by"),
+)
+
+NODE_PROPS: dict[str, tuple[str, ...]] = {
+    "institutions": ("name", "kind", "level", "region_code"),
+    "doctors": ("name", "department", "institution_id"),
+    "participants": (
+        "name",
+        "id_number",
+        "gender",
+        "birth_date",
+        "insurance_type",
+        "region_code",
+    ),
+    "prescriptions": (
+        "date",
+        "datetime",
+        "discharge_date",
+        "visit_type",
+        "diagnosis_code",
+        "total_amount",
+        "fund_paid",
+        "account_paid",
+    ),
+    "referrals": ("date",),
+}
+KEYS: dict[str, str] = {
+    "institutions": "institution_id",
+    "doctors": "doctor_id",
+    "participants": "participant_id",
+    "prescriptions": "prescription_id",
+    "referrals": "referral_id",
+}
+
+
+@dataclass(frozen=True)
+class Batch:
+    table: str
+    query: str
+    rows: Iterable[dict[str, Any]]
+
+
+def _props(row: Row, names: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = dict(row.extra)
+    for name in names:
+        value = row.values.get(name)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _node(row: Row, table: str) -> dict[str, Any]:
+    props = _props(row, NODE_PROPS[table])
+    props["row_hash"] = row.row_hash
+    return {"id": row.values[KEYS[table]], "props": props}
+
+
+def _simple(table: str) -> Callable[[Iterable[Row]], list[Batch]]:
+    def build(rows: Iterable[Row]) -> list[Batch]:
+        return [Batch(table, f"load_{table}", (_node(r, table) for r in rows))]
+
+    return build
+
+
+def _doctors(rows: Iterable[Row]) -> list[Batch]:
+    works_at: list[dict[str, Any]] = []
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            if r.values.get("institution_id"):
+                works_at.append(
+                    {"id": r.values["doctor_id"], "institution_id": r.values["institution_id"]}
+                )
+            yield _node(r, "doctors")
+
+    return [Batch("doctors", "load_doctors", nodes()), Batch("doctors", "load_works_at", works_at)]
+
+
+def _identifiers(rows: Iterable[Row]) -> list[Batch]:
+    def gen() -> Iterator[dict[str, Any]]:
+        seen: set[tuple[str, str]] = set()
+        for r in rows:
+            pair = (r.values["participant_id"], r.values["identifier_id"])
+            if pair in seen:  # the same fact written twice: one edge
+                continue
+            seen.add(pair)
+            yield {
+                "participant_id": pair[0],
+                "id": pair[1],
+                "kind": r.values["kind"],
+                "value": r.values["value"],
+                "props": dict(r.extra),
+            }
+
+    return [Batch("identifiers", "load_identifiers", gen())]
+
+
+def _family_links(rows: Iterable[Row]) -> list[Batch]:
+    def gen() -> Iterator[dict[str, Any]]:
+        seen: set[tuple[str, str]] = set()
+        for r in rows:
+            link = (r.values["holder_id"], r.values["member_id"])
+            if link in seen:
+                continue
+            seen.add(link)
+            yield {
+                "holder_id": link[0],
+                "member_id": link[1],
+                "props": _props(r, ("relation", "since")),
+            }
+
+    return [Batch("family_links", "load_family_links", gen())]
+
+
+def _prescriptions(rows: Iterable[Row]) -> list[Batch]:
+    by_doctor: list[dict[str, Any]] = []
+    by_account: list[dict[str, Any]] = []
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            v = r.values
+            row = _node(r, "prescriptions")
+            row["participant_id"] = v["participant_id"]
+            row["institution_id"] = v["institution_id"]
+            if v.get("doctor_id"):
+                by_doctor.append({"id": v["prescription_id"], "doctor_id": v["doctor_id"]})
+            if v.get("account_holder_id"):
+                by_account.append(
+                    {
+                        "id": v["prescription_id"],
+                        "holder_id": v["account_holder_id"],
+                        "amount": v.get("account_paid"),
+                    }
+                )
+            yield row
+
+    return [
+        Batch("prescriptions", "load_prescriptions", nodes()),
+        Batch("prescriptions", "load_prescribed_by", by_doctor),
+        Batch("prescriptions", "load_paid_by_account", by_account),
+    ]
+
+
+def _items(rows: Iterable[Row]) -> list[Batch]:
+    def gen() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            v = r.values
+            yield {
+                "prescription_id": v["prescription_id"],
+                "item_code": v["item_code"],
+                "item_name": v.get("item_name"),
+                "props": _props(r, ("line_id", "quantity", "unit_price", "trace_code")),
+            }
+
+    return [Batch("prescription_items", "load_contains", gen())]
+
+
+def _referrals(rows: Iterable[Row]) -> list[Batch]:
+    by_doctor: list[dict[str, Any]] = []
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            v = r.values
+            row = _node(r, "referrals")
+            row.update(
+                participant_id=v["participant_id"],
+                from_id=v["from_institution_id"],
+                to_id=v["to_institution_id"],
+            )
+            if v.get("from_doctor_id"):
+                by_doctor.append({"id": v["referral_id"], "doctor_id": v["from_doctor_id"]})
+            yield row
+
+    return [
+        Batch("referrals", "load_referrals", nodes()),
+        Batch("referrals", "load_referred_by", by_doctor),
+    ]
+
+
+_BUILDERS: dict[str, Callable[[Iterable[Row]], list[Batch]]] = {
+    "institutions": _simple("institutions"),
+    "doctors": _doctors,
+    "participants": _simple("participants"),
+    "identifiers": _identifiers,
+    "family_links": _family_links,
+    "prescriptions": _prescriptions,
+    "prescription_items": _items,
+    "referrals": _referrals,
+}
+
+
+def table_batches(table: str, rows: Iterable[Row]) -> list[Batch]:
+    """The writes of one table's valid rows (unchanged rows skipped), in write order."""
+    return _BUILDERS[table](r for r in rows if not r.unchanged)
+
+
+def to_rows(checked: Mapping[str, Checked]) -> list[Batch]:
+    """Every write of a load, materialised, in :data:`WRITE_PLAN` order (empty ones too).
+
+    >>> to_rows({})[0]
+    Batch(table='institutions', query='load_institutions', rows=[])
+    """
+    out: dict[str, list[dict[str, Any]]] = {q: [] for _, q in WRITE_PLAN}
+    for name, c in checked.items():
+        for b in table_batches(name, c.rows):
+            out[b.query] = list(b.rows)  # in order: later batches fill while earlier run
+    return [Batch(table, query, out[query]) for table, query in WRITE_PLAN]

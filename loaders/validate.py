@@ -1,0 +1,400 @@
+"""Row validation and normalisation (pure): contract rules in, valid rows and rejects out.
+
+Why pure: every rule is tested on plain tables without a server, and the store's
+part (which ids it already holds) arrives as data (:class:`KnownIds`), fetched by
+the I/O layer before validation. Tables are checked in dependency order so a row
+whose parent was rejected is rejected with the parent's reason, not a vague
+"unknown id".
+
+Reject reasons never quote personal data (names, ID numbers, identifier values):
+reasons end up in logs and screens. The raw row is kept for repair in the rejects
+file only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from loaders.normalise import (
+    gb11643_valid,
+    identifier_id,
+    normalise_identifier,
+    parse_date,
+    parse_date_or_datetime,
+    parse_decimal,
+    valid_region,
+)
+from loaders.read import Table
+from loaders.schema import SPECS, TABLE_ORDER, TableSpec
+
+EXCERPT_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Reject:
+    file: str
+    line: int
+    column: str
+    value_excerpt: str
+    reason: str
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Row:
+    """One valid row: normalised contract values (None = missing) and extra columns."""
+
+    line: int
+    values: dict[str, Any]
+    extra: dict[str, str]
+    row_hash: str = ""
+    unchanged: bool = False  # already in the store exactly like this: nothing to write
+
+
+@dataclass
+class Checked:
+    table: str
+    file: str
+    read: int
+    rows: list[Row]
+    rejects: list[Reject]
+
+    @property
+    def loaded(self) -> int:
+        return len(self.rows)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for r in self.rows if r.unchanged)
+
+
+@dataclass
+class KnownIds:
+    """What the store already holds: label -> id -> row_hash, and CONTAINS line ids."""
+
+    hashes: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    line_ids: set[str] = field(default_factory=set)
+
+    def has(self, label: str, key: str) -> bool:
+        return key in self.hashes.get(label, {})
+
+    def stored_hash(self, label: str, key: str) -> str | None:
+        return self.hashes.get(label, {}).get(key)
+
+
+class _Bad(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
+@dataclass
+class Context:
+    known: KnownIds
+    today: date
+    accepted: dict[str, set[str]] = field(default_factory=dict)  # label -> ids
+    rejected: dict[str, dict[str, str]] = field(default_factory=dict)  # label -> id -> why
+
+
+def row_hash(values: Mapping[str, Any], extra: Mapping[str, str]) -> str:
+    """A content hash of a normalised row: equal hashes = nothing to update.
+
+    >>> row_hash({"a": 1, "b": None}, {}) == row_hash({"b": None, "a": 1}, {})
+    True
+    """
+    # repr of str/int/float/None is stable across runs and cheaper than JSON
+    blob = repr((sorted(values.items()), sorted(extra.items())))
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:20]
+
+
+def excerpt(spec: TableSpec, column: str, value: str | None) -> str:
+    """What of a bad value may be shown: personal columns only by their length."""
+    if value is None:
+        return ""
+    if column in spec.personal or column not in spec.columns:
+        return f"<{len(value)} characters>"
+    return value if len(value) <= EXCERPT_CHARS else value[: EXCERPT_CHARS - 1] + "…"
+
+
+# -- field rules ----------------------------------------------------------------
+def _enum(spec: TableSpec, rec: dict[str, Any], column: str) -> None:
+    value = rec.get(column)
+    if value is None:
+        return
+    allowed = spec.enums[column]
+    norm = value.upper() if column == "gender" else value.lower()
+    if norm not in allowed:
+        raise _Bad(column, f"{column} must be one of {', '.join(allowed)}")
+    rec[column] = norm
+
+
+def _date(rec: dict[str, Any], column: str) -> None:
+    value = rec.get(column)
+    if value is None:
+        return
+    parsed = parse_date(value)
+    if parsed is None:
+        raise _Bad(column, f"{column} is not a date YYYY-MM-DD")
+    rec[column] = parsed
+
+
+def _amount(rec: dict[str, Any], column: str, *, positive: bool = False) -> Decimal | None:
+    value = rec.get(column)
+    if value is None:
+        return None
+    number = parse_decimal(value)
+    if number is None:
+        raise _Bad(column, f"{column} is not a decimal number")
+    if positive and number <= 0:
+        raise _Bad(column, f"{column} must be > 0")
+    if number < 0:
+        raise _Bad(column, f"{column} must be >= 0")
+    rec[column] = float(number)
+    return number
+
+
+def _region(rec: dict[str, Any]) -> None:
+    value = rec.get("region_code")
+    if value is not None and not valid_region(value):
+        raise _Bad("region_code", "region_code must be 6 digits")
+
+
+# -- table rules (each normalises ``rec`` in place or raises _Bad) --------------
+def _participants(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    number = rec.get("id_number")
+    if number is not None:
+        number = number.upper()
+        if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+            raise _Bad("id_number", "id_number must be 17 digits and a check digit (0-9 or X)")
+        if not gb11643_valid(number):
+            raise _Bad("id_number", "id_number has a wrong GB 11643 check digit")
+        rec["id_number"] = number
+    _enum(spec, rec, "gender")
+    _enum(spec, rec, "insurance_type")
+    _date(rec, "birth_date")
+    if rec.get("birth_date") and rec["birth_date"] > ctx.today.isoformat():
+        raise _Bad("birth_date", "birth_date is in the future")
+    _region(rec)
+
+
+def _institutions(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    _enum(spec, rec, "kind")
+    level = rec.get("level")
+    if level is not None:
+        if not (level.isascii() and level.isdigit()) or int(level) > 3:
+            raise _Bad("level", "level must be an integer 0-3")
+        rec["level"] = int(level)
+    _region(rec)
+
+
+def _doctors(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    return None
+
+
+def _identifiers(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    _enum(spec, rec, "kind")
+    normalised = normalise_identifier(rec["kind"], rec["value"])
+    if not normalised:
+        raise _Bad("value", f"value has nothing left after normalising it as a {rec['kind']}")
+    rec["value"] = normalised
+    rec["identifier_id"] = identifier_id(rec["kind"], normalised)
+
+
+def _family_links(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    if rec["holder_id"] == rec["member_id"]:
+        raise _Bad("member_id", "member_id is the holder: an account is not shared with oneself")
+    _enum(spec, rec, "relation")
+    _date(rec, "since")
+
+
+def _prescriptions(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    parsed = parse_date_or_datetime(rec["date"])
+    if parsed is None:
+        raise _Bad("date", "date is not a date YYYY-MM-DD or datetime YYYY-MM-DD HH:MM[:SS]")
+    rec["date"], rec["datetime"] = parsed
+    _enum(spec, rec, "visit_type")
+    _date(rec, "discharge_date")
+    discharge = rec.get("discharge_date")
+    if discharge is not None:
+        if discharge < rec["date"]:
+            raise _Bad("discharge_date", "discharge_date is before date")
+        if rec.get("visit_type") != "inpatient" and discharge != rec["date"]:
+            raise _Bad("discharge_date", "discharge_date is for inpatient stays only")
+    total = _amount(rec, "total_amount")
+    fund = _amount(rec, "fund_paid")
+    _amount(rec, "account_paid")
+    if total is not None and fund is not None and fund > total:
+        raise _Bad("fund_paid", "fund_paid is more than total_amount")
+    if rec.get("account_holder_id") == rec["participant_id"]:
+        rec["account_holder_id"] = None  # the patient's own account: no 共济 edge
+
+
+def _prescription_items(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    _amount(rec, "quantity", positive=True)
+    _amount(rec, "unit_price")
+
+
+def _referrals(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
+    if rec["from_institution_id"] == rec["to_institution_id"]:
+        raise _Bad("to_institution_id", "to_institution_id is the same as from_institution_id")
+    _date(rec, "date")
+
+
+_RULES = {
+    "participants": _participants,
+    "institutions": _institutions,
+    "doctors": _doctors,
+    "identifiers": _identifiers,
+    "family_links": _family_links,
+    "prescriptions": _prescriptions,
+    "prescription_items": _prescription_items,
+    "referrals": _referrals,
+}
+
+
+def line_digest(values: Mapping[str, Any]) -> str:
+    """What makes two line items of one prescription the same line."""
+    content = repr([values.get(c) for c in ("item_code", "quantity", "unit_price", "trace_code")])
+    return hashlib.sha1(content.encode("utf-8")).hexdigest()[:10]
+
+
+def line_id(prescription_id: str, digest: str, occurrence: int) -> str:
+    """A deterministic key of a line item: its prescription, its content, its repeat number.
+
+    Loading the same file again yields the same ids, so a line is never doubled.
+
+    >>> line_id("S1", line_digest({"item_code": "A", "quantity": 2.0}), 1)
+    'S1:133456bc95:1'
+    """
+    return f"{prescription_id}:{digest}:{occurrence}"
+
+
+def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[Row]:
+    """Valid rows of ``table``, streamed from its file; rejects are appended to ``rejects``.
+
+    ``ctx`` learns every accepted and rejected key, for the tables checked after this one.
+    """
+    spec = SPECS[table.table]
+    rule = _RULES[table.table]
+    width = len(table.header)
+    key = spec.key
+    first_line: dict[str, int] = {}
+    occurrences: dict[tuple[str, str], int] = {}
+    label = spec.label
+    accepted = ctx.accepted.setdefault(label, set()) if label else set()
+    rejected = ctx.rejected.setdefault(label, {}) if label else {}
+
+    for line, fields in table.iter_lines():
+        rec: dict[str, Any] = table.record_of(fields)
+        original = dict(rec)
+        try:
+            if len(fields) != width:
+                raise _Bad("", f"row has {len(fields)} fields, the header has {width}")
+            for col in spec.required:
+                if rec.get(col) is None:
+                    raise _Bad(col, f"{col} is required")
+            if key is not None:
+                seen = first_line.get(rec[key])
+                if seen is not None:
+                    raise _Bad(key, f"duplicate {key} {rec[key]} (first at line {seen})")
+                first_line[rec[key]] = line
+            rule(spec, rec, ctx)
+            for ref in spec.refs:
+                parent = rec.get(ref.column)
+                if parent is None or parent in ctx.accepted.get(ref.label, ()):
+                    continue
+                if ctx.known.has(ref.label, parent):
+                    continue
+                why = ctx.rejected.get(ref.label, {}).get(parent)
+                if why is not None:
+                    raise _Bad(ref.column, f"{ref.column} {parent} was rejected ({why})")
+                raise _Bad(
+                    ref.column,
+                    f"{ref.column} {parent} does not exist (not in {ref.table} nor in the store)",
+                )
+            extra = table.extra_of(fields)
+            row = Row(line=line, values=rec, extra=extra)
+            if key is not None and label is not None:
+                row.row_hash = row_hash(rec, extra)
+                if ctx.known.has(label, rec[key]):
+                    if ctx.known.stored_hash(label, rec[key]) != row.row_hash:
+                        raise _Bad(
+                            key,
+                            f"{key} {rec[key]} is already in the store with different values",
+                        )
+                    row.unchanged = True
+                accepted.add(rec[key])
+            elif table.table == "prescription_items":
+                content = (rec["prescription_id"], line_digest(rec))
+                n = occurrences[content] = occurrences.get(content, 0) + 1
+                rec["line_id"] = line_id(content[0], content[1], n)
+                row.unchanged = rec["line_id"] in ctx.known.line_ids
+        except _Bad as bad:
+            value = original.get(bad.column) if bad.column else None
+            rejects.append(
+                Reject(
+                    file=table.file,
+                    line=line,
+                    column=bad.column,
+                    value_excerpt=excerpt(spec, bad.column, value),
+                    reason=bad.reason,
+                    raw=table.raw_of(fields),
+                )
+            )
+            if key is not None and rec.get(key) is not None and rec[key] not in rejected:
+                rejected[rec[key]] = f"{table.file} line {line}: {bad.reason}"
+            continue
+        yield row
+
+
+def check_table(table: Table, ctx: Context) -> Checked:
+    """All of :func:`iter_checked` at once (tests and small inputs)."""
+    rejects: list[Reject] = []
+    rows = list(iter_checked(table, ctx, rejects))
+    return Checked(
+        table=table.table,
+        file=table.file,
+        read=len(rows) + len(rejects),
+        rows=rows,
+        rejects=rejects,
+    )
+
+
+def new_context(known: KnownIds | None = None, *, today: date) -> Context:
+    return Context(known=known or KnownIds(), today=today)
+
+
+def validate(
+    tables: Mapping[str, Table], known: KnownIds | None = None, *, today: date
+) -> dict[str, Checked]:
+    """Check every table in dependency order; ``known`` is what the store already holds."""
+    ctx = new_context(known, today=today)
+    return {name: check_table(tables[name], ctx) for name in TABLE_ORDER if name in tables}
+
+
+def ids_to_look_up(table: Table) -> dict[str, set[str]]:
+    """Label -> ids of ``table`` the store should be asked about: keys and references.
+
+    Uses the same cleaning as validation, so the answer covers what validation asks.
+    """
+    spec = SPECS[table.table]
+    cols: list[tuple[str, str]] = [(r.column, r.label) for r in spec.refs]
+    if spec.key and spec.label:
+        cols.append((spec.key, spec.label))
+    wanted: dict[str, set[str]] = {label: set() for _, label in cols}
+    for _, fields in table.iter_lines():
+        rec = table.record_of(fields, only=[c for c, _ in cols])
+        for col, label in cols:
+            value = rec.get(col)
+            if value is not None:
+                wanted[label].add(value)
+    return wanted

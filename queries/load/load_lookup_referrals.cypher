@@ -1,0 +1,6 @@
+// description: Which of these referrals ids the store holds already, with their content hash
+// params: ids
+// mode: read
+UNWIND $ids AS id
+MATCH (n:Referral {id: id})
+RETURN n.id AS id, n.row_hash AS row_hash
