@@ -1,0 +1,237 @@
+"""Fake referrals: institutions passing the same patients around in loops (虚假转诊).
+
+Clause: Hainan Art. 23(2) (unnecessary services) and 23(9) (fabricated services).
+
+Method, and why: legitimate referrals climb the hospital levels (clinic -> county ->
+provincial) and rarely come back; a referral ring sends the same patients A -> B ->
+A or A -> B -> C -> A so each hop bills again.
+
+* A *bounce* is a patient whose referrals return to an institution they were referred
+  from within ``bounce_window_days``: the referral chain between the two closes a loop.
+  Upward-only chains cannot bounce.
+* A loop's *signature* is the set of institutions it passes through. Candidates are
+  signatures some patient went round more than once (a legitimate return from
+  hospital to clinic happens once); candidates sharing patients form one group, and
+  so do reciprocal pairs signed by a common doctor (A<->B and B<->C, signed at B);
+  loops through three or more institutions that share a hospital stay apart.
+* Chance model, per group: with ``r0`` loops per referred patient everywhere else
+  (leave-one-out, Laplace-smoothed), ``N`` patients referred between the group's
+  institutions and ``L`` loops, surprise ``-log10 P(Poisson(N r0) >= L)``; plus the
+  binomial surprise of its non-upward (lateral or downward) referrals against the
+  rate elsewhere. Tests = institution pairs with referrals.
+* The ring is the institutions of the loop, the doctors who signed at least
+  ``min_patients_per_member`` of its loop referrals, and the bounced patients.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from graphsvc.detection.common import (
+    components,
+    fmt_money,
+    fmt_p,
+    money,
+    region_of_institutions,
+)
+from graphsvc.detection.config import DetectConfig
+from graphsvc.detection.data import GraphData
+from graphsvc.detection.rings import (
+    Evidence,
+    Member,
+    Ring,
+    iso,
+    log10_binom_sf,
+    log10_poisson_sf,
+    sort_members,
+    weak,
+)
+
+log = logging.getLogger(__name__)
+
+TYPOLOGY = "fake_referral"
+
+
+def bounces(refs: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """Referrals that belong to a patient's loop, with a loop id per (patient, loop).
+
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"referral_id": ["1", "2", "3"], "participant_id": ["P"] * 3,
+    ...     "from_institution_id": ["A", "B", "C"], "to_institution_id": ["B", "C", "A"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09"])})
+    >>> bounces(r, 30)[["referral_id", "loop"]].values.tolist()
+    [['1', 'P#0'], ['2', 'P#0'], ['3', 'P#0']]
+    """
+    r = refs.sort_values(["participant_id", "date", "referral_id"], kind="stable")
+    multi = r[r.groupby("participant_id")["referral_id"].transform("size") >= 2]
+    rows: list[tuple[str, str]] = []
+    for pid, grp in multi.groupby("participant_id", sort=True):
+        ids = list(grp["referral_id"])
+        src = list(grp["from_institution_id"])
+        dst = list(grp["to_institution_id"])
+        dates = list(grp["date"])
+        used: set[int] = set()
+        loop_no = 0
+        for i in range(len(ids)):
+            if i in used:
+                continue
+            for j in range(i + 1, len(ids)):
+                if (dates[j] - dates[i]).days > window_days:
+                    break
+                if dst[j] == src[i]:
+                    chain = [k for k in range(i, j + 1) if k not in used]
+                    for k in chain:
+                        used.add(k)
+                        rows.append((ids[k], f"{pid}#{loop_no}"))
+                    loop_no += 1
+                    break
+    return pd.DataFrame(rows, columns=["referral_id", "loop"]).merge(refs, on="referral_id")
+
+
+def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+    """Loops of institutions referring the same patients round.
+
+    >>> import pandas as pd
+    >>> rows = []
+    >>> for i in range(5):   # 5 patients bounced A -> B -> A twice by doctors DA and DB
+    ...     rows += [(f"P{i}", "A", "DA", "B", "2024-01-01"),
+    ...              (f"P{i}", "B", "DB", "A", "2024-01-08"),
+    ...              (f"P{i}", "A", "DA", "B", "2024-02-01"),
+    ...              (f"P{i}", "B", "DB", "A", "2024-02-08")]
+    >>> for i in range(100):  # upward referrals clinic -> hospital
+    ...     rows += [(f"Q{i}", "C", None, "H", "2024-02-01")]
+    >>> r = pd.DataFrame(rows, columns=["participant_id", "from_institution_id",
+    ...                                 "from_doctor_id", "to_institution_id", "date"])
+    >>> r["referral_id"] = [f"R{i}" for i in range(len(r))]
+    >>> inst = pd.DataFrame({"institution_id": ["A", "B", "C", "H"], "level": [2, 2, 1, 3]})
+    >>> rings = detect(GraphData.create(referrals=r, institutions=inst), DetectConfig())
+    >>> [r.member_count for r in rings]
+    [9]
+    """
+    cfg = config.fake_referral
+    refs = data.referrals.dropna(subset=["from_institution_id", "to_institution_id", "date"])
+    if refs.empty:
+        return []
+    level = data.institutions.drop_duplicates("institution_id").set_index("institution_id")["level"]
+    refs = refs.assign(
+        up=refs["to_institution_id"].map(level).fillna(0)
+        > refs["from_institution_id"].map(level).fillna(0)
+    )
+    edge_patients = refs.groupby(["from_institution_id", "to_institution_id"])[
+        "participant_id"
+    ].nunique()
+    tests = max(len(edge_patients), 1)
+    loops = bounces(refs, cfg.bounce_window_days)
+    if loops.empty:
+        return []
+    referred_total = refs["participant_id"].nunique()
+    non_up_total = int((~refs["up"]).sum())
+    # A loop's signature: the set of institutions it passes through.
+    sig = loops.groupby("loop")["from_institution_id"].agg(lambda s: tuple(sorted(set(s))))
+    loops = loops.assign(sig=loops["loop"].map(sig))
+    loops_total = loops["loop"].nunique()
+
+    # Candidate signatures: some patient went round them more than once. A legitimate
+    # return (hospital sends the patient back to the clinic) happens once.
+    per_patient = loops.groupby(["sig", "participant_id"])["loop"].nunique()
+    repeated = sorted({g for (g, _p), n in per_patient.items() if n >= 2})
+    # Signatures are one ring when the same patients went round them; reciprocal pairs
+    # (two institutions) also when a doctor signed both (A<->B and B<->C, signed at B).
+    # Loops through three or more institutions sharing a hospital or doctor stay apart.
+    label = {g: "|".join(g) for g in repeated}
+    links: list[tuple[str, str]] = [(label[g], label[g]) for g in repeated]
+    signer: dict[str, str] = {}
+    for g in repeated:
+        sub = loops[loops["sig"] == g]
+        keys = [f"patient:{p}" for p in sub["participant_id"].astype(str)]
+        if len(g) == 2:
+            # Reciprocal pairs of one ring (A<->B, B<->C) are signed by B's doctor.
+            keys += [f"doctor:{d}" for d in sub["from_doctor_id"].dropna().astype(str)]
+        for k in sorted(set(keys)):
+            if k in signer:
+                links.append((signer[k], label[g]))
+            else:
+                signer[k] = label[g]
+    by_label = {v: k for k, v in label.items()}
+
+    rx = data.prescriptions
+    rings: list[Ring] = []
+    for labels in components(links):
+        sigs = [by_label[x] for x in labels]
+        comp = sorted({i for g in sigs for i in g})
+        cset = set(comp)
+        in_comp = loops[loops["sig"].isin(sigs)]
+        patients = sorted(set(in_comp["participant_id"].astype(str)))
+        if len(patients) < cfg.min_bounced_patients:
+            continue
+        n_loops = in_comp["loop"].nunique()
+        inner = refs[refs["from_institution_id"].isin(cset) & refs["to_institution_id"].isin(cset)]
+        n_referred = inner["participant_id"].nunique()
+        n_inner = len(inner)
+        non_up = int((~inner["up"]).sum())
+        # Rates of everything outside this ring (leave-one-out, Laplace-smoothed): loops
+        # per referred patient, and the share of referrals that do not go up a level.
+        r0 = (loops_total - n_loops + 1) / (referred_total - n_referred + 2)
+        q0 = min((non_up_total - non_up + 1) / (len(refs) - n_inner + 2), 0.999)
+        lp_bounce = log10_poisson_sf(n_loops, n_referred * r0)
+        lp_level = log10_binom_sf(non_up, n_inner, q0)
+        surprise = -(lp_bounce + lp_level)
+        if weak(surprise, tests, config.scoring.min_adjusted_surprise):
+            continue
+        members = [Member("institution", i, "institution") for i in comp]
+        docs = in_comp["from_doctor_id"].dropna().astype(str).value_counts()
+        members += [
+            Member("doctor", str(d), "referring doctor")
+            for d, c in docs.items()
+            if c >= cfg.min_patients_per_member
+        ]
+        members += [Member("participant", p, "patient") for p in patients]
+        # Settlements of bounced patients at loop institutions during the loops.
+        lo, hi = in_comp["date"].min(), in_comp["date"].max()
+        implicated = rx[
+            rx["participant_id"].isin(set(patients))
+            & rx["institution_id"].isin(cset)
+            & (rx["date"] >= lo)
+            & (rx["date"] <= hi + pd.Timedelta(days=cfg.bounce_window_days))
+        ]
+        amount = money(implicated)
+        hops = in_comp.groupby(["from_institution_id", "to_institution_id"]).size()
+        hop_txt = ", ".join(f"{a}→{b} ({int(n)})" for (a, b), n in hops.items())
+        reasons = [
+            f"{len(patients)} patients were referred round a loop of {len(comp)} institutions "
+            f"and back within {cfg.bounce_window_days} days: {hop_txt}",
+            f"{len(patients)} of {n_referred} patients referred between these institutions "
+            f"went round {n_loops} loops; elsewhere {r0:.3f} loops per referred patient; "
+            f"chance {fmt_p(lp_bounce)}",
+            f"{non_up} of {n_inner} referrals between them do not go up a hospital level "
+            f"(province {non_up_total / max(len(refs), 1):.0%}); chance {fmt_p(lp_level)}",
+            f"{len(implicated)} settlements of these patients there, fund paid "
+            f"{fmt_money(amount)} ({tests} referral routes examined)",
+        ]
+        evidence = [
+            Evidence(
+                ("institution", str(a)),
+                ("institution", str(b)),
+                "REFERS_IN_LOOP",
+                float(n),
+                f"{int(n)} loop referrals",
+            )
+            for (a, b), n in hops.items()
+        ]
+        rings.append(
+            Ring(
+                typology=TYPOLOGY,
+                members=sort_members(members),
+                reasons=reasons,
+                surprise=surprise,
+                tests=tests,
+                amount_at_risk=amount,
+                period_start=iso(lo),
+                period_end=iso(hi),
+                region_code=region_of_institutions(data, comp),
+                evidence=evidence,
+            )
+        )
+    return rings

@@ -1,0 +1,336 @@
+"""Doctor-pharmacy collusion and drug resale (回流药).
+
+Clause: Hainan Art. 23(5) (helping patients resell drugs) and Art. 24(4) (reselling).
+
+Two patterns, merged when they meet at the same pharmacy and doctor (the doctor who
+first prescribed a resold pack):
+
+* *Steering*: a doctor's prescriptions filled at pharmacies (pharmacy settlements with
+  the doctor as prescriber) go to one pharmacy far above the share that pharmacy gets
+  from the doctor's peers at the same institution (or, without peers, from every
+  prescriber in the province) — the pharmacy next door to a hospital is popular with
+  all its doctors and is not a ring. Chance: ``-log10 P(Binomial(n, b) >= c)`` for
+  ``c`` of the doctor's ``n`` fills at the pharmacy with baseline share ``b``. The
+  ring is the doctor, the pharmacy and the patients who filled the doctor's
+  prescriptions there repeatedly (``min_recurring_fills``), with the same high-value
+  items where line items exist. Most of those fills must come without a visit to the
+  doctor in the ``visit_window_days`` before (or during a stay): a designated (DTP)
+  pharmacy dispensing an oncologist's drugs after each chemotherapy stay is care, not
+  steering.
+* *Resale*: a drug pack's trace code settled more than once. Chance: trace codes are
+  unique by law; a code seen twice is at worst a data-entry error at rate
+  ``trace_error_rate`` per pack; ``-log10 P(Poisson(packs * rate) >= repeats)`` per
+  pharmacy. The ring is the pharmacy that re-sold packs and the patients whose packs
+  came back.
+
+Tests = doctors examined + pharmacies examined.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from graphsvc.detection.common import fmt_money, fmt_p, money, period, region_of_institutions
+from graphsvc.detection.config import DetectConfig
+from graphsvc.detection.data import GraphData
+from graphsvc.detection.rings import (
+    Evidence,
+    Member,
+    Ring,
+    log10_poisson_sf,
+    sort_members,
+    weak,
+)
+
+log = logging.getLogger(__name__)
+
+TYPOLOGY = "pharmacy_collusion"
+TRACE_ERROR_RATE = 1e-4
+
+
+@dataclass
+class _Candidate:
+    pharmacy: str
+    doctor: str = ""
+    members: list[Member] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    surprise: float = 0.0
+    settlements: set[str] = field(default_factory=set)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def _visited(rx: pd.DataFrame, fills: pd.DataFrame, window_days: int) -> set[str]:
+    """Fills preceded by a visit with the prescriber (or inside/just after a stay)."""
+    visits = rx[rx["visit_type"].isin(["outpatient", "inpatient"]) & rx["doctor_id"].notna()]
+    visits = visits[["participant_id", "doctor_id", "date", "discharge_date"]].drop_duplicates()
+    end = visits["discharge_date"].where(visits["discharge_date"].notna(), visits["date"])
+    visits = visits.assign(until=end + pd.Timedelta(days=window_days))
+    m = fills[["prescription_id", "participant_id", "doctor_id", "date"]].merge(
+        visits[["participant_id", "doctor_id", "date", "until"]],
+        on=["participant_id", "doctor_id"],
+        suffixes=("", "_v"),
+    )
+    m = m[(m["date_v"] <= m["date"]) & (m["date"] <= m["until"])]
+    return set(m["prescription_id"])
+
+
+def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], int]:
+    cfg = config.pharmacy_collusion
+    rx = data.prescriptions
+    fills = rx[(rx["visit_type"] == "pharmacy") & rx["doctor_id"].notna()][
+        ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
+    ]
+    if fills.empty:
+        return [], 0
+    # The patients' own habits: where each patient fills prescriptions of *other*
+    # prescribers and over-the-counter purchases. The doctor's fills are expected where
+    # the patients shop anyway (their neighbourhood pharmacy).
+    all_fills = rx[rx["visit_type"] == "pharmacy"][
+        ["prescription_id", "participant_id", "institution_id", "doctor_id"]
+    ]
+    n_p = all_fills.groupby("participant_id").size()
+    n_p_ph = all_fills.groupby(["participant_id", "institution_id"]).size()
+    # Prior: the pharmacy's share of all fills by people of the patient's region.
+    region = data.participants.drop_duplicates("participant_id").set_index("participant_id")[
+        "region_code"
+    ]
+    reg_of = all_fills["participant_id"].map(region).astype(object)
+    reg_fills = all_fills.assign(region=reg_of.where(reg_of.notna(), "?"))
+    reg_share = (
+        reg_fills.groupby(["region", "institution_id"]).size() / reg_fills.groupby("region").size()
+    )
+    per_doc = fills.groupby("doctor_id").size()
+    per_doc_ph = fills.groupby(["doctor_id", "institution_id"]).size()
+    dp = fills.groupby(["doctor_id", "participant_id"]).size().rename("f").reset_index()
+    dpph = fills.groupby(["doctor_id", "participant_id", "institution_id"]).size()
+    items_all = data.items
+    high_cut = (
+        float(items_all["unit_price"].quantile(cfg.high_value_quantile))
+        if len(items_all)
+        else float("inf")
+    )
+    pairs = per_doc_ph.rename("c").reset_index()
+    pairs["n"] = pairs["doctor_id"].map(per_doc)
+    tests = max(int((pairs["c"] >= cfg.min_doctor_fills).sum()), 1)
+    pairs = pairs[(pairs["c"] >= cfg.min_doctor_fills) & (pairs["c"] >= cfg.min_share * pairs["n"])]
+    pairs = pairs.sort_values(["doctor_id", "institution_id"], kind="stable")
+    dp_of = {str(k): g for k, g in dp[dp["doctor_id"].isin(set(pairs["doctor_id"]))].groupby(
+        "doctor_id")}  # fmt: skip
+    visited: set[str] | None = None
+    out: list[_Candidate] = []
+    for d, ph, c, n in zip(pairs["doctor_id"], pairs["institution_id"], pairs["c"], pairs["n"],
+                           strict=True):  # fmt: skip
+        d, ph, c, n = str(d), str(ph), int(c), int(n)
+        pts = dp_of[d]
+        # P(a fill of patient p lands at ph) from p's other fills, smoothed towards the
+        # pharmacy's share in p's region (weight 1 fill).
+        own = pts["f"].to_numpy(dtype=float)
+        other_n = pts["participant_id"].map(n_p).to_numpy(dtype=float) - own
+        mine_ph = np.array([dpph.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
+        other_ph = (
+            np.array([n_p_ph.get((p, ph), 0) for p in pts["participant_id"]], dtype=float) - mine_ph
+        )
+        prior = np.array(
+            [reg_share.get((region.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
+            dtype=float,
+        )
+        prob = (other_ph + prior) / (other_n + 1.0)
+        expected = float((own * prob).sum())
+        share = c / n
+        if c < cfg.min_lift * expected:
+            continue
+        lp = log10_poisson_sf(c, expected)
+        if weak(-lp, tests, config.scoring.min_adjusted_surprise):
+            continue
+        base_src = f"the patients fill {float(prob.mean()):.0%} of their other prescriptions there"
+        mine = fills[(fills["doctor_id"] == d) & (fills["institution_id"] == ph)]
+        per_patient = mine.groupby("participant_id").size()
+        # Recurring patients for whom this is not their usual pharmacy: the doctor's
+        # chronic patients refilling at their neighbourhood pharmacy are not steered.
+        habit = dict(zip(pts["participant_id"].astype(str), prob, strict=True))
+        recurring = {
+            str(p)
+            for p, k in per_patient.items()
+            if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) <= cfg.max_habit_share
+        }
+        rec_fills = mine[mine["participant_id"].isin(recurring)]
+        items = items_all[items_all["prescription_id"].isin(set(rec_fills["prescription_id"]))]
+        hv = items[items["unit_price"] >= high_cut]
+        if len(recurring) < cfg.min_recurring_patients:
+            continue
+        if visited is None:
+            visited = _visited(rx, fills, cfg.visit_window_days)
+        unvisited = int((~rec_fills["prescription_id"].isin(visited)).sum())
+        if unvisited < cfg.min_unvisited_share * len(rec_fills):
+            continue  # the fills follow consultations (e.g. a designated DTP pharmacy)
+        cand = _Candidate(pharmacy=ph, doctor=d, surprise=-lp)
+        cand.members = [
+            Member("doctor", d, "hub doctor"),
+            Member("institution", ph, "pharmacy"),
+        ] + [Member("participant", p, "patient") for p in sorted(recurring)]
+        cand.settlements = set(rec_fills["prescription_id"])
+        cand.reasons.append(
+            f"{c} of {n} pharmacy fills of doctor {d}'s prescriptions ({share:.0%}) were "
+            f"settled at pharmacy {ph}, where the patients' own habits predict "
+            f"{expected:.1f} ({base_src}); chance {fmt_p(lp)}"
+        )
+        cand.reasons.append(
+            f"{len(recurring)} patients filled {len(rec_fills)} of them there "
+            f"({cfg.min_recurring_fills} or more each); {unvisited} of those fills had no "
+            f"visit with the doctor in the {cfg.visit_window_days} days before"
+        )
+        if len(hv):
+            top_items = hv.groupby("item_code").size().sort_values(ascending=False)
+            cand.reasons.append(
+                f"{len(hv)} lines of high-value items (unit price >= {fmt_money(high_cut)}), "
+                f"most often item {top_items.index[0]} ({int(top_items.iloc[0])} times)"
+            )
+        cand.evidence.append(
+            Evidence(
+                ("doctor", d),
+                ("institution", ph),
+                "STEERS_TO",
+                float(share),
+                f"{c}/{n} fills, expected {expected:.1f}",
+            )
+        )
+        cand.evidence += [
+            Evidence(
+                ("participant", str(p)),
+                ("institution", ph),
+                "FILLS_AT",
+                float(k),
+                f"{int(k)} fills of doctor {d}'s prescriptions",
+            )
+            for p, k in per_patient.items()
+            if str(p) in recurring
+        ]
+        out.append(cand)
+    return out, tests
+
+
+def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], int]:
+    cfg = config.pharmacy_collusion
+    items = data.items[data.items["trace_code"].notna()][["prescription_id", "trace_code"]]
+    if items.empty:
+        return [], 0
+    items = items.drop_duplicates()
+    rx = data.prescriptions[
+        ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
+    ]
+    # Settlements with traced packs per pharmacy: the exposure of the error-rate null.
+    traced = rx[rx["prescription_id"].isin(pd.Index(items["prescription_id"].unique()))]
+    packs_at = traced.groupby("institution_id").size()
+    tests = len(packs_at)
+    dup = items[items["trace_code"].duplicated(keep=False)]
+    if dup.empty:
+        return [], tests
+    dup = dup.merge(rx, on="prescription_id").sort_values(
+        ["trace_code", "date", "prescription_id"], kind="stable"
+    )
+    dup = dup[dup.groupby("trace_code")["prescription_id"].transform("nunique")
+              >= cfg.min_resale_settlements].copy()  # fmt: skip
+    if dup.empty:
+        return [], tests
+    dup["rank"] = dup.groupby("trace_code").cumcount()
+    first = dup[dup["rank"] == 0].set_index("trace_code")
+    resold = dup[dup["rank"] > 0]
+    out: list[_Candidate] = []
+    # Group resold packs by the re-selling pharmacy and the doctor who prescribed the
+    # pack the first time: two doctors' rings feeding one shop are two rings.
+    first_doc = first["doctor_id"].astype(object)
+    resold = resold.assign(
+        first_doctor=resold["trace_code"].map(first_doc.where(first_doc.notna(), ""))
+    )
+    for (ph, doc), grp in resold.groupby(["institution_id", "first_doctor"], sort=True):
+        repeats = len(grp)
+        packs = int(packs_at.get(ph, repeats))
+        lp = log10_poisson_sf(repeats, packs * TRACE_ERROR_RATE)
+        codes = sorted(set(grp["trace_code"]))
+        sellers = sorted(set(first.loc[codes, "participant_id"].astype(str)))
+        cand = _Candidate(pharmacy=str(ph), doctor=str(doc), surprise=-lp)
+        cand.members = [Member("institution", str(ph), "pharmacy")] + [
+            Member("participant", p, "reseller") for p in sellers
+        ]
+        if doc:
+            cand.members.append(Member("doctor", str(doc), "prescribing doctor"))
+        cand.settlements = set(grp["prescription_id"]) | set(first.loc[codes, "prescription_id"])
+        cand.reasons.append(
+            f"pharmacy {ph} settled {repeats} drug packs whose trace codes had already been "
+            f"settled ({len(codes)} codes, first dispensed to {len(sellers)} participants); "
+            f"chance as data error {fmt_p(lp)}"
+        )
+        cand.evidence += [
+            Evidence(
+                ("participant", str(first.loc[code, "participant_id"])),
+                ("institution", str(ph)),
+                "RESOLD_AT",
+                1.0,
+                f"trace code …{str(code)[-6:]} settled again in {pid}",
+            )
+            for code, pid in zip(grp["trace_code"], grp["prescription_id"], strict=True)
+        ][:200]
+        out.append(cand)
+    return out, tests
+
+
+def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+    """Doctor-to-pharmacy steering with recurring patients, and resold drug packs.
+
+    >>> import pandas as pd
+    >>> rows = [(f"X{i}", f"P{i % 4}", "S1", "D1") for i in range(24)]   # D1 steers to S1
+    >>> rows += [(f"Y{i}", f"Q{i}", f"S{2 + i % 3}", f"D{2 + i % 3}") for i in range(60)]
+    >>> rx = pd.DataFrame(rows, columns=["prescription_id", "participant_id",
+    ...                                  "institution_id", "doctor_id"])
+    >>> rx["visit_type"], rx["date"], rx["fund_paid"] = "pharmacy", "2024-04-01", 80.0
+    >>> rings = detect(GraphData.create(prescriptions=rx), DetectConfig())
+    >>> [(r.members[0].id, r.member_count) for r in rings]
+    [('D1', 6)]
+    """
+    steer, t1 = _steering(data, config)
+    resale, t2 = _resale(data, config)
+    tests = max(t1 + t2, 1)
+    merged: dict[tuple[str, str], _Candidate] = {}
+    for cand in [*steer, *resale]:
+        key = (cand.pharmacy, cand.doctor)
+        if key in merged:
+            m = merged[key]
+            m.members += cand.members
+            m.reasons += cand.reasons
+            m.surprise += cand.surprise
+            m.settlements |= cand.settlements
+            m.evidence += cand.evidence
+        else:
+            merged[key] = cand
+    rx = data.prescriptions
+    rings: list[Ring] = []
+    for key in sorted(merged):
+        cand = merged[key]
+        ph = cand.pharmacy
+        implicated = rx[rx["prescription_id"].isin(cand.settlements)]
+        amount = money(implicated)
+        start, end = period(implicated["date"])
+        reasons = [
+            *cand.reasons,
+            f"{len(implicated)} implicated settlements, fund paid {fmt_money(amount)} "
+            f"({tests} doctors and pharmacies examined)",
+        ]
+        rings.append(
+            Ring(
+                typology=TYPOLOGY,
+                members=sort_members(cand.members),
+                reasons=reasons,
+                surprise=cand.surprise,
+                tests=tests,
+                amount_at_risk=amount,
+                period_start=start,
+                period_end=end,
+                region_code=region_of_institutions(data, [ph]),
+                evidence=cand.evidence,
+            )
+        )
+    return rings

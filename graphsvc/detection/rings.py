@@ -1,0 +1,240 @@
+"""What a detector returns (plain data) and how a ring is scored, identified and described.
+
+Scores are comparable across typologies because every detector expresses its
+evidence the same way: the *surprise* of a ring is ``-log10`` of the probability
+that the pattern arises by chance under a stated null model (the base rates of the
+data it was found in), and ``tests`` is how many candidate groups the detector
+examined. The *adjusted surprise* ``surprise - log10(tests)`` is a Bonferroni
+correction: a ring with adjusted surprise 2 would appear by chance in fewer than 1 of
+100 runs on data without fraud. ``score = 1 - 10**(-adjusted / score_scale)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+TYPOLOGIES: tuple[str, ...] = (
+    "shared_identity",
+    "organised_visits",
+    "fake_referral",
+    "family_sharing_abuse",
+    "pharmacy_collusion",
+    "split_hospitalisation",
+)
+
+# Clause of the Hainan measures (海南省医疗保障基金监督管理办法) each typology breaks.
+CLAUSES: dict[str, str] = {
+    "shared_identity": "Hainan Art. 11; Art. 24(1)(2)",
+    "organised_visits": "Hainan Art. 23(7); Art. 24(5)",
+    "fake_referral": "Hainan Art. 23(2)(9)",
+    "family_sharing_abuse": "Hainan Art. 14; Art. 24(2)",
+    "pharmacy_collusion": "Hainan Art. 23(5); Art. 24(4)",
+    "split_hospitalisation": "Hainan Art. 23(1)",
+}
+
+ROLE_ORDER: dict[str, int] = {
+    "recruiter": 0,
+    "account holder": 0,
+    "hub doctor": 0,
+    "institution": 1,
+    "pharmacy": 1,
+    "doctor": 2,
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    kind: str  # participant | doctor | institution
+    id: str
+    role: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "id": self.id, "role": self.role}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One edge an investigator can follow: who is tied to whom, how, and how strongly."""
+
+    source: tuple[str, str]  # (kind, id)
+    target: tuple[str, str]
+    type: str
+    weight: float
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": {"kind": self.source[0], "id": self.source[1]},
+            "target": {"kind": self.target[0], "id": self.target[1]},
+            "type": self.type,
+            "weight": round(float(self.weight), 4),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Ring:
+    typology: str
+    members: list[Member]
+    reasons: list[str]
+    surprise: float
+    tests: int
+    amount_at_risk: float
+    period_start: str | None = None
+    period_end: str | None = None
+    region_code: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    clause: str = ""
+    score: float = 0.0
+    ring_id: str = ""
+
+    @property
+    def adjusted_surprise(self) -> float:
+        return self.surprise - math.log10(max(1, self.tests))
+
+    @property
+    def member_count(self) -> int:
+        return len(self.members)
+
+    def member_keys(self) -> set[tuple[str, str]]:
+        return {(m.kind, m.id) for m in self.members}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.ring_id,
+            "typology": self.typology,
+            "score": self.score,
+            "members": [m.to_json() for m in self.members],
+            "reasons": list(self.reasons),
+            "amount_at_risk": round(float(self.amount_at_risk), 2),
+            "clause": self.clause,
+            "period": {"start": self.period_start, "end": self.period_end},
+            "region_code": self.region_code,
+            "member_count": self.member_count,
+            "surprise": round(self.surprise, 3),
+            "adjusted_surprise": round(self.adjusted_surprise, 3),
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+def weak(surprise: float, tests: int, min_adjusted: float) -> bool:
+    """Below the report threshold: detectors skip describing such candidates.
+
+    >>> weak(3.0, 100, 2.0), weak(5.0, 100, 2.0)
+    (True, False)
+    """
+    return surprise - math.log10(max(1, tests)) < min_adjusted
+
+
+def sort_members(members: Iterable[Member]) -> list[Member]:
+    """Leaders first, then institutions, doctors, participants; ids ascending."""
+    kind_order = {"institution": 0, "doctor": 1, "participant": 2}
+    unique = {(m.kind, m.id): m for m in members}
+    return sorted(
+        unique.values(), key=lambda m: (ROLE_ORDER.get(m.role, 3), kind_order.get(m.kind, 3), m.id)
+    )
+
+
+def score_of(adjusted_surprise: float, scale: float) -> float:
+    """Map adjusted surprise (orders of magnitude beyond chance) into [0, 1].
+
+    >>> score_of(2.0, 6.0), score_of(6.0, 6.0), score_of(-1.0, 6.0)
+    (0.5358, 0.9, 0.0)
+    """
+    if adjusted_surprise <= 0:
+        return 0.0
+    return round(1.0 - float(10.0 ** (-adjusted_surprise / scale)), 4)
+
+
+def ring_id_of(typology: str, members: Sequence[Member], params_json: str) -> str:
+    """Content hash: the same members of the same typology under the same params.
+
+    >>> ring_id_of("shared_identity", [Member("participant", "P1", "member")], "{}")[:3]
+    'si-'
+    """
+    keys = sorted(f"{m.kind}:{m.id}" for m in members)
+    payload = json.dumps([typology, keys, params_json], separators=(",", ":"))
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    prefix = "".join(word[0] for word in typology.split("_"))
+    return f"{prefix}-{digest}"
+
+
+def mask(value: str, keep: int = 4) -> str:
+    """Masked identifier value for reasons: only the last ``keep`` characters shown.
+
+    >>> mask("13800138000"), mask("ab")
+    ('*******8000', '**')
+    """
+    v = str(value)
+    if len(v) <= keep:
+        return "*" * len(v)
+    return "*" * min(len(v) - keep, 8) + v[-keep:]
+
+
+def log10_poisson_sf(k: int, mu: float) -> float:
+    """log10 P(X >= k) for X ~ Poisson(mu); 0.0 when k <= mu (nothing surprising).
+
+    >>> round(log10_poisson_sf(5, 0.1), 2)
+    -7.12
+    """
+    if k <= 0:
+        return 0.0
+    if mu <= 0:
+        return -300.0
+    if k <= mu:
+        return 0.0
+    j = np.arange(k, k + 400, dtype=float)
+    logs = j * math.log(mu) - mu - np.array([math.lgamma(x + 1) for x in j])
+    m = float(logs.max())
+    return float((m + math.log(float(np.exp(logs - m).sum()))) / math.log(10))
+
+
+def log10_binom_sf(k: int, n: int, p: float) -> float:
+    """log10 P(X >= k) for X ~ Binomial(n, p); 0.0 when k <= n*p.
+
+    >>> round(log10_binom_sf(9, 10, 0.1), 2)
+    -8.04
+    """
+    if k <= 0 or k <= n * p:
+        return 0.0
+    if k > n:
+        return -300.0
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    # Past the mean the terms fall geometrically: the first few hundred carry the tail.
+    j = np.arange(k, min(n, k + 400) + 1, dtype=float)
+    lg = np.array([math.lgamma(x + 1) + math.lgamma(n - x + 1) for x in j])
+    logs = math.lgamma(n + 1) - lg + j * math.log(p) + (n - j) * math.log1p(-p)
+    m = float(logs.max())
+    return float((m + math.log(float(np.exp(logs - m).sum()))) / math.log(10))
+
+
+def iso(d: Any) -> str | None:
+    """A pandas/numpy date as ``YYYY-MM-DD`` (None when missing)."""
+    if d is None:
+        return None
+    try:
+        ts = np.datetime64(d, "D")
+    except (TypeError, ValueError):
+        return None
+    if np.isnat(ts):
+        return None
+    return str(ts)
+
+
+def majority(values: Iterable[Any]) -> str | None:
+    """Most common non-empty value (ties: smallest), for a ring's region code."""
+    counts: dict[str, int] = {}
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+            continue
+        counts[str(v)] = counts.get(str(v), 0) + 1
+    if not counts:
+        return None
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]

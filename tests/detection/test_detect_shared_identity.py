@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from graphsvc.detection import DetectConfig, GraphData, run_detectors
+from graphsvc.detection.shared_identity import detect
+
+IDS = "participant_id kind value"
+
+
+def test_ring_found_and_hub_does_not_chain_strangers(make_data: Callable[..., GraphData]) -> None:
+    rows = [(f"R{i}", "device", "IMEI-0001") for i in range(8)]
+    rows += [(f"R{i}", "bank_account", "6222 0000 9999") for i in range(8)]
+    # A hospital switchboard number given as contact by 400 strangers, two of them ring
+    # members: it must not pull the 400 into the ring.
+    rows += [(f"S{i}", "phone", "0898-6666 6666") for i in range(400)]
+    rows += [("R0", "phone", "089866666666"), ("R1", "phone", "0898 6666 6666")]
+    data = make_data(identifiers=(rows, IDS))
+    rings = run_detectors(data, DetectConfig(), "shared_identity").rings
+    assert [sorted(m.id for m in r.members) for r in rings] == [[f"R{i}" for i in range(8)]]
+    ring = rings[0]
+    assert 0 < ring.score <= 1
+    assert any("8 participants share device" in s for s in ring.reasons)
+    assert any("1 hubs ignored" in s for s in ring.reasons)
+    assert "IMEI-0001".lower() not in " ".join(ring.reasons)  # masked
+
+
+def test_family_and_household_are_explained_away(make_data: Callable[..., GraphData]) -> None:
+    # A registered family of five shares a bank account and a phone; a household
+    # (same small address, unregistered) shares a phone: neither is a ring.
+    rows = [(f"H{i}", "bank_account", "6222 1111") for i in range(5)]
+    rows += [(f"H{i}", "phone", "13900000001") for i in range(5)]
+    rows += [(f"U{i}", "address", "海口市 龙华路 1号") for i in range(4)]
+    rows += [(f"U{i}", "phone", "13900000002") for i in range(4)]
+    links = [("H0", f"H{i}", "child", "2020-01-01") for i in range(1, 4)]
+    links += [("H0", "H4", "spouse", "2020-01-01")]
+    data = make_data(
+        identifiers=(rows, IDS), family_links=(links, "holder_id member_id relation since")
+    )
+    assert detect(data, DetectConfig()) == []
+
+
+def test_address_alone_is_weak_evidence(make_data: Callable[..., GraphData]) -> None:
+    rows = [(f"N{i}", "address", "养老院 1号楼") for i in range(20)]
+    data = make_data(identifiers=(rows, IDS))
+    assert detect(data, DetectConfig()) == []
+
+
+def test_same_data_same_ring_ids(make_data: Callable[..., GraphData]) -> None:
+    rows = [(f"R{i}", "device", "dev-9") for i in range(5)]
+    rows += [(f"R{i}", "email", "ring@example.com") for i in range(5)]
+    a = run_detectors(make_data(identifiers=(rows, IDS)), DetectConfig()).rings
+    b = run_detectors(make_data(identifiers=(list(reversed(rows)), IDS)), DetectConfig()).rings
+    assert [r.ring_id for r in a] == [r.ring_id for r in b] and len(a) == 1
+    assert [r.score for r in a] == [r.score for r in b]

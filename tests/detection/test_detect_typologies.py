@@ -1,0 +1,149 @@
+"""Referral, family-sharing, pharmacy and hospitalisation detectors on hand-made data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from graphsvc.detection import DetectConfig, GraphData, run_detectors
+
+RX = (
+    "prescription_id participant_id institution_id doctor_id date discharge_date visit_type "
+    "diagnosis_code fund_paid account_holder_id account_paid"
+)
+INST = "institution_id kind level region_code"
+REF = "referral_id participant_id from_institution_id from_doctor_id to_institution_id date"
+PEOPLE = "participant_id birth_date region_code"
+
+
+def _ids(rings: list, kind: str | None = None) -> list[list[str]]:  # type: ignore[type-arg]
+    return [sorted(m.id for m in r.members if kind is None or m.kind == kind) for r in rings]
+
+
+def test_referral_loop_found_upward_and_returning_flows_not(
+    make_data: Callable[..., GraphData],
+) -> None:
+    rng = np.random.default_rng(5)
+    inst = [(f"C{i}", "clinic", 1, "460100") for i in range(10)]
+    inst += [("H2a", "hospital", 2, "460100"), ("H2b", "hospital", 2, "460100")]
+    inst += [("H2c", "hospital", 2, "460100"), ("H3", "hospital", 3, "460100")]
+    refs: list[tuple[object, ...]] = []
+    days = pd.date_range("2024-01-01", periods=300)
+
+    def ref(p: str, a: str, doc: str | None, b: str, day: pd.Timestamp) -> None:
+        refs.append((f"F{len(refs)}", p, a, doc, b, day.date().isoformat()))
+
+    # Legitimate: clinics refer up; a fifth of patients are referred back down for rehab.
+    for p in range(1500):
+        clinic = f"C{int(rng.integers(0, 10))}"
+        day = days[int(rng.integers(0, 250))]
+        target = "H3" if rng.random() < 0.4 else f"H2{'abc'[int(rng.integers(0, 3))]}"
+        ref(f"L{p}", clinic, None, target, day)
+        if rng.random() < 0.2:
+            ref(f"L{p}", target, None, clinic, day + pd.Timedelta(days=int(rng.integers(5, 40))))
+    # The ring: two same-level hospitals pass 8 patients back and forth, twice each.
+    for p in range(8):
+        day = days[int(rng.integers(0, 200))]
+        ref(f"R{p}", "H2a", "DA", "H2b", day)
+        ref(f"R{p}", "H2b", "DB", "H2a", day + pd.Timedelta(days=6))
+        ref(f"R{p}", "H2a", "DA", "H2b", day + pd.Timedelta(days=15))
+        ref(f"R{p}", "H2b", "DB", "H2a", day + pd.Timedelta(days=22))
+    data = make_data(institutions=(inst, INST), referrals=(refs, REF))
+    rings = run_detectors(data, DetectConfig(), "fake_referral").rings
+    assert _ids(rings) == [sorted(["H2a", "H2b", "DA", "DB"] + [f"R{p}" for p in range(8)])]
+    assert "2 institutions" in rings[0].reasons[0]
+
+
+def test_family_sharing(make_data: Callable[..., GraphData]) -> None:
+    people = [("H", "1970-01-01", "460100"), ("S", "1972-01-01", "460100")]
+    people += [("K", "1999-01-01", "460100"), ("M", "1945-01-01", "460100")]
+    people += [(f"B{i}", f"19{60 + i}-05-05", "460100") for i in range(6)]
+    people += [("G", "1980-01-01", "460100"), ("U1", "1990-01-01", "460100")]
+    people += [("U2", "1991-01-01", "460100"), ("U3", "1992-01-01", "460100")]
+    links = [("H", "S", "spouse", "2020-01-01"), ("H", "K", "child", "2020-01-01")]
+    links += [("H", "M", "parent", "2020-01-01")]
+    # G pays for three people without registration who live with G: a household.
+    ids = [(p, "address", "文明路 8号") for p in ("G", "U1", "U2", "U3")]
+    ids += [(f"B{i}", "address", f"滨海大道 {i}号") for i in range(6)]
+    ids += [(p, "address", "海秀路 1号") for p in ("H", "S", "K", "M")]
+    rows: list[tuple[object, ...]] = []
+    for who in ["S", "K", "M"] + [f"B{i}" for i in range(6)]:
+        for n in range(3):
+            rows.append(
+                (f"X{len(rows)}", who, "S1", None, f"2024-0{n + 1}-10", None, "pharmacy",
+                 "J00", 30.0, "H", 25.0)
+            )  # fmt: skip
+    for who in ("U1", "U2", "U3"):
+        rows.append((f"X{len(rows)}", who, "S1", None, "2024-02-01", None, "pharmacy", "J00",
+                     30.0, "G", 25.0))  # fmt: skip
+    data = make_data(
+        participants=(people, PEOPLE),
+        identifiers=(ids, "participant_id kind value"),
+        family_links=(links, "holder_id member_id relation since"),
+        prescriptions=(rows, RX),
+    )
+    rings = run_detectors(data, DetectConfig(), "family_sharing_abuse").rings
+    assert _ids(rings) == [sorted(["H"] + [f"B{i}" for i in range(6)])]
+    assert rings[0].members[0].role == "account holder"
+    assert rings[0].amount_at_risk == 6 * 3 * 30.0
+
+
+def test_pharmacy_steering_and_resale(make_data: Callable[..., GraphData]) -> None:
+    rng = np.random.default_rng(9)
+    doctors = [(f"D{i}", "Hosp" if i < 8 else "Other", "内科") for i in range(12)]
+    inst = [("Hosp", "hospital", 3, "460100"), ("Other", "hospital", 2, "460100")]
+    inst += [(f"S{i}", "pharmacy", 0, "460100") for i in range(6)]
+    rows: list[tuple[object, ...]] = []
+
+    def fill(p: str, ph: str, d: str) -> None:
+        rows.append((f"X{len(rows)}", p, ph, d, "2024-03-01", None, "pharmacy", "I10", 120.0,
+                     None, 0.0))  # fmt: skip
+
+    # Everyone at Hosp sends most patients to S0 next door: popular, not collusion.
+    for d in range(12):
+        for _ in range(60):
+            ph = "S0" if (d < 8 and rng.random() < 0.7) else f"S{int(rng.integers(1, 6))}"
+            fill(f"N{int(rng.integers(0, 5000))}", ph, f"D{d}")
+    # D9 (at Other) steers 5 recurring patients to S4.
+    for k in range(30):
+        fill(f"R{k % 5}", "S4", "D9")
+    items: list[tuple[object, ...]] = [(x[0], "ATORVA", "阿托伐他汀", 1, 80.0, None) for x in rows]
+    # Resale: packs first dispensed to P1/P2 come back through pharmacy S5.
+    first = [("Z1", "P1", "S2"), ("Z2", "P2", "S3"), ("Z3", "P1", "S2")]
+    again = [("Z4", "Q1", "S5"), ("Z5", "Q2", "S5"), ("Z6", "Q3", "S5")]
+    for (rid, p, ph), code in zip(first + again, ["T1", "T2", "T3"] * 2, strict=True):
+        rows.append((rid, p, ph, None, "2024-04-01", None, "pharmacy", "I10", 300.0, None, 0.0))
+        items.append((rid, "INSULIN", "胰岛素", 1, 300.0, code))
+    data = make_data(
+        institutions=(inst, INST),
+        doctors=(doctors, "doctor_id institution_id department"),
+        prescriptions=(rows, RX),
+        items=(items, "prescription_id item_code item_name quantity unit_price trace_code"),
+    )
+    rings = run_detectors(data, DetectConfig(), "pharmacy_collusion").rings
+    got = sorted(_ids(rings))
+    assert got == sorted([["P1", "P2", "S5"], ["D9", "R0", "R1", "R2", "R3", "R4", "S4"]])
+
+
+def test_split_stays_found_chemo_cycles_not(make_data: Callable[..., GraphData]) -> None:
+    rows: list[tuple[object, ...]] = []
+
+    def stay(p: str, inst: str, doc: str, start: str, days: int, dx: str) -> None:
+        end = (pd.Timestamp(start) + pd.Timedelta(days=days)).date().isoformat()
+        rows.append((f"X{len(rows)}", p, inst, doc, start, end, "inpatient", dx, 3000.0, None,
+                     0.0))  # fmt: skip
+
+    for i in range(300):  # ordinary stays at four hospitals
+        stay(f"N{i}", f"H{i % 4}", f"D{i % 4}", f"2024-0{1 + i % 9}-0{1 + i % 9}", 5, "K35")
+    for i in range(12):  # oncology: chemo cycles every 21 days at H0
+        for c in range(5):
+            start = (pd.Timestamp("2024-01-01") + pd.Timedelta(days=21 * c)).date().isoformat()
+            stay(f"O{i}", "H0", "D0", start, 3, "C50")
+    for i in range(6):  # H3 splits pneumonia stays: discharge, readmit next day
+        stay(f"S{i}", "H3", "DX", "2024-05-01", 8, "J18.9")
+        stay(f"S{i}", "H3", "DX", "2024-05-10", 8, "J18.0")
+    data = make_data(prescriptions=(rows, RX))
+    rings = run_detectors(data, DetectConfig(), "split_hospitalisation").rings
+    assert _ids(rings) == [sorted(["H3", "DX"] + [f"S{i}" for i in range(6)])]
