@@ -196,6 +196,8 @@ class FalkorStore(Store):
     def memory_bytes(self) -> int:
         """Used memory of the store process (benchmarks)."""
         info = self._command("INFO", "memory")
+        if isinstance(info, dict):  # redis-py parses INFO into a dict
+            return int(info.get("used_memory", 0))
         text = info.decode() if isinstance(info, bytes) else str(info)
         for line in text.splitlines():
             if line.startswith("used_memory:"):

@@ -115,3 +115,14 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 def test_not_running_without_start_is_clear(own_settings: Settings) -> None:
     with pytest.raises(StoreUnavailable, match="not running"):
         open_store(own_settings, start=False)
+
+
+def test_memory_figure_grows_with_data(store) -> None:  # type: ignore[no-untyped-def]
+    """benchmarks report the store's own memory; it must be a real, moving number."""
+    before = store.memory_bytes()
+    store.write_batches(
+        "UNWIND $rows AS r CREATE (:Participant {id: r.id, name: r.id})",
+        [{"id": f"P{i:07d}"} for i in range(50_000)],
+    )
+    assert before > 0
+    assert store.memory_bytes() > before + 1_000_000

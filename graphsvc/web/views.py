@@ -1,0 +1,146 @@
+"""Glue between explore results and what the browser gets: masking, the view model,
+network HTML, the page language, and the Jinja2 environment of the pages.
+
+Routes (JSON and HTML) and pages share these so an API view and a page of the
+same subgraph are the same picture.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from graphsvc.model import ENTITY_KINDS
+from graphsvc.privacy import mask_any, mask_properties
+from graphsvc.services.explore import Subgraph, entity_link, label_of, masked
+from graphsvc.web import i18n
+from viz.model import GraphView, build_view
+from viz.render import legend_svg, network_fragment, network_html
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def lang_of(request: Request) -> str:
+    return i18n.resolve_lang(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def remember_lang(request: Request, response: HTMLResponse) -> HTMLResponse:
+    """An explicit ``?lang=`` choice is kept in a cookie for the next pages."""
+    chosen = i18n.normalise_lang(request.query_params.get("lang"))
+    if chosen:
+        response.set_cookie(
+            i18n.COOKIE, chosen, max_age=365 * 86_400, samesite="lax", httponly=True
+        )
+    return response
+
+
+def view_of(sub: Subgraph, cap: int) -> GraphView:
+    """Masked, styled, capped. ``sub`` must already be masked (see ``masked``)."""
+    view = build_view(
+        sub.nodes.values(), sub.rels, highlight=sub.highlight, cap=cap, link=entity_link
+    )
+    view.hidden_nodes += sub.hidden
+    return view
+
+
+def json_response(data: dict[str, Any]) -> JSONResponse:
+    """Explore answers are plain JSON values already: skip FastAPI's recursive encoder,
+    which costs more than the store queries on a 500-node subgraph (measured 3.4 ms vs
+    0.3 ms for ``json.dumps``)."""
+    return JSONResponse(data)
+
+
+def subgraph_json(sub: Subgraph) -> JSONResponse:
+    return json_response(masked(sub).to_json())
+
+
+def subgraph_html(sub: Subgraph, request: Request, title: str, cap: int) -> HTMLResponse:
+    lang = lang_of(request)
+    html = network_html(view_of(masked(sub), cap), lang=lang, title=title)
+    return remember_lang(request, HTMLResponse(html))
+
+
+def mask_ring(ring: dict[str, Any]) -> dict[str, Any]:
+    """Ring answers: reasons and evidence details may quote identifiers."""
+    out = dict(ring)
+    for key in ("reasons", "evidence"):
+        if key in out:
+            out[key] = mask_any(out[key])
+    return out
+
+
+def masked_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """An entity's facts with its properties (and, for identifiers, its id) masked."""
+    props = mask_properties(label_of(facts["kind"]), facts["properties"])
+    return {**facts, "id": props.get("id", facts["id"]), "properties": props}
+
+
+def masked_hits(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Search hits with properties masked; identifiers lose their raw key and link."""
+    out = []
+    for hit in hits:
+        label = hit["labels"][0] if hit["labels"] else ""
+        props = mask_properties(label, hit["properties"])
+        shown = props.get("id", hit["id"])
+        link = None
+        if hit["kind"] == "ring":
+            link = f"/rings/{quote(str(hit['id']), safe='')}"
+        elif hit["kind"] in ENTITY_KINDS and hit["kind"] != "identifier":
+            link = f"/entities/{hit['kind']}/{quote(str(hit['id']), safe='')}"
+        out.append(
+            {**hit, "id": shown, "key": f"{hit['kind']}:{shown}", "properties": props, "link": link}
+        )
+    return out
+
+
+@lru_cache
+def env() -> Environment:
+    e = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    e.globals.update(
+        t=i18n.t,
+        label=i18n.label,
+        legend_svg=legend_svg,
+        quote=lambda s: quote(str(s), safe=""),
+        urlencode=urlencode,
+    )
+    return e
+
+
+def render_page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    lang = context.pop("lang", None) or lang_of(request)
+    other = "en" if lang == "zh" else "zh"
+    params = dict(request.query_params)
+    params["lang"] = other
+    html = (
+        env()
+        .get_template(template)
+        .render(
+            lang=lang,
+            other_lang=other,
+            switch_url=f"{request.url.path}?{urlencode(params)}",
+            path=request.url.path,
+            **context,
+        )
+    )
+    return remember_lang(request, HTMLResponse(html))
+
+
+def fragment(sub: Subgraph, lang: str, cap: int, dom_id: str = "network") -> Markup:
+    return network_fragment(view_of(masked(sub), cap), lang=lang, dom_id=dom_id)

@@ -1,0 +1,33 @@
+// description: Find entities by exact id, ring hash, ID number, exact person name, institution name part, or normalised identifier keys
+// params: q, id_number, identifier_ids, limit
+// mode: read
+MATCH (n:Participant {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Doctor {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Institution {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Prescription {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Referral {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Item {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Ring {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Case {id: $q}) RETURN n AS node, 'id' AS via
+UNION
+MATCH (n:Ring) WHERE n.ring_id = $q RETURN n AS node, 'id' AS via LIMIT $limit
+UNION
+MATCH (n:Participant {id_number: $id_number}) RETURN n AS node, 'id_number' AS via
+UNION
+MATCH (n:Participant {name: $q}) RETURN n AS node, 'name' AS via LIMIT $limit
+UNION
+MATCH (n:Doctor {name: $q}) RETURN n AS node, 'name' AS via LIMIT $limit
+UNION
+MATCH (n:Institution) WHERE n.name CONTAINS $q RETURN n AS node, 'name' AS via LIMIT $limit
+UNION
+UNWIND $identifier_ids AS k MATCH (n:Identifier {id: k}) RETURN n AS node, 'identifier' AS via
+UNION
+UNWIND $identifier_ids AS k MATCH (:Identifier {id: k})<-[:HAS_IDENTIFIER]-(n:Participant)
+RETURN n AS node, 'identifier' AS via LIMIT $limit
