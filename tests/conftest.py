@@ -84,3 +84,34 @@ def loaded_store(loaded_settings: Settings, province_dir: Path) -> Iterator[Stor
             s.drop_all()
         finally:
             s.close()
+
+
+@pytest.fixture(scope="session")
+def detected_settings(store_data_dir: Path, province_dir: Path) -> Iterator[Settings]:
+    """Settings of a graph holding the province and one current detection run.
+
+    Shared by the API and browser tests (read-only use). Detection must find rings with
+    several participants on the generated province; if it does not, that is a failure
+    here, not something to paper over with a hand-written ring.
+    """
+    from graphsvc.detection import run_detection
+    from loaders import load_directory
+
+    settings = make_settings(store_data_dir, "detected_province")
+    store = open_store(settings, start=False)
+    try:
+        store.drop_all()
+        store.ensure_schema()
+        load_directory(store, province_dir)
+        run_detection(store)
+        usable = store.query(
+            "MATCH (:DetectionRun {current: true})<-[:IN_RUN]-(g:Ring)-[:HAS_MEMBER]->"
+            "(p:Participant) WITH g, count(p) AS n WHERE n >= 2 RETURN count(g)"
+        ).scalar()
+        assert usable, "detection found no ring with two or more participants"
+        yield settings
+    finally:
+        try:
+            store.drop_all()
+        finally:
+            store.close()
