@@ -93,8 +93,9 @@ def plot(rows: list[dict[str, Any]], fitted: dict[str, Any], path: Path) -> None
         ax1.loglog(s, y, "o", label=f"{label} (measured)")
         grid = np.geomspace(s.min(), 5e8, 50)
         f = fitted[key]
-        ax1.loglog(grid, f["coef"] * grid ** f["exponent"], "--",
-                   label=f"{label} fit ~ n^{f['exponent']}")
+        ax1.loglog(
+            grid, f["coef"] * grid ** f["exponent"], "--", label=f"{label} fit ~ n^{f['exponent']}"
+        )
     ax1.set_xlabel("settlements")
     ax1.set_ylabel("seconds")
     ax1.legend(fontsize=8)
@@ -125,7 +126,9 @@ def main() -> int:
     for n in args.sizes:
         child = subprocess.run(
             [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if child.returncode != 0:
             sys.stderr.write(child.stderr)

@@ -69,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
     for username, password in created.items():
         out.write(f"      demo user {username!r}, one-time password: {password}\n")
     if created:
-        out.write("      (shown once; 'analyst' sees rings, cases and the console; 'admin' users and audit)\n")
+        out.write(
+            "      (shown once; 'analyst' sees rings, cases and the console; "
+            "'admin' manages users and reads the audit trail)\n"
+        )
     else:
         out.write("      users already exist; log in with your account\n")
     if args.no_serve:

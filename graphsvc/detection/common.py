@@ -8,7 +8,9 @@ a phone, visit a doctor together or pay for each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import igraph as ig
 import leidenalg
@@ -190,3 +192,36 @@ def fmt_p(log10p: float) -> str:
     if log10p > -2:
         return f"{10**log10p:.2f}"
     return f"1e{int(np.floor(log10p + 0.5))}"
+
+
+LeidenFn = Callable[..., list[list[str]]]
+ComponentsFn = Callable[[Iterable[tuple[str, str]]], list[list[str]]]
+
+
+class Clustering(Protocol):
+    """Where community detection and components run (injected into detectors).
+
+    ``graphsvc.store.gds.Clustering`` satisfies it (server-side GDS or these Python
+    functions); detectors stay pure: they only call the two functions they are given.
+    """
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def leiden_communities(self) -> LeidenFn: ...
+
+    @property
+    def components(self) -> ComponentsFn: ...
+
+
+@dataclass(frozen=True)
+class PythonClustering:
+    """The in-process implementations above (igraph/leidenalg, union-find)."""
+
+    backend: str = "python"
+    leiden_communities: LeidenFn = leiden_communities
+    components: ComponentsFn = components
+
+
+PYTHON_CLUSTERING = PythonClustering()

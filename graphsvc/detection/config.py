@@ -49,8 +49,10 @@ class SharedIdentityConfig:
     hub_degree: int = 20
     # A pair must share at least this much weighted evidence to be linked.
     min_pair_weight: float = 0.5
-    # Address degree up to which people sharing an address form a household.
-    household_max: int = 8
+    # Address degree up to which people sharing an address live together and may share
+    # anything (households, and small care homes whose account manages residents'
+    # reimbursements); up to the hub degree, beyond which an address links nobody.
+    household_max: int = 20
     min_members: int = 3
     # A ring shares at least this many distinct identifiers, one of a kind a recruiter
     # controls (an address and a landline alone describe a building, not a ring).
@@ -95,6 +97,12 @@ class FakeReferralConfig:
     min_bounced_patients: int = 2
     # Referring doctors listed in a ring signed at least this many of its loop referrals.
     min_patients_per_member: int = 2
+    # Two-way referral (双向转诊): up from the patient's usual institution and back down
+    # is care. "Usual" = most of the patient's visits away from loop episodes (a loop
+    # episode lasts from its first referral to this many days after its last), and at
+    # least ``min_usual_visits`` of them.
+    episode_tail_days: int = 14
+    min_usual_visits: int = 3
 
 
 @dataclass(frozen=True)

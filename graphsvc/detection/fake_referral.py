@@ -30,7 +30,8 @@ import logging
 import pandas as pd
 
 from graphsvc.detection.common import (
-    components,
+    PYTHON_CLUSTERING,
+    Clustering,
     fmt_money,
     fmt_p,
     money,
@@ -90,7 +91,75 @@ def bounces(refs: pd.DataFrame, window_days: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["referral_id", "loop"]).merge(refs, on="referral_id")
 
 
-def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+def usual_institution(
+    rx: pd.DataFrame, loops: pd.DataFrame, tail_days: int, min_visits: int
+) -> pd.Series:
+    """Per looping patient, where they are usually seen outside their loop episodes.
+
+    Visits (not pharmacy purchases) during a loop, or within ``tail_days`` after it,
+    are the loop's own and do not count. The institution must hold most of the rest
+    and at least ``min_visits`` of them, or the patient has no usual place.
+
+    >>> import pandas as pd
+    >>> rx = pd.DataFrame({"participant_id": ["P"] * 5, "institution_id": list("CCCBC"),
+    ...     "visit_type": "outpatient",
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05", "2024-04-02",
+    ...                             "2024-04-06"])})
+    >>> lp = pd.DataFrame({"participant_id": ["P", "P"], "loop": ["P#0", "P#0"],
+    ...     "date": pd.to_datetime(["2024-04-01", "2024-04-03"])})
+    >>> usual_institution(rx, lp, 14, 3).to_dict()
+    {'P': 'C'}
+    """
+    spans = loops.groupby(["participant_id", "loop"], as_index=False)["date"].agg(["min", "max"])
+    pats = pd.Index(spans["participant_id"].unique())
+    v = rx[rx["participant_id"].isin(pats) & (rx["visit_type"] != "pharmacy")]
+    v = v[["participant_id", "institution_id", "date"]].reset_index(drop=True)
+    v["i"] = range(len(v))
+    j = v.merge(spans, on="participant_id")
+    inside = (j["date"] >= j["min"]) & (j["date"] <= j["max"] + pd.Timedelta(days=tail_days))
+    v = v[~v["i"].isin(set(j.loc[inside, "i"]))]
+    counts = v.groupby(["participant_id", "institution_id"]).size().reset_index(name="n")
+    counts = counts.sort_values(["participant_id", "n", "institution_id"],
+                                ascending=[True, False, True], kind="stable")  # fmt: skip
+    total = counts.groupby("participant_id")["n"].transform("sum")
+    top = counts.assign(total=total).drop_duplicates("participant_id")
+    top = top[(top["n"] >= min_visits) & (2 * top["n"] > top["total"])]
+    return top.set_index("participant_id")["institution_id"].astype(str)
+
+
+def two_way(loops: pd.DataFrame, level: pd.Series, usual: pd.Series) -> pd.Index:
+    """Loops that are a two-way referral: usual place -> higher level -> back.
+
+    >>> import pandas as pd
+    >>> lp = pd.DataFrame({"loop": ["P#0", "P#0", "Q#0", "Q#0"], "participant_id": list("PPQQ"),
+    ...     "from_institution_id": list("CHCH"), "to_institution_id": list("HCHC"),
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09"] * 2)})
+    >>> list(two_way(lp, pd.Series({"C": 0, "H": 2}), pd.Series({"P": "C"})))
+    ['P#0']
+    """
+    lp = loops.sort_values(["loop", "date", "referral_id"] if "referral_id" in loops else
+                           ["loop", "date"], kind="stable")  # fmt: skip
+    g = lp.groupby("loop", sort=True)
+    first = g.first()
+    last = g.last()
+    size = g.size()
+    up = first["to_institution_id"].map(level).fillna(0) > first["from_institution_id"].map(
+        level
+    ).fillna(0)
+    home = first["participant_id"].map(usual)
+    ok = (
+        (size == 2)
+        & up
+        & (last["from_institution_id"] == first["to_institution_id"])
+        & (last["to_institution_id"] == first["from_institution_id"])
+        & (first["from_institution_id"].astype(str) == home)
+    )
+    return pd.Index(ok[ok].index)
+
+
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
     """Loops of institutions referring the same patients round.
 
     >>> import pandas as pd
@@ -110,6 +179,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     >>> [r.member_count for r in rings]
     [9]
     """
+    algos = clustering or PYTHON_CLUSTERING
     cfg = config.fake_referral
     refs = data.referrals.dropna(subset=["from_institution_id", "to_institution_id", "date"])
     if refs.empty:
@@ -124,6 +194,15 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     ].nunique()
     tests = max(len(edge_patients), 1)
     loops = bounces(refs, cfg.bounce_window_days)
+    if loops.empty:
+        return []
+    # A two-way referral from the patient's usual clinic up and back down is care, even
+    # when it happens several times a year (a chronic patient whose condition flares).
+    usual = usual_institution(
+        data.prescriptions, loops, cfg.episode_tail_days, cfg.min_usual_visits
+    )
+    care = two_way(loops, level, usual)
+    loops = loops[~loops["loop"].isin(care)]
     if loops.empty:
         return []
     referred_total = refs["participant_id"].nunique()
@@ -158,7 +237,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
 
     rx = data.prescriptions
     rings: list[Ring] = []
-    for labels in components(links):
+    for labels in algos.components(links):
         sigs = [by_label[x] for x in labels]
         comp = sorted({i for g in sigs for i in g})
         cset = set(comp)

@@ -27,7 +27,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import fmt_money, fmt_p, money, period, region_of_participants
+from graphsvc.detection.common import (
+    Clustering,
+    fmt_money,
+    fmt_p,
+    money,
+    period,
+    region_of_participants,
+)
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import Evidence, Member, Ring, log10_binom_sf, sort_members, weak
@@ -120,7 +127,9 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     return pairs.sort_values(["holder", "member"], kind="stable").reset_index(drop=True)
 
 
-def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
     """Account holders paying for many people who are not plausibly their family.
 
     >>> import pandas as pd
@@ -133,6 +142,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     >>> [(r.member_count, r.members[0].role) for r in rings]
     [(9, 'account holder')]
     """
+    del clustering  # no clustering in this detector; accepted for a uniform signature
     cfg = config.family_sharing_abuse
     pairs = beneficiaries(data, config)
     if pairs.empty:

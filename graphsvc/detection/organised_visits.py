@@ -30,12 +30,12 @@ import numpy as np
 import pandas as pd
 
 from graphsvc.detection.common import (
+    PYTHON_CLUSTERING,
+    Clustering,
     Explainer,
     UnionFind,
-    components,
     fmt_money,
     fmt_p,
-    leiden_communities,
     money,
     period,
     region_of_participants,
@@ -276,7 +276,9 @@ def provider_stats_of(visits: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
     """Communities of participants who keep coming to the same providers together.
 
     >>> import pandas as pd
@@ -293,6 +295,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     >>> [(r.member_count, r.members[0].role) for r in detect(g, DetectConfig())]
     [(7, 'hub doctor')]
     """
+    algos = clustering or PYTHON_CLUSTERING
     cfg = config.organised_visits
     visits = sessions_of(data)
     linked, tests = gatherings(visits, config, catchment(data, visits))
@@ -305,13 +308,13 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     # are not split.
     edges = linked.rename(columns={"s": "a", "t": "b"})[["a", "b", "surprise"]]
     groups: list[list[str]] = []
-    for sessions in components(zip(linked["s"], linked["t"], strict=True)):
+    for sessions in algos.components(zip(linked["s"], linked["t"], strict=True)):
         parts = [sessions]
         sub = edges[edges["a"].isin(set(sessions))]
         n = len(sessions)
         # Split only gatherings that are not one clique of mutually linked outings.
         if n >= 4 and len(sub) < cfg.split_below_density * n * (n - 1) / 2:
-            parts = leiden_communities(
+            parts = algos.leiden_communities(
                 sub, "surprise", seed=cfg.seed, resolution=cfg.leiden_resolution
             )
         for part in parts:

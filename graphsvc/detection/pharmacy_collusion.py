@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import fmt_money, fmt_p, money, period, region_of_institutions
+from graphsvc.detection.common import (
+    Clustering,
+    fmt_money,
+    fmt_p,
+    money,
+    period,
+    region_of_institutions,
+)
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import (
@@ -239,6 +246,19 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
     dup["rank"] = dup.groupby("trace_code").cumcount()
     first = dup[dup["rank"] == 0].set_index("trace_code")
     resold = dup[dup["rank"] > 0]
+    # The same card at the same pharmacy again is no resale: a pack dispensed in halves
+    # (拆零) or a settlement refunded and re-entered at the counter. Resale puts the pack
+    # on another card (or through another shop).
+    same_card = (
+        resold["participant_id"].to_numpy()
+        == resold["trace_code"].map(first["participant_id"]).to_numpy()
+    ) & (
+        resold["institution_id"].to_numpy()
+        == resold["trace_code"].map(first["institution_id"]).to_numpy()
+    )
+    resold = resold[~same_card]
+    if resold.empty:
+        return [], tests
     out: list[_Candidate] = []
     # Group resold packs by the re-selling pharmacy and the doctor who prescribed the
     # pack the first time: two doctors' rings feeding one shop are two rings.
@@ -278,7 +298,9 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
     return out, tests
 
 
-def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
     """Doctor-to-pharmacy steering with recurring patients, and resold drug packs.
 
     >>> import pandas as pd
@@ -291,6 +313,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     >>> [(r.members[0].id, r.member_count) for r in rings]
     [('D1', 6)]
     """
+    del clustering  # no clustering in this detector; accepted for a uniform signature
     steer, t1 = _steering(data, config)
     resale, t2 = _resale(data, config)
     tests = max(t1 + t2, 1)

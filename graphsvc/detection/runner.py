@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tqdm import tqdm
 
+from graphsvc.detection.common import PYTHON_CLUSTERING, Clustering
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import CLAUSES, TYPOLOGIES, Ring, ring_id_of, score_of
@@ -22,7 +24,12 @@ from graphsvc.errors import InputError
 
 log = logging.getLogger(__name__)
 
-Detector = Callable[[GraphData, DetectConfig], list[Ring]]
+
+class Detector(Protocol):
+    def __call__(
+        self, data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+    ) -> list[Ring]: ...
+
 
 MODULES: dict[str, str] = {
     "shared_identity": "graphsvc.detection.shared_identity",
@@ -128,9 +135,15 @@ def run_detectors(
     only: str | Iterable[str] | None = None,
     *,
     progress: bool = False,
+    clustering: Clustering | None = None,
 ) -> DetectionResult:
-    """Every (or the selected) detector on ``data``; rings sorted by score, highest first."""
+    """Every (or the selected) detector on ``data``; rings sorted by score, highest first.
+
+    ``clustering`` says where Leiden and components run (default: in this process);
+    :func:`graphsvc.detection.io.run_detection` picks it from the store.
+    """
     config = config or DetectConfig()
+    clustering = clustering or PYTHON_CLUSTERING
     names = parse_only(only)
     all_rings: list[Ring] = []
     timings: dict[str, float] = {}
@@ -139,7 +152,7 @@ def run_detectors(
     for name in bar:
         bar.set_postfix_str(name)
         t0 = time.perf_counter()
-        found = detector(name)(data, config)
+        found = detector(name)(data, config, clustering=clustering)
         candidates[name] = len(found)
         kept = finalise(found, name, config)
         timings[name] = round(time.perf_counter() - t0, 3)

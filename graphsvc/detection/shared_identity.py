@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from graphsvc.detection.common import (
+    PYTHON_CLUSTERING,
+    Clustering,
     Explainer,
-    components,
     fmt_money,
     fmt_p,
-    leiden_communities,
     money,
     period,
     region_of_participants,
@@ -76,7 +76,9 @@ def _pairs_of(ident: pd.DataFrame) -> pd.DataFrame:
     return pairs.rename(columns={"participant_id_a": "a", "participant_id_b": "b"})
 
 
-def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
     """Groups of unrelated participants sharing contact/payment identifiers.
 
     >>> import pandas as pd
@@ -90,6 +92,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     >>> [(r.member_count, r.reasons[0]) for r in rings]
     [(6, '6 participants share bank account ********1111 (held by 6 participants in all)')]
     """
+    algos = clustering or PYTHON_CLUSTERING
     cfg = config.shared_identity
     n_people = max(len(data.participants), 2)
     ids = data.identifiers[["participant_id", "kind", "value"]].dropna().drop_duplicates()
@@ -127,10 +130,10 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
         return []
 
     groups: list[list[str]] = []
-    for comp in components(zip(edges["a"], edges["b"], strict=True)):
+    for comp in algos.components(zip(edges["a"], edges["b"], strict=True)):
         if len(comp) > 4 * cfg.hub_degree:
             sub = edges[edges["a"].isin(comp)]
-            groups.extend(leiden_communities(sub, "w", seed=1))
+            groups.extend(algos.leiden_communities(sub, "w", seed=1))
         else:
             groups.append(comp)
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from graphsvc.detection.common import (
+    Clustering,
     fmt_money,
     fmt_p,
     money,
@@ -85,7 +86,9 @@ def stays_of(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     return st
 
 
-def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
     """Institutions where many patients' stays are split or not real.
 
     >>> import pandas as pd
@@ -104,6 +107,7 @@ def detect(data: GraphData, config: DetectConfig) -> list[Ring]:
     >>> [(r.member_count, r.members[0].id) for r in rings]
     [(7, 'H1')]
     """
+    del clustering  # no clustering in this detector; accepted for a uniform signature
     cfg = config.split_hospitalisation
     st = stays_of(data, config)
     if st.empty:

@@ -102,6 +102,12 @@ def build_base_activity(w: World) -> None:
     )
     doc = w.chronic_doc[pats]
     day = clinic_days(w, doc, months, week)
+    # Not always on the clinic weekday: a holiday, a swapped shift, a patient who could
+    # not come and was fitted in a day or two later.
+    off = rng.random(day.shape[0]) < 0.15
+    day = np.where(
+        off, np.clip(day + rng.choice([-2, -1, 1, 2], size=day.shape[0]), 0, DAYS - 1), day
+    )
     buf.add(
         pats,
         w.doc_inst[doc],

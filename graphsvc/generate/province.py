@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from graphsvc.errors import InputError
-from graphsvc.generate import activity, benign, facilities, population, rings
+from graphsvc.generate import activity, benign, confounders, facilities, population, rings
 from graphsvc.generate.badrows import inject_bad_rows
 from graphsvc.generate.truth import GroundTruth
 from graphsvc.generate.world import World
@@ -60,6 +60,7 @@ def generate_province(
         ("ordinary care", activity.build_base_activity),
         ("benign look-alikes", benign.build_benign),
         ("planted rings", rings.build_rings),
+        ("confounders", confounders.build_confounders),
     ]
     bar = tqdm(total=len(stages) + 3, desc="generate", unit="step", disable=not progress)
     for j, (name, stage) in enumerate(stages, start=1):

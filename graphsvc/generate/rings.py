@@ -147,6 +147,10 @@ def shared_identity(w: World) -> None:
         w.add_identifier(
             ps[use_phone], PHONE, styled_phones(rng, np.repeat(phone, int(use_phone.sum())), 0.6)
         )
+    # For the confounder stage: an unrelated outsider may also use one of these.
+    w.extra.setdefault("ring_shared_ids", []).append(
+        (bank if use_bank.any() else None, str(dev1), r, ps.copy())
+    )
     # The cards are used together: same pharmacy, same day, resalable drugs, account drained.
     pharmacies = _local(w, institutions_of(w, PHARMACY_KIND), r)
     shops = rng.choice(pharmacies, size=min(2, pharmacies.shape[0]), replace=False)
@@ -284,12 +288,15 @@ def fake_referral(w: World) -> None:
     reciprocal = rng.random() < 0.3
     k = int(rng.integers(5, 11))
     ps = w.pick_free(k, min_age=25, max_age=80, regions=[r])
-    for p in ps:
+    for j, p in enumerate(ps):
         day = int(rng.integers(0, 60))
         pos = int(rng.integers(m))
         loops = int(rng.integers(2, 4))
         if reciprocal:
-            a = int(rng.integers(m - 1))
+            # Patients cover the chain of neighbouring pairs (A<->B, B<->C, ...), so the
+            # ring is one connected case in the data, not unrelated pairs.
+            _ = rng.integers(m - 1)  # drawn as before, so later draws do not move
+            a = j % (m - 1)
             route = [a, a + 1] * (loops + 1)
             pos = 0
         else:

@@ -1,8 +1,10 @@
 // description: Detection input: who holds which (normalised) identifier, for a page of participants
-// params: after, limit
+// params: after, limit, sep
 // mode: read
 MATCH (p:Participant) WHERE p.id > $after
 WITH p ORDER BY p.id LIMIT $limit
 OPTIONAL MATCH (p)-[:HAS_IDENTIFIER]->(x:Identifier)
-RETURN p.id AS page_key, p.id AS participant_id, x.kind AS kind, x.value AS value
-ORDER BY page_key, kind, value
+// Packed rows: see detect_read_prescriptions.
+RETURN p.id AS page_key,
+       p.id + $sep + coalesce(x.kind, '') + $sep + coalesce(x.value, '') AS packed
+ORDER BY page_key, packed

@@ -23,7 +23,8 @@ from graphsvc.config import Settings
 from graphsvc.store import Store, open_store
 from viz.offline import external_urls
 
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A mobile number standing alone: not a run of digits inside a hex hash (row_hash).
+PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 
 

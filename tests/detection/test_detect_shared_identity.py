@@ -53,3 +53,15 @@ def test_same_data_same_ring_ids(make_data: Callable[..., GraphData]) -> None:
     b = run_detectors(make_data(identifiers=(list(reversed(rows)), IDS)), DetectConfig()).rings
     assert [r.ring_id for r in a] == [r.ring_id for r in b] and len(a) == 1
     assert [r.score for r in a] == [r.score for r in b]
+
+
+def test_small_care_home_is_explained(make_data: Callable[..., GraphData]) -> None:
+    """20 residents at one address with one landline; the home's account for 6 of them."""
+    rows = [(f"N{i}", "address", "海口市 康乐路 9号 颐养院") for i in range(20)]
+    rows += [(f"N{i}", "phone", "0898-66123456" if i % 2 else "089866123456") for i in range(20)]
+    rows += [(f"N{i}", "bank_account", "6217 0000 5555") for i in range(6)]
+    assert detect(make_data(identifiers=(rows, IDS)), DetectConfig()) == []
+    # The same sharing by six people at six addresses is a ring.
+    moved = [(p, k, f"海口市 {p}号" if k == "address" else v) for p, k, v in rows]
+    rings = detect(make_data(identifiers=(moved, IDS)), DetectConfig())
+    assert [r.member_count for r in rings] == [6]

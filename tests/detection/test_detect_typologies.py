@@ -147,3 +147,70 @@ def test_split_stays_found_chemo_cycles_not(make_data: Callable[..., GraphData])
     data = make_data(prescriptions=(rows, RX))
     rings = run_detectors(data, DetectConfig(), "split_hospitalisation").rings
     assert _ids(rings) == [sorted(["H3", "DX"] + [f"S{i}" for i in range(6)])]
+
+
+def _two_way_data(make_data: Callable[..., GraphData], usual_visits: bool) -> GraphData:
+    """Chronic patients of clinic C0 sent up to county hospital H2 and back, 3 times."""
+    rng = np.random.default_rng(8)
+    inst = [(f"C{i}", "clinic", 0, "460100") for i in range(6)] + [("H2", "hospital", 2, "460100")]
+    refs: list[tuple[object, ...]] = []
+    rows: list[tuple[object, ...]] = []
+    days = pd.date_range("2024-01-01", periods=366)
+
+    def ref(p: str, a: str, doc: str, b: str, day: pd.Timestamp) -> None:
+        refs.append((f"F{len(refs)}", p, a, doc, b, day.date().isoformat()))
+
+    for p in range(600):  # ordinary upward referrals
+        ref(f"L{p}", f"C{int(rng.integers(0, 6))}", "DX", "H2", days[int(rng.integers(0, 300))])
+    for p in range(6):
+        for c in range(3):
+            up = days[20 + 100 * c + p]
+            ref(f"T{p}", "C0", "DC", "H2", up)
+            ref(f"T{p}", "H2", "DH", "C0", up + pd.Timedelta(days=9))
+        if usual_visits:  # monthly follow-up with their clinic doctor
+            for month in range(12):
+                day = days[int(30.4 * month) + 3 + p].date().isoformat()
+                rows.append((f"V{p}-{month}", f"T{p}", "C0", "DC", day, None, "outpatient",
+                             "I10", 30.0, None, 0.0))  # fmt: skip
+    return make_data(institutions=(inst, INST), referrals=(refs, REF), prescriptions=(rows, RX))
+
+
+def test_two_way_referrals_from_the_usual_clinic_are_care(
+    make_data: Callable[..., GraphData],
+) -> None:
+    """Up from the patient's own clinic and back down, several times a year: not a ring."""
+    assert (
+        run_detectors(_two_way_data(make_data, True), DetectConfig(), "fake_referral").rings == []
+    )
+    # The same referrals for patients never seen at C0 otherwise are a loop ring.
+    rings = run_detectors(_two_way_data(make_data, False), DetectConfig(), "fake_referral").rings
+    assert _ids(rings, "institution") == [["C0", "H2"]]
+
+
+def test_same_card_resettled_packs_are_not_resale(make_data: Callable[..., GraphData]) -> None:
+    """A pack refunded and settled again (or split) on the same card at the same shop."""
+    inst = [(f"S{i}", "pharmacy", 0, "460100") for i in range(3)]
+    rows: list[tuple[object, ...]] = []
+    items: list[tuple[object, ...]] = []
+
+    def sale(rid: str, p: str, ph: str, day: str, code: str | None) -> None:
+        rows.append((rid, p, ph, None, day, None, "pharmacy", "I10", 50.0, None, 0.0))
+        items.append((rid, "INSULIN", "胰岛素", 1, 50.0, code))
+
+    for i in range(300):  # ordinary traced sales
+        sale(f"N{i}", f"N{i}", f"S{i % 3}", "2024-02-01", f"C{i}")
+    for i in range(6):  # six entry errors at S0: same patient, same pack, same day
+        sale(f"E{i}a", f"P{i}", "S0", "2024-03-01", f"E{i}")
+        sale(f"E{i}b", f"P{i}", "S0", "2024-03-01", f"E{i}")
+    data = make_data(institutions=(inst, INST), prescriptions=(rows, RX),
+                     items=(items, "prescription_id item_code item_name quantity unit_price "
+                            "trace_code"))  # fmt: skip
+    assert run_detectors(data, DetectConfig(), "pharmacy_collusion").rings == []
+    # The same packs settled again on other cards at S0 are resale.
+    for i in range(6):
+        sale(f"R{i}", f"Q{i}", "S0", "2024-03-09", f"E{i}")
+    data = make_data(institutions=(inst, INST), prescriptions=(rows, RX),
+                     items=(items, "prescription_id item_code item_name quantity unit_price "
+                            "trace_code"))  # fmt: skip
+    rings = run_detectors(data, DetectConfig(), "pharmacy_collusion").rings
+    assert _ids(rings) == [sorted(["S0"] + [f"P{i}" for i in range(6)])]

@@ -265,7 +265,8 @@ def test_benign_groups_present(province: Province, idents: pd.DataFrame) -> None
                 (stays["diagnosis_code"] == "I63.9") & (stays["discharge_date"] < days[0])
             ]
             assert set(stroke["participant_id"]) == set(pats)
-        if g.kind == "hub_identifier":
+        hub_roles = {"listed_contact", "registered_resident", "kiosk_user"}
+        if g.kind == "hub_identifier" and {m.role for m in g.members} & hub_roles:
             assert len([m for m in g.members if m.kind == "participant"]) >= 30
 
 
@@ -293,3 +294,112 @@ def test_registered_family_links_plausible_unless_planted(province: Province) ->
         r for r in province.truth.rings_of("family_sharing_abuse") if "impossible" in r.description
     ]
     assert any(is_planted) == bool(registered)
+
+
+# -- confounders (graphsvc/generate/confounders.py) --------------------------------------
+def _groups(province: Province, role: str) -> list[list[str]]:
+    return [
+        [m.id for m in g.members if m.kind == "participant"]
+        for g in province.truth.benign_groups
+        if any(m.role == role for m in g.members)
+    ]
+
+
+def test_reassigned_phones_shared_by_strangers(province: Province, idents: pd.DataFrame) -> None:
+    pairs = _groups(province, "current_holder")
+    assert len(pairs) >= 3
+    addr = idents[idents["kind"] == "address"].groupby("participant_id")["norm"].first()
+    phones = idents[idents["kind"] == "phone"]
+    fam = province["family_links"]
+    family = set(zip(fam["holder_id"], fam["member_id"], strict=True))
+    for a, b in pairs:
+        shared = set(phones.loc[phones["participant_id"] == a, "norm"]) & set(
+            phones.loc[phones["participant_id"] == b, "norm"]
+        )
+        assert shared and addr[a] != addr[b]
+        assert (a, b) not in family and (b, a) not in family
+
+
+def test_neighbours_share_a_device(province: Province, idents: pd.DataFrame) -> None:
+    groups = _groups(province, "device_user")
+    assert len(groups) >= 3
+    addr = idents[idents["kind"] == "address"].groupby("participant_id")["norm"].first()
+    dev = idents[idents["kind"] == "device"]
+    for ps in groups:
+        assert 2 <= addr[ps].nunique() <= 3
+        common = set.intersection(*(set(dev.loc[dev["participant_id"] == p, "norm"]) for p in ps))
+        assert len(common) == 1
+
+
+def test_entry_error_duplicates_same_card_same_day(province: Province) -> None:
+    rx = province["prescriptions"].set_index("prescription_id")
+    items = province["prescription_items"]
+    drugs = items[items["trace_code"] != ""]
+    dup = drugs[drugs["trace_code"].duplicated(keep=False)]
+    same_day = 0
+    for _, group in dup.groupby("trace_code"):
+        rows = rx.loc[group["prescription_id"]]
+        if len(set(rows["participant_id"])) == len(set(rows["date"])) == 1:
+            assert rows["institution_id"].nunique() == 1
+            same_day += 1
+    assert same_day >= 3
+
+
+def test_two_way_referrals_repeat_up_and_down(province: Province) -> None:
+    inst = province["institutions"].set_index("institution_id")
+    level = inst["level"].astype(int).where(inst["kind"] == "hospital", 0)
+    ref = province["referrals"]
+    groups = [
+        g
+        for g in province.truth.benign_groups
+        if g.kind == "legit_referral" and any(m.role == "patient" for m in g.members)
+    ]
+    assert groups
+    repeated = 0
+    for g in groups:
+        (clinic,) = [m.id for m in g.members if m.role == "community_clinic"]
+        (hosp,) = [m.id for m in g.members if m.role == "county_hospital"]
+        assert level[hosp] > level[clinic]
+        for p in [m.id for m in g.members if m.role == "patient"]:
+            mine = ref[ref["participant_id"] == p]
+            up = (
+                (mine["from_institution_id"] == clinic) & (mine["to_institution_id"] == hosp)
+            ).sum()
+            down = (
+                (mine["from_institution_id"] == hosp) & (mine["to_institution_id"] == clinic)
+            ).sum()
+            assert up >= 1 and down >= 1
+            repeated += int(up >= 2 and down >= 2)
+    assert repeated >= 1
+
+
+def test_chronic_visits_sometimes_off_the_clinic_weekday(province: Province) -> None:
+    rx = province["prescriptions"]
+    cohorts = [
+        g for g in province.truth.benign_groups if any(m.role == "doctor" for m in g.members)
+    ]
+    off = on = 0
+    for g in cohorts:
+        (doc,) = [m.id for m in g.members if m.role == "doctor"]
+        pats = [m.id for m in g.members if m.role == "patient"]
+        mine = rx[(rx["doctor_id"] == doc) & rx["participant_id"].isin(pats)]
+        wd = pd.to_datetime(mine["date"]).dt.day_of_week
+        main = int(wd.mode().iloc[0])
+        off += int((wd != main).sum())
+        on += int((wd == main).sum())
+    assert 0.05 < off / (off + on) < 0.4
+
+
+def test_some_ring_identifiers_have_an_outsider(province: Province, idents: pd.DataFrame) -> None:
+    rings = province.truth.rings_of("shared_identity")
+    outsiders = 0
+    for ring in rings:
+        ps = set(ids(ring, "participant"))
+        mine = idents[
+            idents["participant_id"].isin(ps) & idents["kind"].isin(["device", "bank_account"])
+        ]
+        counts = mine.groupby(["kind", "norm"])["participant_id"].nunique()
+        keys = set(counts[counts >= 2].index)
+        holders = idents[[k in keys for k in zip(idents["kind"], idents["norm"], strict=True)]]
+        outsiders += len(set(holders["participant_id"]) - ps)
+    assert 1 <= outsiders <= len(rings)  # at most one outsider a ring
