@@ -46,6 +46,17 @@ def one_size(participants: int, seed: int) -> dict[str, Any]:
         counts = store.counts()
         rels = int(store.query("MATCH ()-[r]->() RETURN count(r)").scalar() or 0)
         used = int(store.memory_bytes()) if hasattr(store, "memory_bytes") else 0
+        mem = store.memory_breakdown() if hasattr(store, "memory_breakdown") else {}
+        node_mb = (
+            mem.get("amortized_node_block_sz_mb", 0)
+            + mem.get("amortized_node_attributes_by_label_sz_mb", 0)
+            + mem.get("label_matrices_sz_mb", 0)
+        )
+        rel_mb = (
+            mem.get("amortized_edge_block_sz_mb", 0)
+            + mem.get("amortized_edge_attributes_by_type_sz_mb", 0)
+            + mem.get("relation_matrices_sz_mb", 0)
+        )
         tables = report.to_json()["tables"]
         return {
             "participants": participants,
@@ -59,6 +70,9 @@ def one_size(participants: int, seed: int) -> dict[str, Any]:
             "service_peak_rss_mib": round(peak_rss_bytes() / 2**20, 1),
             "store_peak_rss_mib": round(process_hwm_bytes(pid) / 2**20, 1),
             "store_used_memory_mib": round(used / 2**20, 1),
+            "graph_memory_mb": mem,
+            "bytes_per_node": round(node_mb * 2**20 / max(sum(counts.values()), 1), 1),
+            "bytes_per_relationship": round(rel_mb * 2**20 / max(rels, 1), 1),
         }
 
 
@@ -71,11 +85,17 @@ def fit(rows: list[dict[str, Any]]) -> dict[str, Any]:
         y = np.log([max(r[key], 1e-3) for r in rows])
         k, log_a = np.polyfit(x, y, 1)
         out[key] = {"exponent": round(float(k), 3), "coef": float(np.exp(log_a))}
-    a = np.array([[r["nodes"], r["relationships"]] for r in rows], dtype=float)
-    b = np.array([r["store_used_memory_mib"] * 2**20 for r in rows], dtype=float)
-    (per_node, per_rel), *_ = np.linalg.lstsq(a, b, rcond=None)
-    out["bytes_per_node"] = round(float(per_node), 1)
-    out["bytes_per_relationship"] = round(float(per_rel), 1)
+    # Nodes and relationships grow in lockstep, so a regression cannot separate them:
+    # FalkorDB's own per-structure accounting (GRAPH.MEMORY USAGE) does, per row.
+    out["bytes_per_node"] = round(float(np.mean([r["bytes_per_node"] for r in rows])), 1)
+    out["bytes_per_relationship"] = round(
+        float(np.mean([r["bytes_per_relationship"] for r in rows])), 1
+    )
+    per_settlement = [r["store_used_memory_mib"] * 2**20 / r["settlements"] for r in rows]
+    out["store_bytes_per_settlement"] = round(float(np.mean(per_settlement)), 1)
+    out["service_peak_mib_per_million_settlements"] = round(
+        float(np.mean([r["service_peak_rss_mib"] / r["settlements"] * 1e6 for r in rows])), 1
+    )
     return out
 
 

@@ -204,6 +204,18 @@ class FalkorStore(Store):
                 return int(line.split(":", 1)[1])
         return 0
 
+    def memory_breakdown(self) -> dict[str, float]:
+        """FalkorDB's own accounting of this graph (GRAPH.MEMORY USAGE), in MiB."""
+        raw = self._command("GRAPH.MEMORY", "USAGE", self.graph_name)
+        out: dict[str, float] = {}
+        for key, value in zip(raw[::2], raw[1::2], strict=True):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            if isinstance(value, list):  # per label / type: [name, mb, name, mb, ...]
+                out[name] = float(sum(float(v) for v in value[1::2]))
+            else:
+                out[name] = float(value)
+        return out
+
     def close(self) -> None:
         try:
             self._db.close()
