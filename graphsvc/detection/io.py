@@ -56,22 +56,9 @@ MEMBER_QUERIES: dict[str, str] = {
 # (measured on 120k settlements: 1.0 s packed, 4.8 s as 7 columns; docs/benchmarks.md).
 PACK_SEP = "\x1f"  # ASCII unit separator; a value holding it is refused, not misread
 PACKED: dict[str, tuple[str, ...]] = {
-    "prescriptions": (
-        "prescription_id",
-        "participant_id",
-        "institution_id",
-        "doctor_id",
-        "date",
-        "discharge_date",
-        "visit_type",
-        "diagnosis_code",
-        "total_amount",
-        "fund_paid",
-        "account_holder_id",
-        "account_paid",
-    ),
+    "prescriptions": COLUMNS["prescriptions"],
     "items": ("prescription_id", "item_code", "quantity", "unit_price", "trace_code"),
-    "identifiers": ("participant_id", "kind", "value"),
+    "identifiers": COLUMNS["identifiers"],
 }
 
 

@@ -30,6 +30,7 @@ from graphsvc.generate.world import (
     IntArray,
     World,
 )
+from loaders.schema import SPECS
 
 TABLES: tuple[str, ...] = (
     "participants",
@@ -41,51 +42,8 @@ TABLES: tuple[str, ...] = (
     "family_links",
     "referrals",
 )
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "participants": (
-        "participant_id",
-        "name",
-        "id_number",
-        "gender",
-        "birth_date",
-        "insurance_type",
-        "region_code",
-    ),
-    "identifiers": ("participant_id", "kind", "value"),
-    "institutions": ("institution_id", "name", "kind", "level", "region_code"),
-    "doctors": ("doctor_id", "name", "institution_id", "department"),
-    "prescriptions": (
-        "prescription_id",
-        "participant_id",
-        "institution_id",
-        "doctor_id",
-        "date",
-        "discharge_date",
-        "visit_type",
-        "diagnosis_code",
-        "total_amount",
-        "fund_paid",
-        "account_holder_id",
-        "account_paid",
-    ),
-    "prescription_items": (
-        "prescription_id",
-        "item_code",
-        "item_name",
-        "quantity",
-        "unit_price",
-        "trace_code",
-    ),
-    "family_links": ("holder_id", "member_id", "relation", "since"),
-    "referrals": (
-        "referral_id",
-        "participant_id",
-        "from_institution_id",
-        "from_doctor_id",
-        "to_institution_id",
-        "date",
-    ),
-}
+# The contract's columns, in its order: one definition, in the loader's schema.
+COLUMNS: dict[str, tuple[str, ...]] = {name: SPECS[name].columns for name in TABLES}
 AMOUNT_COLUMNS = {"total_amount", "fund_paid", "account_paid", "unit_price"}
 
 
