@@ -7,7 +7,6 @@ create a demo admin (one-time password printed once), then serve the API.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -57,11 +56,11 @@ def run(args: argparse.Namespace) -> int:
     with open_store(settings) as store:
         out.write(f"[2/4] loading into the {store.backend} store (data in {settings.data_dir})\n")
         report = load_directory(store, province, progress=True)
-        out.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+        out.write(report.summary() + "\n")
         out.write("[3/4] detecting rings\n")
         detection = run_detection(store, progress=True)
         rings = detection.to_json()["rings"]
-        out.write(f"      {len(rings)} rings flagged (run {detection.run_id})\n")
+        out.write(f"\n      {len(rings)} rings flagged (run {detection.run_id})\n")
     out.write("[4/4] users\n")
     from graphsvc.security.users import ensure_demo_users
 
