@@ -23,45 +23,25 @@ import pandas as pd
 
 from graphsvc.errors import InputError
 from loaders.normalise import normalise_identifier as _loader_normalise
+from loaders.schema import SPECS
 
 log = logging.getLogger(__name__)
 
+# The contract's columns (one definition, loaders.schema), minus what no detector reads:
+# ID numbers stay in the store, out of the detection process's memory.
+_NOT_READ: dict[str, frozenset[str]] = {"participants": frozenset({"id_number"})}
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "participants": (
-        "participant_id",
-        "name",
-        "gender",
-        "birth_date",
-        "insurance_type",
-        "region_code",
-    ),
-    "identifiers": ("participant_id", "kind", "value"),
-    "institutions": ("institution_id", "name", "kind", "level", "region_code"),
-    "doctors": ("doctor_id", "name", "institution_id", "department"),
-    "prescriptions": (
-        "prescription_id",
-        "participant_id",
-        "institution_id",
-        "doctor_id",
-        "date",
-        "discharge_date",
-        "visit_type",
-        "diagnosis_code",
-        "total_amount",
-        "fund_paid",
-        "account_holder_id",
-        "account_paid",
-    ),
-    "items": ("prescription_id", "item_code", "item_name", "quantity", "unit_price", "trace_code"),
-    "family_links": ("holder_id", "member_id", "relation", "since"),
-    "referrals": (
-        "referral_id",
-        "participant_id",
-        "from_institution_id",
-        "from_doctor_id",
-        "to_institution_id",
-        "date",
-    ),
+    table: tuple(c for c in SPECS[file].columns if c not in _NOT_READ.get(table, frozenset()))
+    for table, file in (
+        ("participants", "participants"),
+        ("identifiers", "identifiers"),
+        ("institutions", "institutions"),
+        ("doctors", "doctors"),
+        ("prescriptions", "prescriptions"),
+        ("items", "prescription_items"),
+        ("family_links", "family_links"),
+        ("referrals", "referrals"),
+    )
 }
 # Contract file name of each table (``items`` is ``prescription_items`` on disk).
 FILE_NAMES: dict[str, str] = {name: name for name in COLUMNS} | {"items": "prescription_items"}
