@@ -1,6 +1,6 @@
 """Detection quality against a generator's ground truth (pure: dicts in, dicts out).
 
-Definitions (docs/CONVENTIONS-internal.md, "Quality metric"):
+Definitions (docs/conventions.md, "Quality metric"):
 
 * a planted ring is *found* when some flagged ring of the same typology holds at least
   half of its members and at least half of the flagged ring's members are in it

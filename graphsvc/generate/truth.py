@@ -1,4 +1,4 @@
-"""The ground truth written beside a generated province (format: docs/CONVENTIONS-internal.md).
+"""The ground truth written beside a generated province (format: docs/conventions.md).
 
 The detection benchmark matches flagged rings against ``rings`` on (kind, id), so a
 ring lists exactly the entities an investigator would expect, no bystanders.
