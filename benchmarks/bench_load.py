@@ -43,27 +43,27 @@ from benchmarks.common import (  # noqa: E402
 def synthetic_province(out: Path, participants: int, seed: int) -> Path:
     """Contract CSVs of a plausible shape: ~6 settlements and ~2.5 lines per person."""
     from loaders.normalise import gb11643_check_digit
+    from loaders.schema import SPECS
 
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     n_inst = max(20, participants // 200)
     n_doc = n_inst * 5
 
-    def w(name: str, header: list[str], rows: Any) -> None:
+    def w(name: str, rows: Any) -> None:
+        """One contract table, its header in the contract's order (loaders.schema)."""
         with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
             wr = csv.writer(fh)
-            wr.writerow(header)
+            wr.writerow(SPECS[name].columns)
             wr.writerows(rows)
 
     kinds = ["hospital", "clinic", "pharmacy"]
     w(
         "institutions",
-        ["institution_id", "name", "kind", "level", "region_code"],
         ([f"I{i:05d}", f"机构{i}", kinds[i % 3], i % 4, "460100"] for i in range(n_inst)),
     )
     w(
         "doctors",
-        ["doctor_id", "name", "institution_id", "department"],
         ([f"D{i:06d}", f"医生{i}", f"I{i % n_inst:05d}", "内科"] for i in range(n_doc)),
     )
 
@@ -82,25 +82,14 @@ def synthetic_province(out: Path, participants: int, seed: int) -> Path:
 
     w(
         "participants",
-        [
-            "participant_id",
-            "name",
-            "id_number",
-            "gender",
-            "birth_date",
-            "insurance_type",
-            "region_code",
-        ],
         (person(i) for i in range(participants)),
     )
     w(
         "identifiers",
-        ["participant_id", "kind", "value"],
         ([f"P{i:07d}", "phone", f"+86 138{rng.randrange(10**8):08d}"] for i in range(participants)),
     )
     w(
         "family_links",
-        ["holder_id", "member_id", "relation", "since"],
         (
             [f"P{i:07d}", f"P{i + 1:07d}", "spouse", "2020-01-01"]
             for i in range(0, participants - 1, 10)
@@ -134,25 +123,10 @@ def synthetic_province(out: Path, participants: int, seed: int) -> Path:
             items.append([f"S{s:08d}", f"X{rng.randrange(2000):05d}", "药品", k + 1, 9.5, ""])
     w(
         "prescriptions",
-        [
-            "prescription_id",
-            "participant_id",
-            "institution_id",
-            "doctor_id",
-            "date",
-            "discharge_date",
-            "visit_type",
-            "diagnosis_code",
-            "total_amount",
-            "fund_paid",
-            "account_holder_id",
-            "account_paid",
-        ],
         presc,
     )
     w(
         "prescription_items",
-        ["prescription_id", "item_code", "item_name", "quantity", "unit_price", "trace_code"],
         items,
     )
     (out / "ground_truth.json").write_text("{}")

@@ -46,6 +46,32 @@ class Result:
         return len(self.rows)
 
 
+# Write counters every backend reports in Result.stats (when the driver has them).
+COUNTERS = (
+    "nodes_created",
+    "nodes_deleted",
+    "relationships_created",
+    "relationships_deleted",
+    "properties_set",
+)
+
+
+def read_counters(source: Any, names: Iterable[str] = COUNTERS) -> dict[str, float]:
+    """The numeric attributes ``names`` of a driver's result/summary object.
+
+    >>> class R: nodes_created = 2; properties_set = "4"
+    >>> read_counters(R())
+    {'nodes_created': 2.0, 'properties_set': 4.0}
+    """
+    out: dict[str, float] = {}
+    for name in names:
+        try:
+            out[name] = float(getattr(source, name))
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return out
+
+
 def batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):

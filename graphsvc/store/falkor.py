@@ -19,7 +19,7 @@ from falkordb import Path as FPath
 
 from graphsvc.errors import QueryTimeout, ReadOnlyViolation, StoreError, StoreUnavailable
 from graphsvc.store import dialect
-from graphsvc.store.base import Result, Store
+from graphsvc.store.base import COUNTERS, Result, Store, read_counters
 from graphsvc.store.queries import QueryLibrary
 from graphsvc.store.values import Node, Path, Relationship
 
@@ -62,23 +62,6 @@ def normalise(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-def _stats(res: Any) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for name in (
-        "nodes_created",
-        "nodes_deleted",
-        "relationships_created",
-        "relationships_deleted",
-        "properties_set",
-        "run_time_ms",
-    ):
-        try:
-            out[name] = float(getattr(res, name))
-        except (AttributeError, TypeError, ValueError):
-            continue
-    return out
 
 
 class FalkorStore(Store):
@@ -145,7 +128,8 @@ class FalkorStore(Store):
         columns = [h[1] if isinstance(h, list | tuple) else str(h) for h in res.header]
         columns = [c.decode() if isinstance(c, bytes) else str(c) for c in columns]
         rows = [[normalise(v) for v in row] for row in res.result_set]
-        return Result(columns=columns, rows=rows, stats=_stats(res))
+        stats = read_counters(res, (*COUNTERS, "run_time_ms"))
+        return Result(columns=columns, rows=rows, stats=stats)
 
     def _command(self, *args: Any) -> Any:
         try:

@@ -35,7 +35,7 @@ from graphsvc.errors import (
     StoreUnavailable,
 )
 from graphsvc.store import dialect
-from graphsvc.store.base import Result, Store
+from graphsvc.store.base import Result, Store, read_counters
 from graphsvc.store.queries import QueryLibrary
 from graphsvc.store.values import Node, Path, Relationship
 
@@ -132,22 +132,6 @@ def normalise(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: normalise(v) for k, v in value.items()}
     return value
-
-
-def _stats(counters: Any) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for name in (
-        "nodes_created",
-        "nodes_deleted",
-        "relationships_created",
-        "relationships_deleted",
-        "properties_set",
-    ):
-        try:
-            out[name] = float(getattr(counters, name))
-        except (AttributeError, TypeError, ValueError):
-            continue
-    return out
 
 
 # -- errors ----------------------------------------------------------------------
@@ -284,7 +268,7 @@ class Neo4jStore(Store):
             columns = list(res.keys())
             rows = [[normalise(v) for v in record.values()] for record in res]
             summary = res.consume()
-            return Result(columns=columns, rows=rows, stats=_stats(summary.counters))
+            return Result(columns=columns, rows=rows, stats=read_counters(summary.counters))
 
         result: Result = self._managed(write, timeout, work)
         return result
