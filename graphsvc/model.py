@@ -8,6 +8,8 @@ Dates are ISO strings (``YYYY-MM-DD``) so both backends compare them the same wa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Entity labels and their unique key property (always ``id``).
 PARTICIPANT = "Participant"
 DOCTOR = "Doctor"
@@ -107,3 +109,21 @@ SECONDARY_INDEXES: dict[str, tuple[str, ...]] = {
 
 # Properties holding personal data (masked by default in every output).
 PERSONAL_PROPERTIES: frozenset[str] = frozenset({"name", "id_number", "value"})
+
+
+@dataclass(frozen=True)
+class RingMember:
+    """A member of a ring as the data contract writes it: ``{kind, id, role}``.
+
+    One type for planted rings (generator), flagged rings (detection) and cases.
+
+    >>> RingMember("doctor", "D1", "hub doctor").to_json()
+    {'kind': 'doctor', 'id': 'D1', 'role': 'hub doctor'}
+    """
+
+    kind: str  # participant | doctor | institution (MEMBER_KINDS)
+    id: str
+    role: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "id": self.id, "role": self.role}

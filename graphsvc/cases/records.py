@@ -18,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from graphsvc.model import MEMBER_KINDS
+from graphsvc.model import MEMBER_KINDS, RingMember
 
 MANUAL = "manual"  # source of a case opened on hand-picked entities
 RING = "ring"
@@ -33,14 +33,7 @@ def case_id_of(seq: int) -> str:
     return f"C-{seq:06d}"
 
 
-@dataclass(frozen=True)
-class CaseMember:
-    kind: str  # participant | doctor | institution
-    id: str
-    role: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "id": self.id, "role": self.role}
+CaseMember = RingMember  # the contract's member type, defined once in graphsvc.model
 
 
 @dataclass
@@ -221,8 +214,7 @@ def summary_of(case: CaseRecord) -> str:
     """One bilingual paragraph for the report's head (numbers only, no personal data)."""
     counts = {k: len(case.members_of(k)) for k in ("participant", "doctor", "institution")}
     period = (
-        f"{case.period_start} – {case.period_end}" if case.period_start and case.period_end
-        else "—"
+        f"{case.period_start} – {case.period_end}" if case.period_start and case.period_end else "—"
     )
     amount = f"¥{case.amount_at_risk:,.2f}" if case.amount_at_risk is not None else "—"
     if case.source == RING:

@@ -105,7 +105,7 @@ def parse_member(text: str) -> Any:
     """``participant:P1:recruiter`` -> CaseMember.
 
     >>> parse_member("doctor:D9")
-    CaseMember(kind='doctor', id='D9', role='')
+    RingMember(kind='doctor', id='D9', role='')
     """
     from graphsvc.cases.records import CaseMember
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from graphsvc.model import RingMember
+
 TYPOLOGIES: tuple[str, ...] = (
     "shared_identity",
     "organised_visits",
@@ -49,14 +51,7 @@ ROLE_ORDER: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class Member:
-    kind: str  # participant | doctor | institution
-    id: str
-    role: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "id": self.id, "role": self.role}
+Member = RingMember  # the contract's member type, defined once in graphsvc.model
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphsvc.model import RingMember
+
 TYPOLOGIES: tuple[str, ...] = (
     "shared_identity",
     "organised_visits",
@@ -31,14 +33,7 @@ BENIGN_KINDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Member:
-    kind: str  # participant | doctor | institution
-    id: str
-    role: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "id": self.id, "role": self.role}
+Member = RingMember  # the contract's member type, defined once in graphsvc.model
 
 
 @dataclass
