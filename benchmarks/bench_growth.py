@@ -1,10 +1,13 @@
 """Growth of load and detection with province size (issue: provincial scale).
 
-For each size, in a fresh subprocess (so peak RSS is per size) and a fresh embedded
-store: load the generated province, run every detector, record time, peak RSS of the
-service process and of the store, and the store's memory per node and relationship.
-Then fit time ~ a * settlements^k (log-log least squares) and memory ~ b_n * nodes +
-b_r * rels, and draw docs/img/growth.png.
+For each size, in a fresh subprocess and a fresh embedded store: load the generated
+province (in that subprocess, whose peak RSS is the loader's), then run detection
+exactly as an operator does -- ``graphsvc detect --json FILE`` in its own child
+process, timed from outside and with its own peak RSS (``wait4``) -- and score the
+rings it wrote against the province's ``ground_truth.json``. Record the store's peak
+RSS and its memory per node and relationship. Then fit time ~ a * settlements^k
+(log-log least squares) and memory ~ b_n * nodes + b_r * rels, and draw
+docs/img/growth.png.
 
     .venv/bin/python benchmarks/bench_growth.py --sizes 20000 50000 100000 200000
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import (
     OUT,
+    children_peak_rss_bytes,
     machine,
     peak_rss_bytes,
     private_store,
@@ -31,18 +36,39 @@ from benchmarks.common import (
 )
 
 
+def detect_cli(settings: Any, out: Path) -> tuple[float, int, str]:
+    """``graphsvc detect --json out`` against this store: wall s, peak RSS bytes, stdout."""
+    env = {
+        **os.environ,
+        "GRAPHSVC_DATA_DIR": str(settings.data_dir),
+        "GRAPHSVC_GRAPH_NAME": settings.graph_name,
+        "GRAPHSVC_STORE_PORT": str(settings.store_port),
+    }
+    cmd = [sys.executable, "-m", "graphsvc", "detect", "--json", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = proc.communicate()  # reaps the child: its rusage is read below
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"graphsvc detect failed: {stderr.decode(errors='replace')[-2000:]}")
+    return wall, children_peak_rss_bytes(), stdout.decode(errors="replace")
+
+
 def one_size(participants: int, seed: int) -> dict[str, Any]:
-    from graphsvc.detection import run_detection
+    from graphsvc.detection.evaluate import evaluate, load_ground_truth, passes
+    from graphsvc.detection.rings import TYPOLOGIES
     from loaders import load_directory
 
     directory = province(participants, seed)
-    with private_store() as (store, _settings, pid):
+    with private_store() as (store, settings, pid):
         t0 = time.perf_counter()
         report = load_directory(store, directory)
         load_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        det = run_detection(store)
-        detect_s = time.perf_counter() - t0
+        load_peak = peak_rss_bytes()
+        rings_file = settings.data_dir / "rings.json"
+        detect_s, detect_peak, _ = detect_cli(settings, rings_file)
+        rings = json.loads(rings_file.read_text())["rings"]
+        quality = evaluate(rings, load_ground_truth(directory), TYPOLOGIES)
         counts = store.counts()
         rels = int(store.query("MATCH ()-[r]->() RETURN count(r)").scalar() or 0)
         used = int(store.memory_bytes()) if hasattr(store, "memory_bytes") else 0
@@ -66,8 +92,13 @@ def one_size(participants: int, seed: int) -> dict[str, Any]:
             "relationships": rels,
             "load_s": round(load_s, 2),
             "detect_s": round(detect_s, 2),
-            "rings": len(det.to_json()["rings"]),
-            "service_peak_rss_mib": round(peak_rss_bytes() / 2**20, 1),
+            "rings": len(rings),
+            "quality_problems": passes(quality),
+            "recall": {t: m["recall"] for t, m in quality["typologies"].items()},
+            "precision": {t: m["precision"] for t, m in quality["typologies"].items()},
+            "legit_flagged": len(quality["legit_flagged"]),
+            "load_peak_rss_mib": round(load_peak / 2**20, 1),
+            "detect_peak_rss_mib": round(detect_peak / 2**20, 1),
             "store_peak_rss_mib": round(process_hwm_bytes(pid) / 2**20, 1),
             "store_used_memory_mib": round(used / 2**20, 1),
             "graph_memory_mb": mem,
@@ -93,8 +124,8 @@ def fit(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
     per_settlement = [r["store_used_memory_mib"] * 2**20 / r["settlements"] for r in rows]
     out["store_bytes_per_settlement"] = round(float(np.mean(per_settlement)), 1)
-    out["service_peak_mib_per_million_settlements"] = round(
-        float(np.mean([r["service_peak_rss_mib"] / r["settlements"] * 1e6 for r in rows])), 1
+    out["detect_peak_mib_per_million_settlements"] = round(
+        float(np.mean([r["detect_peak_rss_mib"] / r["settlements"] * 1e6 for r in rows])), 1
     )
     return out
 
@@ -122,7 +153,8 @@ def plot(rows: list[dict[str, Any]], fitted: dict[str, Any], path: Path) -> None
     ax1.grid(True, which="both", alpha=0.3)
     ax2.plot(s, [r["store_used_memory_mib"] for r in rows], "o-", label="store used memory")
     ax2.plot(s, [r["store_peak_rss_mib"] for r in rows], "s-", label="store peak RSS")
-    ax2.plot(s, [r["service_peak_rss_mib"] for r in rows], "^-", label="service peak RSS")
+    ax2.plot(s, [r["load_peak_rss_mib"] for r in rows], "^-", label="loader peak RSS")
+    ax2.plot(s, [r["detect_peak_rss_mib"] for r in rows], "v-", label="graphsvc detect peak RSS")
     ax2.set_xlabel("settlements")
     ax2.set_ylabel("MiB")
     ax2.legend(fontsize=8)

@@ -50,6 +50,11 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def children_peak_rss_bytes() -> int:
+    """Largest peak RSS among this process's reaped children (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
 def process_hwm_bytes(pid: int) -> int:
     """Peak RSS (VmHWM) of another process, e.g. the store's redis-server."""
     try:

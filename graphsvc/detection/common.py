@@ -51,13 +51,22 @@ class UnionFind:
 class Explainer:
     """Which participant pairs are explained by family or household.
 
+    Explained: registered family (transitively), the same small household address, or
+    one step across both -- a relative registered on a household member's account who
+    lives elsewhere (a grandparent on the head's 家庭共济 account shares the household's
+    phone or bank account as legitimately as the household does). The mixed step is not
+    made transitive: chains of addresses and accounts would explain strangers.
+
     >>> import pandas as pd
     >>> g = GraphData.create(
-    ...     family_links=pd.DataFrame({"holder_id": ["A", "A"], "member_id": ["B", "C"]}),
-    ...     identifiers=pd.DataFrame({"participant_id": ["D", "E"], "kind": ["address"] * 2,
-    ...                               "value": ["1 Road"] * 2}))
+    ...     family_links=pd.DataFrame({"holder_id": ["A", "A", "H"], "member_id": ["B", "C", "G"]}),
+    ...     identifiers=pd.DataFrame({"participant_id": ["D", "E", "H", "S", "S", "X"],
+    ...                               "kind": ["address"] * 6,
+    ...                               "value": ["1 Road"] * 2 + ["2 Road"] * 2 + ["3 Road"] * 2}))
     >>> ex = Explainer(g, household_max=8)
     >>> ex.explained("B", "C"), ex.explained("D", "E"), ex.explained("A", "D")
+    (True, True, False)
+    >>> ex.explained("G", "S"), ex.explained("S", "G"), ex.explained("G", "X")
     (True, True, False)
     """
 
@@ -73,8 +82,16 @@ class Explainer:
         deg = addr.groupby("value")["participant_id"].transform("size")
         small = addr[(deg >= 2) & (deg <= household_max)]
         self.households: dict[str, set[str]] = {}
+        residents: dict[str, list[str]] = {}
         for p, value in zip(small["participant_id"], small["value"], strict=True):
             self.households.setdefault(str(p), set()).add(str(value))
+            residents.setdefault(str(value), []).append(str(p))
+        # Family roots of each participant's co-residents (themselves included).
+        self.kin: dict[str, set[str]] = {}
+        for people in residents.values():
+            roots = {family.find(p) for p in people}
+            for p in people:
+                self.kin.setdefault(p, set()).update(roots)
 
     def same_family(self, a: str, b: str) -> bool:
         return self.family.find(a) == self.family.find(b)
@@ -84,8 +101,16 @@ class Explainer:
         hb = self.households.get(b)
         return bool(ha and hb and ha & hb)
 
+    def relative_of_household(self, a: str, b: str) -> bool:
+        """``a`` is registered family of someone living with ``b``, or the other way round."""
+        return self.family.find(a) in self.kin.get(b, ()) or self.family.find(b) in self.kin.get(
+            a, ()
+        )
+
     def explained(self, a: str, b: str) -> bool:
-        return self.same_family(a, b) or self.same_household(a, b)
+        return (
+            self.same_family(a, b) or self.same_household(a, b) or self.relative_of_household(a, b)
+        )
 
     def mask(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
         """Boolean array: pair (left[i], right[i]) is explained."""

@@ -1,8 +1,8 @@
-// description: Detection input: doctors and the institution they work at
-// params: after, limit
+// description: Detection input: doctors with internal id in [$lo, $hi) and the institution they work at
+// params: lo, hi, sep
 // mode: read
-MATCH (d:Doctor) WHERE d.id > $after
+// One row per page: the page's rows as packed strings ($sep between fields, in the order
+// of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
+MATCH (d:Doctor) WHERE id(d) >= $lo AND id(d) < $hi
 OPTIONAL MATCH (d)-[:WORKS_AT]->(i:Institution)
-RETURN d.id AS page_key, d.id AS doctor_id, i.id AS institution_id, d.department AS department
-ORDER BY page_key
-LIMIT $limit
+RETURN collect(d.id + $sep + coalesce(i.id, '') + $sep + coalesce(d.department, '')) AS packed

@@ -1,9 +1,9 @@
-// description: Detection input: registered family account sharing (家庭共济), for a page of holders
-// params: after, limit
+// description: Detection input: registered family account sharing (家庭共济) of holders with internal id in [$lo, $hi)
+// params: lo, hi, sep
 // mode: read
-MATCH (h:Participant) WHERE h.id > $after
-WITH h ORDER BY h.id LIMIT $limit
-OPTIONAL MATCH (h)-[f:SHARES_ACCOUNT]->(m:Participant)
-RETURN h.id AS page_key, h.id AS holder_id, m.id AS member_id, f.relation AS relation,
-       f.since AS since
-ORDER BY page_key, member_id
+// One row per page: the page's rows as packed strings ($sep between fields, in the order
+// of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
+MATCH (h:Participant) WHERE id(h) >= $lo AND id(h) < $hi
+MATCH (h)-[f:SHARES_ACCOUNT]->(m:Participant)
+RETURN collect(h.id + $sep + m.id + $sep + coalesce(f.relation, '') + $sep
+       + coalesce(f.since, '')) AS packed

@@ -1,10 +1,8 @@
-// description: Detection input: who holds which (normalised) identifier, for a page of participants
-// params: after, limit, sep
+// description: Detection input: who holds which (normalised) identifier, for participants with internal id in [$lo, $hi)
+// params: lo, hi, sep
 // mode: read
-MATCH (p:Participant) WHERE p.id > $after
-WITH p ORDER BY p.id LIMIT $limit
-OPTIONAL MATCH (p)-[:HAS_IDENTIFIER]->(x:Identifier)
-// Packed rows: see detect_read_prescriptions.
-RETURN p.id AS page_key,
-       p.id + $sep + coalesce(x.kind, '') + $sep + coalesce(x.value, '') AS packed
-ORDER BY page_key, packed
+// One row per page: the page's rows as packed strings ($sep between fields, in the order
+// of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
+MATCH (p:Participant) WHERE id(p) >= $lo AND id(p) < $hi
+MATCH (p)-[:HAS_IDENTIFIER]->(x:Identifier)
+RETURN collect(p.id + $sep + coalesce(x.kind, '') + $sep + coalesce(x.value, '')) AS packed

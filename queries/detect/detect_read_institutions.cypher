@@ -1,7 +1,8 @@
-// description: Detection input: institutions with kind, level and region
-// params: after, limit
+// description: Detection input: institutions (kind, level, region) with internal id in [$lo, $hi)
+// params: lo, hi, sep
 // mode: read
-MATCH (i:Institution) WHERE i.id > $after
-RETURN i.id AS page_key, i.id AS institution_id, i.kind AS kind, i.level AS level, i.region_code AS region_code
-ORDER BY page_key
-LIMIT $limit
+// One row per page: the page's rows as packed strings ($sep between fields, in the order
+// of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
+MATCH (i:Institution) WHERE id(i) >= $lo AND id(i) < $hi
+RETURN collect(i.id + $sep + coalesce(i.kind, '') + $sep + coalesce(toString(i.level), '') + $sep
+       + coalesce(i.region_code, '')) AS packed

@@ -1,8 +1,8 @@
-// description: Detection input: participants (one page, keyset on id)
-// params: after, limit
+// description: Detection input: participants whose internal id is in [$lo, $hi)
+// params: lo, hi, sep
 // mode: read
-MATCH (p:Participant) WHERE p.id > $after
-RETURN p.id AS page_key, p.id AS participant_id, p.gender AS gender, p.birth_date AS birth_date,
-       p.insurance_type AS insurance_type, p.region_code AS region_code
-ORDER BY page_key
-LIMIT $limit
+// One row per page: the page's rows as packed strings ($sep between fields, in the order
+// of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
+MATCH (p:Participant) WHERE id(p) >= $lo AND id(p) < $hi
+RETURN collect(p.id + $sep + coalesce(p.gender, '') + $sep + coalesce(p.birth_date, '') + $sep
+       + coalesce(p.insurance_type, '') + $sep + coalesce(p.region_code, '')) AS packed

@@ -1,12 +1,12 @@
-// description: Detection input: referrals with patient, from/to institution and referring doctor
-// params: after, limit
+// description: Detection input: referrals with internal id in [$lo, $hi): patient, from/to institution, referring doctor
+// params: lo, hi, sep
 // mode: read
-MATCH (r:Referral) WHERE r.id > $after
-WITH r ORDER BY r.id LIMIT $limit
+// One row per page: the page's rows as packed strings ($sep between fields, in the order
+// of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
+MATCH (r:Referral) WHERE id(r) >= $lo AND id(r) < $hi
 OPTIONAL MATCH (r)-[:REFERS]->(p:Participant)
 OPTIONAL MATCH (r)-[:REFERRED_FROM]->(f:Institution)
-OPTIONAL MATCH (r)-[:REFERRED_TO]->(t:Institution)
 OPTIONAL MATCH (r)-[:REFERRED_BY]->(d:Doctor)
-RETURN r.id AS page_key, r.id AS referral_id, p.id AS participant_id, f.id AS from_institution_id,
-       d.id AS from_doctor_id, t.id AS to_institution_id, r.date AS date
-ORDER BY page_key
+OPTIONAL MATCH (r)-[:REFERRED_TO]->(t:Institution)
+RETURN collect(r.id + $sep + coalesce(p.id, '') + $sep + coalesce(f.id, '') + $sep
+       + coalesce(d.id, '') + $sep + coalesce(t.id, '') + $sep + coalesce(r.date, '')) AS packed

@@ -65,3 +65,29 @@ def test_small_care_home_is_explained(make_data: Callable[..., GraphData]) -> No
     moved = [(p, k, f"海口市 {p}号" if k == "address" else v) for p, k, v in rows]
     rings = detect(make_data(identifiers=(moved, IDS)), DetectConfig())
     assert [r.member_count for r in rings] == [6]
+
+
+def test_relative_living_elsewhere_shares_household_phone(
+    make_data: Callable[..., GraphData],
+) -> None:
+    """A grandparent on the head's family account, at another address, uses the
+    household's phone and the spouse's bank account: family, not a ring (seen in the
+    generated 100k province, where it flagged a household). The same sharing by an
+    unrelated person at another address is still a ring."""
+    home = "三亚市 三亚湾路 272号 303室"
+    household = ["HEAD", "SPOUSE", "C1", "C2", "C3"]
+    rows = [(p, "address", home) for p in household]
+    rows += [(p, "phone", "18869266406") for p in household if p != "HEAD"]
+    rows += [("SPOUSE", "bank_account", "6217 0006 9981 6525 000")]
+    rows += [("GRANDPA", "address", "三亚市 河东路 125号"), ("GRANDPA", "phone", "18869266406")]
+    rows += [("GRANDPA", "bank_account", "6217 0006 9981 6525 000")]
+    links = [("HEAD", "GRANDPA", "parent", "2023-11-08")]
+    data = make_data(
+        identifiers=(rows, IDS), family_links=(links, "holder_id member_id relation since")
+    )
+    assert detect(data, DetectConfig()) == []
+    unrelated = make_data(identifiers=(rows, IDS))
+    rings = detect(unrelated, DetectConfig())
+    assert [sorted(m.id for m in r.members) for r in rings] == [
+        sorted(["GRANDPA", "SPOUSE", "C1", "C2", "C3"])
+    ]

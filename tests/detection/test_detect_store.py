@@ -64,3 +64,43 @@ def test_only_and_dry_run_write_nothing(store: Store, province_dir: Path) -> Non
     result = run_detection(store, only="family_sharing_abuse", write=False)
     assert {r.typology for r in result.rings} <= {"family_sharing_abuse"}
     assert store.query("MATCH (r:DetectionRun) RETURN count(r)").scalar() == 0
+
+
+def test_read_does_not_depend_on_load_order(
+    store: Store, loaded_store: Store, province_dir: Path, tmp_path: Path
+) -> None:
+    """Rows loaded in reverse order get other internal ids; the read must not change."""
+    import pandas as pd
+
+    from loaders import load_directory
+
+    for src in province_dir.iterdir():
+        if src.suffix == ".csv":
+            header, *rows = src.read_text(encoding="utf-8").splitlines()
+            (tmp_path / src.name).write_text("\n".join([header, *rows[::-1]]) + "\n", "utf-8")
+    load_directory(store, tmp_path)
+    ids_of = {
+        s: s.query("MATCH (p:Prescription) RETURN p.id ORDER BY id(p) LIMIT 3").column("p.id")
+        for s in (store, loaded_store)
+    }
+    assert ids_of[store] != ids_of[loaded_store], "the reversed load must reorder internal ids"
+    a = read_graph_data(store, page_size=500)
+    b = read_graph_data(loaded_store, page_size=5_000)
+    for table in a.sizes():
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), obj=table)
+
+
+def test_packed_value_holding_a_separator_is_refused() -> None:
+    import pytest
+
+    from graphsvc.detection.io import FIELD_SEP, ROW_SEP, parse_packed
+    from graphsvc.errors import StoreError
+
+    ok = parse_packed("identifiers", [f"P1{FIELD_SEP}phone{FIELD_SEP}138"])
+    assert ok.to_dict("records") == [{"participant_id": "P1", "kind": "phone", "value": "138"}]
+    for bad in (
+        f"P1{FIELD_SEP}phone{FIELD_SEP}1{ROW_SEP}38",
+        f"P1{FIELD_SEP}ph{FIELD_SEP}o{FIELD_SEP}ne",
+    ):
+        with pytest.raises(StoreError, match="'P1'"):
+            parse_packed("identifiers", [f"P0{FIELD_SEP}email{FIELD_SEP}x", bad])
