@@ -11,8 +11,9 @@ Method, and why:
   which is exactly how the textbook WCC baseline fails.
 * The rest are weighted by kind and inverse document frequency ``ln(N/d)/ln(N)`` so
   that an identifier shared by 3 weighs more than one shared by 25.
-* Pairs explained by registered family (transitively) or a shared household address
-  are removed before grouping; they are never evidence.
+* Pairs explained by registered family (transitively), a shared household address,
+  or a relative registered on a household member's account (``Explainer``) are removed
+  before grouping; they are never evidence.
 * Groups are connected components of the remaining pair graph (split with seeded
   Leiden when larger than ``4 * hub_degree``). A ring shares at least
   ``min_distinct_identifiers`` identifiers, one of them of a kind a recruiter controls

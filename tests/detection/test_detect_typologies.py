@@ -214,3 +214,58 @@ def test_same_card_resettled_packs_are_not_resale(make_data: Callable[..., Graph
                             "trace_code"))  # fmt: skip
     rings = run_detectors(data, DetectConfig(), "pharmacy_collusion").rings
     assert _ids(rings) == [sorted(["S0"] + [f"P{i}" for i in range(6)])]
+
+
+def test_referral_ring_measured_against_rates_outside_the_other_rings(
+    make_data: Callable[..., GraphData],
+) -> None:
+    """A small ring inside a busy clinic-hospital flow, in a province with many rings.
+
+    Ten large rings hold most of the province's loops. Measured leave-one-out, their
+    loops set the base rate (0.19 loops per referred patient, against 0.04 for
+    ordinary patients) and the small ring's 17 loops among the 69 patients referred
+    between its two institutions look like chance. Taken out of the base rates once
+    flagged, they no longer hide it.
+    """
+    rng = np.random.default_rng(11)
+    inst = [(f"C{i}", "clinic", 0, "460100") for i in range(10)]
+    inst += [("H2a", "hospital", 2, "460100"), ("H2b", "hospital", 2, "460100")]
+    inst += [("H3", "hospital", 3, "460100")]
+    inst += [(f"X{k}{s}", "hospital", 1, "460100") for k in range(10) for s in "ab"]
+    refs: list[tuple[object, ...]] = []
+    days = pd.date_range("2024-01-01", periods=366)
+
+    def ref(p: str, a: str, doc: str | None, b: str, day: pd.Timestamp) -> None:
+        refs.append((f"F{len(refs)}", p, a, doc, b, day.date().isoformat()))
+
+    # Ordinary flows: clinics refer up; one patient in 25 is sent back down once.
+    for p in range(2000):
+        clinic = f"C{int(rng.integers(0, 10))}"
+        day = days[int(rng.integers(0, 250))]
+        target = ("H3", "H2a", "H2b")[int(rng.integers(0, 3))]
+        ref(f"L{p}", clinic, None, target, day)
+        if rng.random() < 0.04:
+            ref(f"L{p}", target, None, clinic, day + pd.Timedelta(days=int(rng.integers(5, 40))))
+    # Ten large rings, each two hospitals of their own: 10 patients round 3 times.
+    for k in range(10):
+        for p in range(10):
+            day = days[int(rng.integers(0, 150))]
+            for loop in range(3):
+                start = day + pd.Timedelta(days=40 * loop)
+                ref(f"R{k}-{p}", f"X{k}a", f"D{k}a", f"X{k}b", start)
+                ref(f"R{k}-{p}", f"X{k}b", f"D{k}b", f"X{k}a", start + pd.Timedelta(days=4))
+    # The small ring: clinic C0 and county hospital H2a pass 5 patients round 3 times.
+    for p in range(5):
+        day = days[int(rng.integers(0, 150))]
+        for loop in range(3):
+            start = day + pd.Timedelta(days=40 * loop)
+            ref(f"S{p}", "C0", "DS0", "H2a", start)
+            ref(f"S{p}", "H2a", "DS2", "C0", start + pd.Timedelta(days=5))
+    data = make_data(institutions=(inst, INST), referrals=(refs, REF))
+    rings = run_detectors(data, DetectConfig(), "fake_referral").rings
+    assert len(rings) == 11  # the ten large rings and the small one, nothing else
+    small = [r for r in rings if "C0" in {m.id for m in r.members}]
+    assert _ids(small, "institution") == [["C0", "H2a"]]
+    assert _ids(small, "doctor") == [["DS0", "DS2"]]
+    assert {f"S{p}" for p in range(5)} <= set(_ids(small, "participant")[0])
+    assert "outside the flagged rings 0.04" in small[0].reasons[1]
