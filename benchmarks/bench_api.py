@@ -11,6 +11,14 @@ HTTP connection. Every loop is bounded by a request count and a per-request
 timeout; nothing leaves the machine. Targets (issue 4): ring subgraph HTML
 (<= 500 nodes) p95 <= 300 ms; JSON endpoints p95 <= 100 ms.
 Results: a table on stdout and JSON in ``--out``.
+
+The load generator: ``wrk`` (Debian package, C, LuaJIT script below) when present,
+else Python threads with httpx (``--load-generator`` chooses; the JSON records
+which). Both are the same closed loop: ``--clients`` connections, each sending its
+share of the request list one after the other, the next as soon as the previous
+answer is in, no think time; latency per request from send to complete answer. The
+Python client competes with the server for the same cores (and its 20 threads for
+one GIL, which lands in the measured latency), wrk hardly does.
 """
 
 from __future__ import annotations
@@ -18,10 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -146,8 +157,156 @@ def hammer(
     token: str,
     urls: list[tuple[str, str]],
     clients: int,
+    generator: str = "python",
 ) -> dict[str, list[float]]:
-    """Send ``urls`` (endpoint, path) over ``clients`` connections; latencies in ms."""
+    """Send ``urls`` (endpoint, path) over ``clients`` connections, client ``i`` taking
+    ``urls[i::clients]`` in order; latencies in ms per endpoint."""
+    if generator == "wrk":
+        return hammer_wrk(base, token, urls, clients)
+    return hammer_python(base, token, urls, clients)
+
+
+# One wrk thread per connection, so request() and response() of a connection run in
+# one Lua state and alternate; the clock is CLOCK_MONOTONIC through LuaJIT's ffi. A
+# thread that has answered its share writes its latencies (to a temporary name, then
+# renamed) and stops; wrk's own summary is not used.
+WRK_SCRIPT = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } gs_timespec;
+int clock_gettime(int clk_id, gs_timespec *tp);
+]]
+local ts = ffi.new("gs_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+function init(args)
+  dir = args[1]
+  local clients = tonumber(args[2])
+  local token = io.open(dir .. "/token"):read("*l")
+  headers = { ["Authorization"] = "Bearer " .. token }
+  names, paths, out, n, t0 = {}, {}, {}, 0, 0
+  local i = 0
+  for line in io.lines(dir .. "/urls.tsv") do
+    if i % clients == id then
+      local name, path = line:match("^(%d+)\t(.*)$")
+      names[#names + 1] = name
+      paths[#paths + 1] = path
+    end
+    i = i + 1
+  end
+end
+
+function request()
+  t0 = now_ms()
+  return wrk.format("GET", paths[math.min(n + 1, #paths)], headers)
+end
+
+function response(status, headers, body)
+  local ms = now_ms() - t0
+  n = n + 1
+  if n <= #paths then
+    out[n] = names[n] .. "\t" .. string.format("%.3f", ms) .. "\t" .. status
+  end
+  if n == #paths then
+    local tmp = dir .. "/thread-" .. id .. ".part"
+    local f = io.open(tmp, "w")
+    f:write(table.concat(out, "\n"), "\n")
+    f:close()
+    os.rename(tmp, dir .. "/thread-" .. id .. ".tsv")
+    wrk.thread:stop()
+  end
+end
+"""
+
+
+def wrk_version() -> str | None:
+    exe = shutil.which("wrk")
+    if exe is None:
+        return None
+    res = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
+    first = (res.stdout or res.stderr).splitlines()
+    return first[0].strip() if first else "wrk"
+
+
+def hammer_wrk(
+    base: str, token: str, urls: list[tuple[str, str]], clients: int, limit_s: int = 900
+) -> dict[str, list[float]]:
+    """The same closed loop as ``hammer_python``, driven by wrk (-t = -c = clients)."""
+    if len(urls) < clients:
+        raise SystemExit(f"{len(urls)} requests for {clients} clients: give each one some")
+    exe = shutil.which("wrk")
+    if exe is None:
+        raise SystemExit("wrk not found (apt-get install wrk), or use --load-generator python")
+    names = sorted({n for n, _ in urls})
+    index = {n: i for i, n in enumerate(names)}
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        d = Path(tmp)
+        (d / "token").write_text(token + "\n")
+        (d / "urls.tsv").write_text("".join(f"{index[n]}\t{p}\n" for n, p in urls))
+        (d / "script.lua").write_text(WRK_SCRIPT)
+        cmd = [
+            exe,
+            "-t",
+            str(clients),
+            "-c",
+            str(clients),
+            "-d",
+            f"{limit_s}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(d / "script.lua"),
+            base + "/",
+            "--",
+            tmp,
+            str(clients),
+        ]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        files = [d / f"thread-{k}.tsv" for k in range(clients)]
+        deadline = time.monotonic() + limit_s + 30
+        # wrk sleeps for its whole -d even when every thread has stopped: interrupt it
+        # once all shares are answered (SIGINT ends the sleep, threads join, wrk exits).
+        while proc.poll() is None and time.monotonic() < deadline:
+            if all(f.exists() for f in files):
+                proc.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.05)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        missing = [f.name for f in files if not f.exists()]
+        if missing:
+            raise SystemExit(f"wrk did not finish {missing}: {(out + err)[-1500:]}")
+        lat: dict[str, list[float]] = defaultdict(list)
+        for f in files:
+            for line in f.read_text().splitlines():
+                i, ms, status = line.split("\t")
+                if status != "200":
+                    raise SystemExit(f"{names[int(i)]}: HTTP {status}")
+                lat[names[int(i)]].append(float(ms))
+    if sum(len(v) for v in lat.values()) != len(urls):
+        raise SystemExit("wrk answered a different number of requests than sent")
+    return lat
+
+
+def hammer_python(
+    base: str,
+    token: str,
+    urls: list[tuple[str, str]],
+    clients: int,
+) -> dict[str, list[float]]:
+    """Threads of this process, one httpx connection each."""
     import httpx
 
     chunks = [urls[i::clients] for i in range(clients)]
@@ -171,6 +330,16 @@ def hammer(
                     raise SystemExit(f"{name}: HTTP {status}")
                 lat[name].append(ms)
     return lat
+
+
+def server_stack() -> dict[str, Any]:
+    """What uvicorn picks with its defaults ("auto"): the C parser and loop when installed."""
+    import importlib.util
+
+    return {
+        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+    }
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -205,6 +374,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument(
+        "--load-generator",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="auto: wrk when installed, else Python threads",
+    )
     ap.add_argument("--html-requests", type=int, default=400)
     ap.add_argument("--json-requests", type=int, default=1_400)
     ap.add_argument("--out", type=Path, default=None)
@@ -222,9 +397,19 @@ def main() -> int:
     from graphsvc.services import explore
     from loaders import load_directory
 
+    generator = args.load_generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "python"
     path = province(args.participants, args.seed)
     report: dict[str, Any] = {
         "machine": machine(),
+        "load_generator": {
+            "tool": generator,
+            "version": wrk_version() if generator == "wrk" else sys.version.split()[0],
+            "mode": "closed loop: one connection per client, next request when the "
+            "previous answer is complete, no think time",
+        },
+        "server": server_stack(),
         "workers": args.workers,
         "participants": args.participants,
         "seed": args.seed,
@@ -255,13 +440,20 @@ def main() -> int:
             # Warm-up: one of each URL kind, not measured.
             hammer(base, token, [(n, u[0]) for n, u in urls.items()], 1)
             html = hammer(
-                base, token, expand(urls, ["html ring subgraph"], args.html_requests), args.clients
+                base,
+                token,
+                expand(urls, ["html ring subgraph"], args.html_requests),
+                args.clients,
+                generator,
             )
-            js = hammer(base, token, expand(urls, json_names, args.json_requests), args.clients)
+            js = hammer(
+                base, token, expand(urls, json_names, args.json_requests), args.clients, generator
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
-    rows = {**{k: summary(v) for k, v in html.items()}, **{k: summary(v) for k, v in js.items()}}
+    measured = {**html, **js}
+    rows = {k: summary(measured[k]) for k in urls if k in measured}
     all_json = [ms for v in js.values() for ms in v]
     report["endpoints"] = rows
     report["html_p95_ms"] = rows["html ring subgraph"]["p95_ms"]
@@ -276,8 +468,8 @@ def main() -> int:
 
     print(
         f"{args.participants} participants, {report['rings']} rings, "
-        f"{args.clients} concurrent clients (load {report['load_s']} s, "
-        f"detect {report['detect_s']} s)"
+        f"{args.clients} concurrent clients, {args.workers} worker(s), load generator "
+        f"{generator} (load {report['load_s']} s, detect {report['detect_s']} s)"
     )
     print(f"{'endpoint':34} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for k, r in rows.items():

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         60, description="Per-user limit on expensive endpoints (Cypher, exports)."
     )
     subgraph_node_cap: int = Field(500, description="Most nodes drawn in one view.")
+    answer_cache_entries: int = Field(
+        512,
+        ge=0,
+        description="Ring lists, ring details and ring views kept in memory per server "
+        "process, keyed by detection run and store data version (0 = off).",
+    )
 
     # Case packages
     report_font: Path | None = Field(

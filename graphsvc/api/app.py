@@ -36,6 +36,7 @@ from graphsvc.privacy import mask_text
 from graphsvc.security.middleware import SecurityMiddleware
 from graphsvc.security.ratelimit import RateLimited, RateLimiter
 from graphsvc.security.users import UserDB
+from graphsvc.services.cache import AnswerCache
 from graphsvc.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.users = UserDB.from_settings(settings)
     app.state.audit = AuditLog.from_settings(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.answer_cache = AnswerCache(settings.answer_cache_entries)
     app.add_exception_handler(GraphsvcError, handle_error)
     app.add_exception_handler(RequestValidationError, handle_validation)
     # No CORS middleware on purpose: pages and API share one origin.

@@ -27,6 +27,7 @@ from graphsvc.security.roles import (
     Role,
 )
 from graphsvc.security.users import UserDB
+from graphsvc.services.cache import AnswerCache
 from graphsvc.store import Store
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "CONSOLE",
     "INVESTIGATION",
     "ROLES",
+    "AnswerCacheDep",
     "AuditDep",
     "Auditor",
     "CurrentUser",
@@ -78,9 +80,34 @@ def get_audit_log(request: Request) -> AuditLog:
     return audit
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-StoreDep = Annotated[Store, Depends(get_store)]
-UsersDep = Annotated[UserDB, Depends(get_users)]
+def get_answer_cache(request: Request) -> AnswerCache:
+    cache: AnswerCache = request.app.state.answer_cache
+    return cache
+
+
+# FastAPI runs a plain ``def`` dependency in the thread pool: one thread hop per
+# dependency per request, for a dict lookup. These only read app state, so they
+# are declared ``async`` and run on the event loop.
+async def _settings_dep(request: Request) -> Settings:
+    return get_settings_dep(request)
+
+
+async def _store_dep(request: Request) -> Store:
+    return get_store(request)
+
+
+async def _users_dep(request: Request) -> UserDB:
+    return get_users(request)
+
+
+async def _answer_cache_dep(request: Request) -> AnswerCache:
+    return get_answer_cache(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings_dep)]
+StoreDep = Annotated[Store, Depends(_store_dep)]
+UsersDep = Annotated[UserDB, Depends(_users_dep)]
+AnswerCacheDep = Annotated[AnswerCache, Depends(_answer_cache_dep)]
 
 
 def authenticate(request: Request) -> User:
@@ -154,7 +181,7 @@ class RoleGuard:
             raise ValueError(f"require_roles: bad roles {sorted(unknown) or roles}")
         self.roles: frozenset[Role] = frozenset(roles)
 
-    def __call__(self, user: CurrentUser) -> User:
+    async def __call__(self, user: CurrentUser) -> User:  # no I/O: no thread hop
         if user.role not in self.roles:
             raise PermissionDenied(f"role {user.role} may not use this")
         return user
@@ -202,7 +229,7 @@ class Auditor:
         return rec
 
 
-def get_auditor(request: Request, user: CurrentUser) -> Auditor:
+async def get_auditor(request: Request, user: CurrentUser) -> Auditor:
     return Auditor(get_audit_log(request), user, request)
 
 

@@ -117,6 +117,12 @@ class Store(ABC):
     def procedures(self) -> set[str]:
         """Names of callable procedures (used to decide e.g. whether GDS is present)."""
 
+    def data_version(self) -> str | None:
+        """A token that changes whenever anything may have been written to the store
+        (by any process), or None when the backend cannot tell. Read caches key on it
+        (``graphsvc.services.cache``); None turns those caches off."""
+        return None
+
     # -- conveniences built on the primitives ---------------------------------
     def named(self, name: str) -> NamedQuery:
         return self.library.get(name, self.backend)

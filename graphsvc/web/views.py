@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
+from graphsvc.services.cache import Answer
 from graphsvc.services.explore import Subgraph, entity_link, label_of, masked
 from graphsvc.web import i18n
 from viz.model import GraphView, build_view
 from viz.render import legend_svg, network_fragment, network_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+ResponseT = TypeVar("ResponseT", bound=Response)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -36,7 +38,7 @@ def lang_of(request: Request) -> str:
     )
 
 
-def remember_lang(request: Request, response: HTMLResponse) -> HTMLResponse:
+def remember_lang(request: Request, response: ResponseT) -> ResponseT:
     """An explicit ``?lang=`` choice is kept in a cookie for the next pages."""
     chosen = i18n.normalise_lang(request.query_params.get("lang"))
     if chosen:
@@ -68,8 +70,31 @@ def subgraph_json(sub: Subgraph) -> JSONResponse:
 
 def subgraph_html(sub: Subgraph, request: Request, title: str, cap: int) -> HTMLResponse:
     lang = lang_of(request)
-    html = network_html(view_of(masked(sub), cap), lang=lang, title=title)
-    return remember_lang(request, HTMLResponse(html))
+    return remember_lang(request, HTMLResponse(subgraph_page(sub, lang, title, cap)))
+
+
+def subgraph_page(sub: Subgraph, lang: str, title: str, cap: int) -> str:
+    """The whole network document of ``sub``, masked."""
+    return masked_page(masked(sub), lang, title, cap)
+
+
+def masked_page(sub: Subgraph, lang: str, title: str, cap: int) -> str:
+    """The whole network document of an already masked ``sub``."""
+    return network_html(view_of(sub, cap), lang=lang, title=title)
+
+
+def json_answer(data: dict[str, Any]) -> Answer:
+    """A JSON body to cache (``graphsvc.services.cache``), encoded as ``json_response``."""
+    return Answer(bytes(json_response(data).body), JSONResponse.media_type)
+
+
+def html_answer(html: str) -> Answer:
+    return Answer(html.encode("utf-8"), HTMLResponse.media_type)
+
+
+def answer_response(answer: Answer) -> Response:
+    """A fresh response around a (possibly cached) body; headers are per request."""
+    return Response(answer.body, media_type=answer.media_type)
 
 
 def mask_ring(ring: dict[str, Any]) -> dict[str, Any]:

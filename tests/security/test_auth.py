@@ -187,3 +187,39 @@ def test_ensure_demo_admin(tmp_path: object, app_settings: Settings) -> None:
     })
     with pytest.raises(ConfigError):
         ensure_demo_admin(prod)
+
+
+def test_identity_cache_sees_changes_made_elsewhere(app: FastAPI, client: TestClient) -> None:
+    """Token and session lookups are cached in the server, but a change committed by
+    any other connection (the CLI, another server process) counts on the next request."""
+    users: UserDB = app.state.users
+    other = UserDB(users.path)  # its own connections, like `graphsvc tokens revoke`
+    name, _ = add_user(users, "investigator")
+    rec, token = users.create_token(name, "script")
+    auth = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):  # the second and third are answered from the cache
+        assert client.get("/api/me", headers=auth).status_code == 200
+    other.revoke_token(rec.id)
+    assert client.get("/api/me", headers=auth).status_code == 401
+
+    _, token2 = users.create_token(name, "again")
+    auth2 = {"Authorization": f"Bearer {token2}"}
+    assert client.get("/api/me", headers=auth2).status_code == 200
+    # Straight SQL from another connection: no method of ours is told about it.
+    con = sqlite3.connect(users.path)
+    with con:
+        con.execute("UPDATE users SET role = 'liaison' WHERE username = ?", (name,))
+    con.close()
+    assert client.get("/api/me", headers=auth2).json()["role"] == "liaison"
+    other.set_disabled(name)
+    assert client.get("/api/me", headers=auth2).status_code == 401
+
+
+def test_session_cache_sees_password_change_elsewhere(app: FastAPI, client: TestClient) -> None:
+    users: UserDB = app.state.users
+    name, password = add_user(users, "analyst")
+    browser_login(client, name, password)
+    for _ in range(2):
+        assert client.get("/api/me").json()["username"] == name
+    UserDB(users.path).set_password(name, "a-new-password-123")  # ends every session
+    assert client.get("/api/me").status_code == 401

@@ -3,6 +3,11 @@
 Thin: parse, authorise, call ``graphsvc.services.explore``, mask, format. The
 subgraph answers JSON (nodes, edges, properties) or, with ``?format=html``, the
 interactive network (assets from /static).
+
+Finished bodies are cached (``graphsvc.services.cache``): rings, their members and
+evidence never change within a detection run, so lists and details are keyed by the
+current run; views also show entity data and settlements, so they are keyed by the
+store's data version too. Every key holds the caller's role.
 """
 
 from __future__ import annotations
@@ -10,20 +15,39 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import Response
 
-from graphsvc.api.deps import INVESTIGATION, SettingsDep, StoreDep, require_roles
+from graphsvc.api.deps import (
+    INVESTIGATION,
+    AnswerCacheDep,
+    SettingsDep,
+    StoreDep,
+    User,
+    require_roles,
+)
+from graphsvc.services import cache as answers
 from graphsvc.services import explore
-from graphsvc.web.views import json_response, mask_ring, subgraph_html, subgraph_json
+from graphsvc.services.explore import masked
+from graphsvc.web.views import (
+    answer_response,
+    html_answer,
+    json_answer,
+    lang_of,
+    mask_ring,
+    masked_page,
+    remember_lang,
+)
 
 router = APIRouter(tags=["rings"])
-Guard = Depends(require_roles(*INVESTIGATION))
+Reader = Annotated[User, Depends(require_roles(*INVESTIGATION))]
 Format = Literal["json", "html"]
 
 
-@router.get("/api/rings", dependencies=[Guard], response_model=None)
+@router.get("/api/rings", response_model=None)
 def list_rings(
     store: StoreDep,
+    cache: AnswerCacheDep,
+    user: Reader,
     typology: Annotated[str | None, Query(description="One typology name.")] = None,
     region: Annotated[str | None, Query(description="Region code or prefix (2-6 digits).")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -39,36 +63,62 @@ def list_rings(
     order: Literal["asc", "desc"] = "desc",
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=explore.MAX_PER_PAGE)] = 50,
-) -> JSONResponse:
+) -> Response:
     """The contract's ring list, highest score first by default, paged."""
     filters = explore.RingFilters(
         typology, region, min_score, min_amount, period_from, period_to, run_id
     )
-    out = explore.list_rings(store, filters, sort=sort, order=order, page=page, per_page=per_page)
-    out["rings"] = [mask_ring(r) for r in out["rings"]]
-    return json_response(out)
+
+    def build() -> answers.Answer:
+        out = explore.list_rings(
+            store, filters, sort=sort, order=order, page=page, per_page=per_page
+        )
+        out["rings"] = [mask_ring(r) for r in out["rings"]]
+        return json_answer(out)
+
+    run = answers.run_generation(store)
+    key = ("rings", run, user.role, filters, sort, order, page, per_page) if run else None
+    return answer_response(cache.get_or_build(key, build))
 
 
-@router.get("/api/rings/{ring_id}/subgraph", dependencies=[Guard], response_model=None)
+@router.get("/api/rings/{ring_id}/subgraph", response_model=None)
 def ring_subgraph(
     ring_id: str,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: AnswerCacheDep,
+    user: Reader,
     format: Format = "json",
     limit: Annotated[int | None, Query(ge=1, le=explore.MAX_VIEW_NODES)] = None,
-) -> JSONResponse | HTMLResponse:
+) -> Response:
     """Members, evidence edges, shared identifiers, family-account links and payments,
     and settlements aggregated per institution/doctor."""
     cap = limit or settings.subgraph_node_cap
-    sub = explore.ring_subgraph(store, ring_id, cap=cap)
-    if format == "html":
-        title = f"{sub.meta.get('typology') or ''} {sub.meta.get('ring', ring_id)}".strip()
-        return subgraph_html(sub, request, title, cap)
-    return subgraph_json(sub)
+    lang = lang_of(request) if format == "html" else ""
+    generation = answers.data_generation(store)
+    # The masked subgraph is shared by both formats; each format's body is cached too.
+    base = ("subgraph", generation, user.role, ring_id, cap) if generation else None
+
+    def build() -> answers.Answer:
+        sub = cache.get_or_build(
+            base, lambda: masked(explore.ring_subgraph(store, ring_id, cap=cap))
+        )
+        if format == "html":
+            title = f"{sub.meta.get('typology') or ''} {sub.meta.get('ring', ring_id)}".strip()
+            return html_answer(masked_page(sub, lang, title, cap))
+        return json_answer(sub.to_json())
+
+    key = (*base, format, lang) if base else None
+    response = answer_response(cache.get_or_build(key, build))
+    return remember_lang(request, response) if format == "html" else response
 
 
-@router.get("/api/rings/{ring_id}", dependencies=[Guard], response_model=None)
-def ring_detail(ring_id: str, store: StoreDep) -> JSONResponse:
+@router.get("/api/rings/{ring_id}", response_model=None)
+def ring_detail(ring_id: str, store: StoreDep, cache: AnswerCacheDep, user: Reader) -> Response:
     """One ring in the contract's shape, with evidence, clause, period and parameters."""
-    return json_response(mask_ring(explore.ring_detail(store, ring_id)))
+    run = answers.run_generation(store)
+    key = ("ring", run, user.role, ring_id) if run else None
+    return answer_response(
+        cache.get_or_build(key, lambda: json_answer(mask_ring(explore.ring_detail(store, ring_id))))
+    )

@@ -1,0 +1,126 @@
+"""The in-process answer cache of the ring endpoints (graphsvc.services.cache): answers
+are reused only while the detection run and the store's data are unchanged, stay
+masked, and a write by anyone (a load, a new run) is seen on the very next request.
+
+Each test has a fresh graph with the small seeded ring of graphsvc.security.testing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from graphsvc.api.app import create_app
+from graphsvc.config import Settings
+from graphsvc.security.testing import PERSONAL_VALUES, bearer_headers, isolated_settings, seed
+from graphsvc.store import Store
+from graphsvc.web import i18n
+
+RING = "run1:abc"
+URLS = (
+    "/api/rings",
+    f"/api/rings/{RING}",
+    f"/api/rings/{RING}/subgraph",
+    f"/api/rings/{RING}/subgraph?format=html&lang=en",
+)
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store, tmp_path: Path) -> FastAPI:
+    seed(store)
+    return create_app(isolated_settings(settings, tmp_path / "data"))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        c.headers.update(bearer_headers(app.state.users, "investigator"))
+        yield c
+
+
+def _member(client: TestClient) -> dict[str, object]:
+    body = client.get(f"/api/rings/{RING}/subgraph").json()
+    nodes = {n["id"]: n for n in body["nodes"]}
+    return dict(nodes["participant:P1"]["properties"])
+
+
+def test_answers_are_reused_and_stay_masked(app: FastAPI, client: TestClient) -> None:
+    cache = app.state.answer_cache
+    first = [client.get(u) for u in URLS]
+    assert [r.status_code for r in first] == [200] * len(URLS)
+    hits = cache.hits
+    again = [client.get(u) for u in URLS]
+    assert cache.hits == hits + len(URLS)
+    for a, b in zip(first, again, strict=True):
+        assert a.content == b.content
+        assert a.headers["content-type"] == b.headers["content-type"]
+        assert b.headers["cache-control"] == "no-store"
+        text = b.content.decode()
+        for value in PERSONAL_VALUES:
+            assert value not in text, "a cached answer carries personal data"
+    # The language cookie is per request, not part of the cached body.
+    assert i18n.COOKIE in again[-1].headers.get("set-cookie", "")
+
+
+def test_a_write_is_seen_on_the_next_request(client: TestClient, store: Store) -> None:
+    assert _member(client)["region_code"] == "460100"
+    assert _member(client)["region_code"] == "460100"  # now from the cache
+    # What a load does to an existing participant (any writer, any process).
+    store.query("MATCH (p:Participant {id: 'P1'}) SET p.region_code = '469000'", write=True)
+    assert _member(client)["region_code"] == "469000"
+    # A new member written to the ring shows up at once, in both formats.
+    store.query(
+        "MATCH (g:Ring {id: $ring}), (q:Participant {id: 'P2'}) "
+        "CREATE (g)-[:HAS_MEMBER {role: 'recruited'}]->(q)",
+        {"ring": RING},
+        write=True,
+    )
+    ids = {n["id"] for n in client.get(f"/api/rings/{RING}/subgraph").json()["nodes"]}
+    assert "participant:P2" in ids
+    assert "P2" in client.get(f"/api/rings/{RING}/subgraph?format=html").text
+
+
+def test_a_new_run_replaces_the_cached_ring_list(client: TestClient, store: Store) -> None:
+    assert [r["id"] for r in client.get("/api/rings").json()["rings"]] == [RING]
+    store.query(
+        "MATCH (old:DetectionRun {id: 'run1'}) SET old.current = false "
+        "CREATE (r:DetectionRun {id: 'run2', started_at: '2024-06-01T00:00:00', current: true, "
+        "ring_count: 1}) "
+        "CREATE (g:Ring {id: 'run2:def', ring_id: 'def', run_id: 'run2', "
+        "typology: 'fake_referral', score: 0.5, reasons: []})-[:IN_RUN]->(r)",
+        write=True,
+    )
+    body = client.get("/api/rings").json()
+    assert body["run_id"] == "run2"
+    assert [r["id"] for r in body["rings"]] == ["run2:def"]
+    # A ring id by hash resolves within the current run: the old answer is not reused.
+    assert client.get("/api/rings/abc").status_code == 404
+    assert client.get("/api/rings/def").json()["id"] == "run2:def"
+
+
+def test_answers_are_per_role(app: FastAPI, client: TestClient) -> None:
+    """Masking is applied before caching, so a key must hold the role it was made for."""
+    cache = app.state.answer_cache
+    client.get(f"/api/rings/{RING}")
+    misses = cache.misses
+    analyst = bearer_headers(app.state.users, "analyst")
+    assert client.get(f"/api/rings/{RING}", headers=analyst).status_code == 200
+    assert cache.misses == misses + 1
+
+
+def test_cache_can_be_turned_off(settings: Settings, store: Store, tmp_path: Path) -> None:
+    seed(store)
+    off = isolated_settings(settings, tmp_path / "off").model_copy(
+        update={"answer_cache_entries": 0}
+    )
+    app = create_app(off)
+    with TestClient(app) as c:
+        c.headers.update(bearer_headers(app.state.users, "investigator"))
+        bodies = [c.get(u).content for u in URLS for _ in range(2)]
+    assert len(app.state.answer_cache) == 0
+    assert json.loads(bodies[0]) == json.loads(bodies[1])
