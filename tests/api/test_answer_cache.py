@@ -1,4 +1,4 @@
-"""The in-process answer cache of the ring endpoints (graphsvc.services.cache): answers
+"""The in-process answer cache of the ring, entity and path endpoints (graphsvc.services.cache): answers
 are reused only while the detection run and the store's data are unchanged, stay
 masked, and a write by anyone (a load, a new run) is seen on the very next request.
 
@@ -26,6 +26,11 @@ URLS = (
     "/api/rings",
     f"/api/rings/{RING}",
     f"/api/rings/{RING}/subgraph",
+    "/api/entities/participant/P1",
+    "/api/entities/participant/P1/neighborhood",
+    "/api/entities/participant/P1/neighborhood?format=html&lang=en",
+    "/api/paths?from=participant:P1&to=participant:P2",
+    "/api/paths?from=participant:P1&to=participant:P2&format=html&lang=en",
     f"/api/rings/{RING}/subgraph?format=html&lang=en",
 )
 
@@ -73,6 +78,11 @@ def test_a_write_is_seen_on_the_next_request(client: TestClient, store: Store) -
     # What a load does to an existing participant (any writer, any process).
     store.query("MATCH (p:Participant {id: 'P1'}) SET p.region_code = '469000'", write=True)
     assert _member(client)["region_code"] == "469000"
+    entity = client.get("/api/entities/participant/P1").json()
+    assert entity["properties"]["region_code"] == "469000"
+    store.query("MATCH (p:Participant {id: 'P1'}) SET p.region_code = '460200'", write=True)
+    entity = client.get("/api/entities/participant/P1").json()
+    assert entity["properties"]["region_code"] == "460200"
     # A new member written to the ring shows up at once, in both formats.
     store.query(
         "MATCH (g:Ring {id: $ring}), (q:Participant {id: 'P2'}) "

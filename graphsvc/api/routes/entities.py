@@ -1,7 +1,9 @@
 """GET /api/entities/{kind}/{id} and its neighbourhood (JSON or ``?format=html``).
 
 Personal data is masked here as everywhere; unmasking one entity is the audited
-``POST /api/entities/{kind}/{id}/unmask`` (graphsvc.api.routes.unmask).
+``POST /api/entities/{kind}/{id}/unmask`` (graphsvc.api.routes.unmask). Masked
+answers are cached like ring views (``graphsvc.services.cache``): keyed by the
+store's data version and the current run, the caller's role and language.
 """
 
 from __future__ import annotations
@@ -9,39 +11,76 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import Response
 
-from graphsvc.api.deps import INVESTIGATION, SettingsDep, StoreDep, require_roles
+from graphsvc.api.deps import (
+    INVESTIGATION,
+    AnswerCacheDep,
+    SettingsDep,
+    StoreDep,
+    User,
+    require_roles,
+)
+from graphsvc.services import cache as answers
 from graphsvc.services import explore
-from graphsvc.web.views import json_response, masked_facts, subgraph_html, subgraph_json
+from graphsvc.services.explore import masked
+from graphsvc.web.views import (
+    answer_response,
+    html_answer,
+    json_answer,
+    lang_of,
+    masked_facts,
+    masked_page,
+    remember_lang,
+)
 
 router = APIRouter(tags=["entities"])
-Guard = Depends(require_roles(*INVESTIGATION))
+Reader = Annotated[User, Depends(require_roles(*INVESTIGATION))]
 
 
-@router.get(
-    "/api/entities/{kind}/{entity_id}/neighborhood", dependencies=[Guard], response_model=None
-)
+@router.get("/api/entities/{kind}/{entity_id}/neighborhood", response_model=None)
 def neighborhood(
     kind: str,
     entity_id: str,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: AnswerCacheDep,
+    user: Reader,
     hops: Annotated[int, Query(ge=1, le=explore.MAX_HOPS)] = 1,
     limit: Annotated[int | None, Query(ge=1, le=explore.MAX_VIEW_NODES)] = None,
     format: Literal["json", "html"] = "json",
-) -> JSONResponse | HTMLResponse:
+) -> Response:
     """Everything within ``hops`` steps (rings, cases shown but not walked through),
     at most ``limit`` nodes; ``hidden_nodes`` says how many more exist."""
     cap = limit or settings.subgraph_node_cap
-    sub = explore.neighbourhood(store, kind, entity_id, hops=hops, limit=cap)
-    if format == "html":
-        return subgraph_html(sub, request, f"{kind} · {hops}", cap)
-    return subgraph_json(sub)
+    lang = lang_of(request) if format == "html" else ""
+
+    def build() -> answers.Answer:
+        sub = masked(explore.neighbourhood(store, kind, entity_id, hops=hops, limit=cap))
+        if format == "html":
+            return html_answer(masked_page(sub, lang, f"{kind} · {hops}", cap))
+        return json_answer(sub.to_json())
+
+    generation = answers.data_generation(store)
+    key = (
+        ("neighbourhood", generation, user.role, kind, entity_id, hops, cap, format, lang)
+        if generation
+        else None
+    )
+    response = answer_response(cache.get_or_build(key, build))
+    return remember_lang(request, response) if format == "html" else response
 
 
-@router.get("/api/entities/{kind}/{entity_id}", dependencies=[Guard], response_model=None)
-def entity(kind: str, entity_id: str, store: StoreDep) -> JSONResponse:
+@router.get("/api/entities/{kind}/{entity_id}", response_model=None)
+def entity(
+    kind: str, entity_id: str, store: StoreDep, cache: AnswerCacheDep, user: Reader
+) -> Response:
     """Properties (masked), relationship counts by type, and rings it belongs to."""
-    return json_response(masked_facts(explore.entity_facts(store, kind, entity_id)))
+    generation = answers.data_generation(store)
+    key = ("entity", generation, user.role, kind, entity_id) if generation else None
+    return answer_response(
+        cache.get_or_build(
+            key, lambda: json_answer(masked_facts(explore.entity_facts(store, kind, entity_id)))
+        )
+    )

@@ -1,36 +1,75 @@
-"""GET /api/paths (shortest connections between two entities) and GET /api/search."""
+"""GET /api/paths (shortest connections between two entities) and GET /api/search.
+
+Path answers are cached like ring views (``graphsvc.services.cache``): keyed by the
+store's data version and the current run, so any write answers afresh, and by the
+caller's role and language.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from graphsvc.api.deps import INVESTIGATION, SettingsDep, StoreDep, require_roles
+from graphsvc.api.deps import (
+    INVESTIGATION,
+    AnswerCacheDep,
+    SettingsDep,
+    StoreDep,
+    User,
+    require_roles,
+)
+from graphsvc.services import cache as answers
 from graphsvc.services import explore
-from graphsvc.web.views import json_response, masked_hits, subgraph_html, subgraph_json
+from graphsvc.services.explore import masked
+from graphsvc.web.views import (
+    answer_response,
+    html_answer,
+    json_answer,
+    json_response,
+    lang_of,
+    masked_hits,
+    masked_page,
+    remember_lang,
+)
 
 router = APIRouter(tags=["explore"])
 Guard = Depends(require_roles(*INVESTIGATION))
+Reader = Annotated[User, Guard]
 
 
-@router.get("/api/paths", dependencies=[Guard], response_model=None)
+@router.get("/api/paths", response_model=None)
 def paths(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: AnswerCacheDep,
+    user: Reader,
     from_: Annotated[str, Query(alias="from", max_length=300, description="kind:id")],
     to: Annotated[str, Query(max_length=300, description="kind:id")],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
     format: Literal["json", "html"] = "json",
-) -> JSONResponse | HTMLResponse:
+) -> Response:
     """Every shortest connection (up to 4 hops, any direction, not through drug/service
     items), at most ``limit`` paths."""
-    sub = explore.shortest_paths(store, from_, to, limit=limit)
-    if format == "html":
-        return subgraph_html(sub, request, f"{from_} ↔ {to}", settings.subgraph_node_cap)
-    return subgraph_json(sub)
+    cap = settings.subgraph_node_cap
+    lang = lang_of(request) if format == "html" else ""
+
+    def build() -> answers.Answer:
+        sub = masked(explore.shortest_paths(store, from_, to, limit=limit))
+        if format == "html":
+            return html_answer(masked_page(sub, lang, f"{from_} ↔ {to}", cap))
+        return json_answer(sub.to_json())
+
+    generation = answers.data_generation(store)
+    key = (
+        ("paths", generation, user.role, from_, to, limit, cap, format, lang)
+        if generation
+        else None
+    )
+    response = answer_response(cache.get_or_build(key, build))
+    return remember_lang(request, response) if format == "html" else response
 
 
 @router.get("/api/search", dependencies=[Guard], response_model=None)
