@@ -1,6 +1,7 @@
-"""The in-process answer cache of the ring, entity and path endpoints (graphsvc.services.cache): answers
-are reused only while the detection run and the store's data are unchanged, stay
-masked, and a write by anyone (a load, a new run) is seen on the very next request.
+"""The in-process answer cache of the ring, entity and path endpoints
+(graphsvc.services.cache): answers are reused only while the detection run and the
+store's data are unchanged, stay masked, and a write by anyone (a load, a new run) is
+seen on the very next request.
 
 Each test has a fresh graph with the small seeded ring of graphsvc.security.testing.
 """
