@@ -65,8 +65,12 @@ class VerifyResult:
     reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "records": self.records, "bad_line": self.bad_line,
-                "reason": self.reason}
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "bad_line": self.bad_line,
+            "reason": self.reason,
+        }
 
 
 class AuditLog:
@@ -247,8 +251,10 @@ class AuditLog:
                     return VerifyResult(False, seq, line_no, "record edited (hash mismatch)")
                 if rec.get("prev") != prev:
                     return VerifyResult(
-                        False, seq, line_no, "chain broken: a record before it was removed, "
-                        "inserted or reordered"
+                        False,
+                        seq,
+                        line_no,
+                        "chain broken: a record before it was removed, inserted or reordered",
                     )
                 if rec.get("seq") != seq + 1:
                     return VerifyResult(False, seq, line_no, f"sequence gap: expected {seq + 1}")
@@ -268,7 +274,9 @@ class AuditLog:
             return VerifyResult(False, seq, line_no + 1, "head signature invalid")
         if head_seq > seq:
             return VerifyResult(
-                False, seq, seq + 1,
+                False,
+                seq,
+                seq + 1,
                 f"log ends at record {seq} but the head says {head_seq}: records removed "
                 "from the end",
             )

@@ -32,39 +32,81 @@ from graphsvc.errors import QueryRejected
 MAX_QUERY_CHARS = 20_000
 
 # Clauses and words that write, change the schema or administer the server.
-FORBIDDEN_KEYWORDS: frozenset[str] = frozenset({
-    "CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "DROP", "FOREACH",
-    "LOAD", "ALTER", "GRANT", "DENY", "REVOKE", "RENAME", "START", "STOP", "TERMINATE",
-    "USE", "COMMIT", "PERIODIC", "TRANSACTIONS", "INDEX", "CONSTRAINT", "IMPORT",
-    "ENABLE", "DISABLE", "SHOW", "ROLLBACK", "BEGIN", "SUSPEND", "ASSIGN",
-})
+FORBIDDEN_KEYWORDS: frozenset[str] = frozenset(
+    {
+        "CREATE",
+        "MERGE",
+        "DELETE",
+        "DETACH",
+        "SET",
+        "REMOVE",
+        "DROP",
+        "FOREACH",
+        "LOAD",
+        "ALTER",
+        "GRANT",
+        "DENY",
+        "REVOKE",
+        "RENAME",
+        "START",
+        "STOP",
+        "TERMINATE",
+        "USE",
+        "COMMIT",
+        "PERIODIC",
+        "TRANSACTIONS",
+        "INDEX",
+        "CONSTRAINT",
+        "IMPORT",
+        "ENABLE",
+        "DISABLE",
+        "SHOW",
+        "ROLLBACK",
+        "BEGIN",
+        "SUSPEND",
+        "ASSIGN",
+    }
+)
 
 # Read-only procedures an analyst may CALL (compared in lower case).
-ALLOWED_PROCEDURES: frozenset[str] = frozenset({
-    "db.labels",
-    "db.relationshiptypes",
-    "db.propertykeys",
-    "db.indexes",
-    "db.constraints",
-    "db.schema.visualization",
-    "db.idx.fulltext.querynodes",
-    "db.idx.fulltext.queryrelationships",
-    "db.index.fulltext.querynodes",
-    "db.index.fulltext.queryrelationships",
-    "algo.bfs",
-    "algo.sppaths",
-    "algo.sspaths",
-    "algo.pagerank",
-    "algo.wcc",
-    "algo.betweenness",
-})
+ALLOWED_PROCEDURES: frozenset[str] = frozenset(
+    {
+        "db.labels",
+        "db.relationshiptypes",
+        "db.propertykeys",
+        "db.indexes",
+        "db.constraints",
+        "db.schema.visualization",
+        "db.idx.fulltext.querynodes",
+        "db.idx.fulltext.queryrelationships",
+        "db.index.fulltext.querynodes",
+        "db.index.fulltext.queryrelationships",
+        "algo.bfs",
+        "algo.sppaths",
+        "algo.sspaths",
+        "algo.pagerank",
+        "algo.wcc",
+        "algo.betweenness",
+    }
+)
 
 # Namespaced functions: only value-computing namespaces (apoc.*, dbms.*, db.* ... can
 # run Cypher, read files or reach the network).
-ALLOWED_FUNCTION_NAMESPACES: frozenset[str] = frozenset({
-    "date", "datetime", "localdatetime", "time", "localtime", "duration", "point", "vector",
-    "string", "list", "math",
-})
+ALLOWED_FUNCTION_NAMESPACES: frozenset[str] = frozenset(
+    {
+        "date",
+        "datetime",
+        "localdatetime",
+        "time",
+        "localtime",
+        "duration",
+        "point",
+        "vector",
+        "string",
+        "list",
+        "math",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -238,15 +280,20 @@ def check_cypher(query: str) -> CheckedQuery:
         prev = tokens[idx - 1] if idx else None
         # A property key follows its dot directly; "x. DELETE n" is checked as a keyword.
         after_dot = (
-            prev is not None and prev.kind == "punct" and prev.text == "."
+            prev is not None
+            and prev.kind == "punct"
+            and prev.text == "."
             and tok.pos == prev.pos + 1
         )
         if tok.kind == "punct" and tok.text == ";":
             if any(t for t in tokens[idx + 1 :]):
                 raise _refuse("more than one statement")
             continue
-        if tok.kind == "punct" and tok.text == "[" and prev is not None and (
-            prev.kind in ("ident", "bident", "param") or prev.text in (")", "]")
+        if (
+            tok.kind == "punct"
+            and tok.text == "["
+            and prev is not None
+            and (prev.kind in ("ident", "bident", "param") or prev.text in (")", "]"))
         ):
             nxt = tokens[idx + 1] if idx + 1 < len(tokens) else None
             if nxt is not None and nxt.kind != "number":
@@ -254,8 +301,11 @@ def check_cypher(query: str) -> CheckedQuery:
         if tok.kind in ("ident", "bident") and after_dot:
             checked.property_keys.add(tok.text.lower())
             continue
-        if tok.kind == "punct" and tok.text == "{" and prev is not None and prev.kind in (
-            "ident", "bident"
+        if (
+            tok.kind == "punct"
+            and tok.text == "{"
+            and prev is not None
+            and prev.kind in ("ident", "bident")
         ):
             # Map projection p{.name, .*}: the keys come as ".name" and are seen above;
             # ".*" takes every property.
@@ -327,8 +377,11 @@ def reads_personal_data(tokens: list[Token]) -> bool:
             and tokens[idx + 1].text == "("
         ):
             return True
-        if tok.kind == "punct" and tok.text == "[" and prev is not None and (
-            prev.kind in ("ident", "bident", "param") or prev.text in (")", "]")
+        if (
+            tok.kind == "punct"
+            and tok.text == "["
+            and prev is not None
+            and (prev.kind in ("ident", "bident", "param") or prev.text in (")", "]"))
         ):
             nxt = tokens[idx + 1] if idx + 1 < len(tokens) else None
             if nxt is not None and nxt.kind != "number":
@@ -351,14 +404,22 @@ def shape_result(
     edges: dict[str, dict[str, Any]] = {}
 
     def node_json(n: Node) -> dict[str, Any]:
-        data = {"id": n.id, "labels": list(n.labels),
-                "properties": mask_properties(n.label, n.properties)}
+        data = {
+            "id": n.id,
+            "labels": list(n.labels),
+            "properties": mask_properties(n.label, n.properties),
+        }
         nodes.setdefault(n.id, data)
         return data
 
     def rel_json(r: Relationship) -> dict[str, Any]:
-        data = {"id": r.id, "type": r.type, "start": r.start, "end": r.end,
-                "properties": mask_properties(r.type, r.properties)}
+        data = {
+            "id": r.id,
+            "type": r.type,
+            "start": r.start,
+            "end": r.end,
+            "properties": mask_properties(r.type, r.properties),
+        }
         edges.setdefault(r.id, data)
         return data
 
@@ -368,8 +429,10 @@ def shape_result(
         if isinstance(value, Relationship):
             return rel_json(value)
         if isinstance(value, Path):
-            return {"nodes": [node_json(n) for n in value.nodes],
-                    "relationships": [rel_json(r) for r in value.relationships]}
+            return {
+                "nodes": [node_json(n) for n in value.nodes],
+                "relationships": [rel_json(r) for r in value.relationships],
+            }
         if isinstance(value, list | tuple):
             return [convert(v, hint) for v in value]
         if isinstance(value, dict):

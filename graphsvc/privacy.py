@@ -69,8 +69,18 @@ _KEY_HINTS: tuple[tuple[str, str], ...] = (
 )
 # Free-text fields that may quote identifiers (ring evidence, reasons, comments).
 TEXT_KEYS: frozenset[str] = frozenset(
-    {"evidence_json", "reasons", "detail", "description", "comment", "text", "note", "notes",
-     "summary", "message"}
+    {
+        "evidence_json",
+        "reasons",
+        "detail",
+        "description",
+        "comment",
+        "text",
+        "note",
+        "notes",
+        "summary",
+        "message",
+    }
 )
 IDENTIFIER_KINDS: frozenset[str] = frozenset(
     {"phone", "address", "bank_account", "device", "email"}
@@ -234,9 +244,7 @@ def mask_free_string(value: str, *, personal: bool, hint: str | None = None) -> 
 MIN_REASON_CHARS = 10
 
 
-def unmask_entity(
-    store: Any, kind: str, entity_id: str, reason: str
-) -> dict[str, Any]:
+def unmask_entity(store: Any, kind: str, entity_id: str, reason: str) -> dict[str, Any]:
     """Full, unmasked properties of one entity (and its identifiers), for a stated reason.
 
     The caller records the audit entry; this only reads. ``kind`` comes from

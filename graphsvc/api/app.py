@@ -100,8 +100,7 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     message = mask_text(str(exc)) if isinstance(exc, GraphsvcError) else "internal error"
     if status >= 500:
         # Type only: a store message may quote the query text, and with it personal data.
-        log.warning("%s %s -> %d %s", request.method, request.url.path, status,
-                    type(exc).__name__)
+        log.warning("%s %s -> %d %s", request.method, request.url.path, status, type(exc).__name__)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
@@ -111,8 +110,10 @@ async def handle_error(request: Request, exc: Exception) -> Response:
 async def handle_validation(request: Request, exc: Exception) -> Response:
     """FastAPI's default echoes the rejected input, which may be personal data: drop it."""
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-              for e in errors]
+    detail = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in errors
+    ]
     return JSONResponse({"detail": detail, "error": "ValidationError"}, 422)
 
 

@@ -41,23 +41,52 @@ SETTLEMENT_LIMIT = 20_000  # more than a ring ever has; the report says when it 
 ID_CHUNK = 2_000
 
 SETTLEMENT_COLUMNS = (
-    "prescription_id", "participant_id", "institution_id", "doctor_id", "date",
-    "discharge_date", "visit_type", "diagnosis_code", "total_amount", "fund_paid",
-    "account_holder_id", "account_paid",
+    "prescription_id",
+    "participant_id",
+    "institution_id",
+    "doctor_id",
+    "date",
+    "discharge_date",
+    "visit_type",
+    "diagnosis_code",
+    "total_amount",
+    "fund_paid",
+    "account_holder_id",
+    "account_paid",
 )
 LINE_ITEM_COLUMNS = (
-    "prescription_id", "line_id", "item_code", "item_name", "quantity", "unit_price",
+    "prescription_id",
+    "line_id",
+    "item_code",
+    "item_name",
+    "quantity",
+    "unit_price",
     "trace_code",
 )
 IDENTIFIER_COLUMNS = ("participant_id", "kind", "value", "holders")
 FAMILY_COLUMNS = ("holder_id", "member_id", "relation", "since")
 REFERRAL_COLUMNS = (
-    "referral_id", "participant_id", "from_institution_id", "from_doctor_id",
-    "to_institution_id", "date",
+    "referral_id",
+    "participant_id",
+    "from_institution_id",
+    "from_doctor_id",
+    "to_institution_id",
+    "date",
 )
 MEMBER_COLUMNS = (
-    "kind", "id", "role", "name", "id_number", "gender", "birth_date", "region_code",
-    "institution_kind", "department", "settlements", "fund_paid", "amount_at_risk",
+    "kind",
+    "id",
+    "role",
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "region_code",
+    "institution_kind",
+    "department",
+    "settlements",
+    "fund_paid",
+    "amount_at_risk",
 )
 
 
@@ -83,8 +112,11 @@ def gather(store: Store, case: CaseRecord) -> CaseEvidence:
     """Every store read a package needs, nothing else."""
     from graphsvc.cases.service import entity_nodes
 
-    pids, dids, iids = (case.ids_of("participant"), case.ids_of("doctor"),
-                        case.ids_of("institution"))
+    pids, dids, iids = (
+        case.ids_of("participant"),
+        case.ids_of("doctor"),
+        case.ids_of("institution"),
+    )
     ev = CaseEvidence(entities=entity_nodes(store, case.members))
     period = {"period_start": case.period_start, "period_end": case.period_end}
     if pids:
@@ -108,18 +140,29 @@ def gather(store: Store, case: CaseRecord) -> CaseEvidence:
             "case_referrals", {"participant_ids": pids, "doctor_ids": dids}
         ).records()
     # Counterpart entities the subgraph draws (institutions, doctors, account holders).
-    more = [CaseMember("institution", str(r["institution_id"]), "") for r in ev.settlements
-            if r.get("institution_id")]
-    more += [CaseMember("doctor", str(r["doctor_id"]), "") for r in ev.settlements
-             if r.get("doctor_id")]
-    more += [CaseMember("participant", str(r[k]), "") for r in ev.family_links
-             for k in ("holder_id", "member_id")]
-    more += [CaseMember("participant", str(r["account_holder_id"]), "") for r in ev.settlements
-             if r.get("account_holder_id")]
+    more = [
+        CaseMember("institution", str(r["institution_id"]), "")
+        for r in ev.settlements
+        if r.get("institution_id")
+    ]
+    more += [
+        CaseMember("doctor", str(r["doctor_id"]), "") for r in ev.settlements if r.get("doctor_id")
+    ]
+    more += [
+        CaseMember("participant", str(r[k]), "")
+        for r in ev.family_links
+        for k in ("holder_id", "member_id")
+    ]
+    more += [
+        CaseMember("participant", str(r["account_holder_id"]), "")
+        for r in ev.settlements
+        if r.get("account_holder_id")
+    ]
     for k in ("from_institution_id", "to_institution_id"):
         more += [CaseMember("institution", str(r[k]), "") for r in ev.referrals if r.get(k)]
-    missing = [m for m in {(m.kind, m.id): m for m in more}.values()
-               if (m.kind, m.id) not in ev.entities]
+    missing = [
+        m for m in {(m.kind, m.id): m for m in more}.values() if (m.kind, m.id) not in ev.entities
+    ]
     if missing:
         ev.entities.update(entity_nodes(store, missing))
     return ev
@@ -170,8 +213,14 @@ def masked_identifiers(rows: Iterable[Mapping[str, Any]], masked: bool) -> list[
         value = r.get("value")
         if masked and value is not None:
             value = mask_value(str(r.get("kind") or "device"), str(value))
-        out.append({"participant_id": r.get("participant_id"), "kind": r.get("kind"),
-                    "value": value, "holders": r.get("holders")})
+        out.append(
+            {
+                "participant_id": r.get("participant_id"),
+                "kind": r.get("kind"),
+                "value": value,
+                "holders": r.get("holders"),
+            }
+        )
     return out
 
 
@@ -186,14 +235,14 @@ class MemberAmount:
 
 
 def member_amounts(
-    members: Sequence[CaseMember], settlements: Sequence[Mapping[str, Any]],
+    members: Sequence[CaseMember],
+    settlements: Sequence[Mapping[str, Any]],
     amount_at_risk: float | None,
 ) -> list[MemberAmount]:
     """Fund paid and apportioned amount at risk per member (see module docstring)."""
     total_paid = sum(_num(r.get("fund_paid")) for r in settlements)
     share = (amount_at_risk / total_paid) if amount_at_risk is not None and total_paid else None
-    col = {"participant": "participant_id", "doctor": "doctor_id",
-           "institution": "institution_id"}
+    col = {"participant": "participant_id", "doctor": "doctor_id", "institution": "institution_id"}
     paid: dict[tuple[str, str], float] = defaultdict(float)
     count: dict[tuple[str, str], int] = defaultdict(int)
     for r in settlements:
@@ -204,8 +253,16 @@ def member_amounts(
     out = []
     for m in members:
         p = paid.get((m.kind, m.id), 0.0)
-        out.append(MemberAmount(m.kind, m.id, m.role, count.get((m.kind, m.id), 0), round(p, 2),
-                                None if share is None else round(p * share, 2)))
+        out.append(
+            MemberAmount(
+                m.kind,
+                m.id,
+                m.role,
+                count.get((m.kind, m.id), 0),
+                round(p, 2),
+                None if share is None else round(p * share, 2),
+            )
+        )
     return out
 
 
@@ -217,14 +274,23 @@ def member_rows(case: CaseRecord, ev: CaseEvidence, masked: bool) -> list[dict[s
         props = dict(node.properties) if node else {}
         if masked:
             props = mask_properties(MEMBER_KINDS[a.kind], props)
-        rows.append({
-            "kind": a.kind, "id": a.id, "role": a.role, "name": props.get("name"),
-            "id_number": props.get("id_number"), "gender": props.get("gender"),
-            "birth_date": props.get("birth_date"), "region_code": props.get("region_code"),
-            "institution_kind": props.get("kind") if a.kind == "institution" else None,
-            "department": props.get("department"), "settlements": a.settlements,
-            "fund_paid": a.fund_paid, "amount_at_risk": a.at_risk,
-        })
+        rows.append(
+            {
+                "kind": a.kind,
+                "id": a.id,
+                "role": a.role,
+                "name": props.get("name"),
+                "id_number": props.get("id_number"),
+                "gender": props.get("gender"),
+                "birth_date": props.get("birth_date"),
+                "region_code": props.get("region_code"),
+                "institution_kind": props.get("kind") if a.kind == "institution" else None,
+                "department": props.get("department"),
+                "settlements": a.settlements,
+                "fund_paid": a.fund_paid,
+                "amount_at_risk": a.at_risk,
+            }
+        )
     return rows
 
 
@@ -291,8 +357,10 @@ def subgraph(
                 users[(kind, str(r[col]))].add(str(pid))
     for r in ev.settlements:
         pk = key("participant", str(r.get("participant_id")))
-        for kind, col, rel in (("institution", "institution_id", VISITED),
-                               ("doctor", "doctor_id", TREATED_BY)):
+        for kind, col, rel in (
+            ("institution", "institution_id", VISITED),
+            ("doctor", "doctor_id", TREATED_BY),
+        ):
             ident = r.get(col)
             if ident is None:
                 continue
@@ -307,8 +375,11 @@ def subgraph(
             a["count"] += 1
             a["amount"] += _num(r.get("account_paid"))
     for r in ev.referrals:
-        src = (key("doctor", str(r["from_doctor_id"])) if r.get("from_doctor_id")
-               else key("institution", str(r.get("from_institution_id"))))
+        src = (
+            key("doctor", str(r["from_doctor_id"]))
+            if r.get("from_doctor_id")
+            else key("institution", str(r.get("from_institution_id")))
+        )
         if r.get("to_institution_id"):
             agg[(src, key("institution", str(r["to_institution_id"])), REFERRED)]["count"] += 1
 
@@ -331,8 +402,12 @@ def subgraph(
             continue
         xk = identifier_key(ident_id)
         kind = str(holders[0].get("kind") or "")
-        props = {"id": ident_id, "kind": kind, "value": holders[0].get("value"),
-                 "holders": holders[0].get("holders")}
+        props = {
+            "id": ident_id,
+            "kind": kind,
+            "value": holders[0].get("value"),
+            "holders": holders[0].get("holders"),
+        }
         if masked:
             props = mask_properties("Identifier", props)
         nodes[xk] = Node(xk, ("Identifier",), props)
@@ -342,8 +417,15 @@ def subgraph(
     for r in ev.family_links:
         hk = add_node("participant", str(r["holder_id"]))
         mk = add_node("participant", str(r["member_id"]))
-        rels.append(Relationship(f"SHARES_ACCOUNT:{hk}->{mk}", "SHARES_ACCOUNT", hk, mk,
-                                 {"relation": r.get("relation"), "since": r.get("since")}))
+        rels.append(
+            Relationship(
+                f"SHARES_ACCOUNT:{hk}->{mk}",
+                "SHARES_ACCOUNT",
+                hk,
+                mk,
+                {"relation": r.get("relation"), "since": r.get("since")},
+            )
+        )
     for i, e in enumerate(case.evidence):
         try:
             s = key(str(e["source"]["kind"]), str(e["source"]["id"]))
@@ -352,11 +434,20 @@ def subgraph(
             continue
         if s in nodes and t in nodes:
             detail = str(e.get("detail") or "")
-            rels.append(Relationship(f"{EVIDENCE}:{i}", EVIDENCE, s, t, {
-                "evidence_type": e.get("type"), "weight": e.get("weight"),
-                "detail": mask_properties("Evidence", {"detail": detail})["detail"] if masked
-                else detail,
-            }))
+            rels.append(
+                Relationship(
+                    f"{EVIDENCE}:{i}",
+                    EVIDENCE,
+                    s,
+                    t,
+                    {
+                        "evidence_type": e.get("type"),
+                        "weight": e.get("weight"),
+                        "detail": mask_properties("Evidence", {"detail": detail})["detail"]
+                        if masked
+                        else detail,
+                    },
+                )
+            )
     unique = {(r.type, r.start, r.end, r.id): r for r in rels}
-    return (sorted(nodes.values(), key=lambda n: n.id),
-            [unique[k] for k in sorted(unique)])
+    return (sorted(nodes.values(), key=lambda n: n.id), [unique[k] for k in sorted(unique)])

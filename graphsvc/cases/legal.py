@@ -126,8 +126,11 @@ def article_text(doc: str, number: int, items: tuple[int, ...] = ()) -> str:
     wanted = {f"（{cn_number(i)}）" for i in items}
     # The lead-in sentence(s) before the first item, then only the items asked for.
     lead = [line for line in body if not _SECTION_HEAD.match(line)]
-    chosen = [line for line in body if _SECTION_HEAD.match(line) and line[: line.index("）") + 1]
-              in wanted]
+    chosen = [
+        line
+        for line in body
+        if _SECTION_HEAD.match(line) and line[: line.index("）") + 1] in wanted
+    ]
     intro = lead[:1] + (lead[-1:] if len(lead) > 1 else [])
     return "\n".join([*intro, *chosen])
 
@@ -137,8 +140,11 @@ def quotes(reference: str) -> list[Quote]:
     out: list[Quote] = []
     for doc, number, items in parse_clause(reference):
         _, zh, en = DOCUMENTS[doc]
-        ref = (f"{doc.capitalize()} Art. {number}" if doc == "hainan"
-               else f"{doc.capitalize()} ({number})")
+        ref = (
+            f"{doc.capitalize()} Art. {number}"
+            if doc == "hainan"
+            else f"{doc.capitalize()} ({number})"
+        )
         ref += "".join(f"({i})" for i in items)
         out.append(Quote(ref, zh, en, article_text(doc, number, items)))
     return out

@@ -51,9 +51,9 @@ class Package:
         return f"{self.manifest['case_id']}.zip"
 
 
-def masked_case(case: CaseRecord, events: list[CaseEventRecord]) -> tuple[
-    CaseRecord, list[CaseEventRecord]
-]:
+def masked_case(
+    case: CaseRecord, events: list[CaseEventRecord]
+) -> tuple[CaseRecord, list[CaseEventRecord]]:
     """Free text (reasons, evidence details, comments) with ID and phone numbers masked."""
     c = dataclasses.replace(
         case,
@@ -62,8 +62,10 @@ def masked_case(case: CaseRecord, events: list[CaseEventRecord]) -> tuple[
         summary=str(mask_any(case.summary)),
         title=str(mask_any(case.title)),
     )
-    ev = [dataclasses.replace(e, text=None if e.text is None else str(mask_any(e.text)))
-          for e in events]
+    ev = [
+        dataclasses.replace(e, text=None if e.text is None else str(mask_any(e.text)))
+        for e in events
+    ]
     return c, ev
 
 
@@ -101,8 +103,9 @@ def case_json_bytes(case: CaseRecord, events: list[CaseEventRecord]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
 
 
-def network_html_bytes(case: CaseRecord, nodes: list[Node], rels: list[Relationship],
-                       lang: str) -> bytes:
+def network_html_bytes(
+    case: CaseRecord, nodes: list[Node], rels: list[Relationship], lang: str
+) -> bytes:
     from viz.model import build_view
     from viz.render import network_html
 
@@ -167,11 +170,17 @@ def export_case(
         "liaison": case.liaison,
     }
     manifest = mf.sign_manifest(
-        mf.build_manifest(files, meta, exported_by=viewer.username,
-                          exported_at=exported_at or service.now_iso()),
+        mf.build_manifest(
+            files, meta, exported_by=viewer.username, exported_at=exported_at or service.now_iso()
+        ),
         key,
     )
     data = mf.write_zip({**files, mf.MANIFEST: mf.manifest_bytes(manifest)})
-    log.info("case %s exported by %s (%d files, %s)", case.id, viewer.username, len(files),
-             "masked" if masked else "unmasked")
+    log.info(
+        "case %s exported by %s (%d files, %s)",
+        case.id,
+        viewer.username,
+        len(files),
+        "masked" if masked else "unmasked",
+    )
     return Package(data, manifest)

@@ -83,14 +83,24 @@ def picture(nodes: list[Node], rels: list[Relationship], members: set[str]) -> P
     for n in kept:
         kind = kind_of(n)
         x, y = pos[n.id]
-        lab = str(n.properties.get("name") if kind == "institution" and n.properties.get("name")
-                  else n.properties.get("id", n.id))
+        lab = str(
+            n.properties.get("name")
+            if kind == "institution" and n.properties.get("name")
+            else n.properties.get("id", n.id)
+        )
         if kind == "identifier":
             lab = str(n.properties.get("kind") or "identifier")
-        out.nodes.append(PicNode(
-            n.id, lab[:18], kind, KIND_STYLES.get(kind, OTHER_STYLE).color,
-            round((x - min(xs)) / span_x, 4), round((y - min(ys)) / span_y, 4), n.id in members,
-        ))
+        out.nodes.append(
+            PicNode(
+                n.id,
+                lab[:18],
+                kind,
+                KIND_STYLES.get(kind, OTHER_STYLE).color,
+                round((x - min(xs)) / span_x, 4),
+                round((y - min(ys)) / span_y, 4),
+                n.id in members,
+            )
+        )
     out.edges = [PicEdge(s, t, ty) for s, t, ty in edges]
     return out
 
@@ -98,33 +108,43 @@ def picture(nodes: list[Node], rels: list[Relationship], members: set[str]) -> P
 def legend(pic: Picture) -> list[tuple[str, str]]:
     """(colour, bilingual kind name) of the kinds drawn, in the styles' order."""
     kinds = {n.kind for n in pic.nodes}
-    return [(style.color, both(f"kind.{kind}") if f"kind.{kind}" in TEXTS else kind)
-            for kind, style in KIND_STYLES.items() if kind in kinds]
+    return [
+        (style.color, both(f"kind.{kind}") if f"kind.{kind}" in TEXTS else kind)
+        for kind, style in KIND_STYLES.items()
+        if kind in kinds
+    ]
 
 
 def picture_svg(pic: Picture, width: int = 760, height: int = 520) -> Markup:
     """Inline SVG for the HTML report (no script, no external reference)."""
     pad = 40
     at = {n.id: (pad + n.x * (width - 2 * pad), pad + n.y * (height - 2 * pad)) for n in pic.nodes}
-    parts = [f'<svg viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="network">',
-             f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="network">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     for e in pic.edges:
         (x1, y1), (x2, y2) = at[e.source], at[e.target]
         colour = HIGHLIGHT_BORDER if e.type == "EVIDENCE" else "#b0b0b0"
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                     f'stroke="{colour}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+            f'stroke="{colour}" stroke-width="1"/>'
+        )
     for n in pic.nodes:
         x, y = at[n.id]
         r = 7 if n.member else 5
         stroke = f' stroke="{HIGHLIGHT_BORDER}" stroke-width="2"' if n.member else ""
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{n.color}"{stroke}/>')
-        parts.append(f'<text x="{x + 8:.1f}" y="{y + 3:.1f}" font-size="9" '
-                     f'fill="#333">{html.escape(n.label)}</text>')
+        parts.append(
+            f'<text x="{x + 8:.1f}" y="{y + 3:.1f}" font-size="9" '
+            f'fill="#333">{html.escape(n.label)}</text>'
+        )
     for i, (colour, name) in enumerate(legend(pic)):
-        parts.append(f'<circle cx="{12 + i * 150}" cy="{height - 10}" r="5" fill="{colour}"/>'
-                     f'<text x="{20 + i * 150}" y="{height - 6}" font-size="10" fill="#333">'
-                     f"{html.escape(name)}</text>")
+        parts.append(
+            f'<circle cx="{12 + i * 150}" cy="{height - 10}" r="5" fill="{colour}"/>'
+            f'<text x="{20 + i * 150}" y="{height - 6}" font-size="10" fill="#333">'
+            f"{html.escape(name)}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -136,26 +156,50 @@ def picture_drawing(pic: Picture, font: str, width: float = 480, height: float =
 
     pad = 24.0
     d = Drawing(width, height)
-    d.add(Rect(0, 0, width, height, strokeColor=colors.HexColor("#dddddd"),
-               fillColor=colors.white))
+    d.add(Rect(0, 0, width, height, strokeColor=colors.HexColor("#dddddd"), fillColor=colors.white))
     # PDF y grows upwards: flip so the PDF looks like the HTML.
-    at = {n.id: (pad + n.x * (width - 2 * pad), height - pad - n.y * (height - 2 * pad))
-          for n in pic.nodes}
+    at = {
+        n.id: (pad + n.x * (width - 2 * pad), height - pad - n.y * (height - 2 * pad))
+        for n in pic.nodes
+    }
     for e in pic.edges:
         (x1, y1), (x2, y2) = at[e.source], at[e.target]
         colour = HIGHLIGHT_BORDER if e.type == "EVIDENCE" else "#b0b0b0"
         d.add(Line(x1, y1, x2, y2, strokeColor=colors.HexColor(colour), strokeWidth=0.6))
     for n in pic.nodes:
         x, y = at[n.id]
-        d.add(Circle(x, y, 4.5 if n.member else 3.2, fillColor=colors.HexColor(n.color),
-                     strokeColor=colors.HexColor(HIGHLIGHT_BORDER) if n.member else None,
-                     strokeWidth=1.2 if n.member else 0))
-        d.add(String(x + 5, y - 2, n.label, fontName=font, fontSize=5.5,
-                     fillColor=colors.HexColor("#333333")))
+        d.add(
+            Circle(
+                x,
+                y,
+                4.5 if n.member else 3.2,
+                fillColor=colors.HexColor(n.color),
+                strokeColor=colors.HexColor(HIGHLIGHT_BORDER) if n.member else None,
+                strokeWidth=1.2 if n.member else 0,
+            )
+        )
+        d.add(
+            String(
+                x + 5,
+                y - 2,
+                n.label,
+                fontName=font,
+                fontSize=5.5,
+                fillColor=colors.HexColor("#333333"),
+            )
+        )
     for i, (colour, name) in enumerate(legend(pic)):
         d.add(Circle(8 + i * 95, 7, 3, fillColor=colors.HexColor(colour), strokeColor=None))
-        d.add(String(14 + i * 95, 5, name, fontName=font, fontSize=6,
-                     fillColor=colors.HexColor("#333333")))
+        d.add(
+            String(
+                14 + i * 95,
+                5,
+                name,
+                fontName=font,
+                fontSize=6,
+                fillColor=colors.HexColor("#333333"),
+            )
+        )
     return d
 
 
@@ -188,8 +232,7 @@ def report_model(
     files: list[str],
 ) -> ReportModel:
     members = member_rows(case, ev, masked)
-    settled = {str(r["prescription_id"]): float(r.get("fund_paid") or 0.0)
-               for r in ev.settlements}
+    settled = {str(r["prescription_id"]): float(r.get("fund_paid") or 0.0) for r in ev.settlements}
     return ReportModel(
         case=case,
         events=sorted(events, key=lambda e: e.seq),
@@ -200,9 +243,13 @@ def report_model(
         transfer=quotes(TRANSFER_BASIS) if case.status == TRANSFERRED else [],
         picture=picture(nodes, rels, {f"{m.kind}:{m.id}" for m in case.members}),
         masked=masked,
-        counts={"settlements": len(ev.settlements), "line_items": len(ev.line_items),
-                "identifiers": len(ev.identifiers), "family_links": len(ev.family_links),
-                "referrals": len(ev.referrals)},
+        counts={
+            "settlements": len(ev.settlements),
+            "line_items": len(ev.line_items),
+            "identifiers": len(ev.identifiers),
+            "family_links": len(ev.family_links),
+            "referrals": len(ev.referrals),
+        },
         truncated=ev.truncated,
         files=sorted(files),
     )
@@ -226,6 +273,7 @@ def typology_text(typology: str | None) -> str:
 
 def event_text(e: CaseEventRecord) -> str:
     """What happened, readable in both languages (status words translated)."""
+
     def st(v: str | None) -> str:
         if v is None:
             return "—"
@@ -254,8 +302,14 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(both=both, pair=pair, money=money, typology_text=typology_text,
-                       event_text=event_text, params_text=_params_text)
+    env.globals.update(
+        both=both,
+        pair=pair,
+        money=money,
+        typology_text=typology_text,
+        event_text=event_text,
+        params_text=_params_text,
+    )
     return env
 
 
@@ -288,19 +342,29 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
     base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=12, wordWrap="CJK")
     small = ParagraphStyle("small", parent=base, fontSize=7, leading=9.5)
     h1 = ParagraphStyle("h1", parent=base, fontSize=15, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=base, fontSize=11, leading=15, spaceBefore=8, spaceAfter=3,
-                        textColor=colors.HexColor("#1f3b63"))
+    h2 = ParagraphStyle(
+        "h2",
+        parent=base,
+        fontSize=11,
+        leading=15,
+        spaceBefore=8,
+        spaceAfter=3,
+        textColor=colors.HexColor("#1f3b63"),
+    )
     c = m.case
 
     def p(text: str, style: ParagraphStyle = base) -> Paragraph:
         return Paragraph(html.escape(text).replace("\n", "<br/>"), style)
 
     def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
-        cells = [[p(str(v), small) if not isinstance(v, Paragraph) else v for v in row]
-                 for row in rows]
+        cells = [
+            [p(str(v), small) if not isinstance(v, Paragraph) else v for v in row] for row in rows
+        ]
         t = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
-        style = [("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
-                 ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        style = [
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
         if header:
             style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")))
         t.setStyle(TableStyle(style))
@@ -340,20 +404,50 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
     for i, r in enumerate(c.reasons, 1):
         story.append(p(f"{i}. {r}"))
     story.append(p(both("members"), h2))
-    rows: list[list[Any]] = [[both("kind"), both("id"), both("role"), both("name"),
-                              both("settlements"), both("fund_paid"), both("amount_at_risk")]]
+    rows: list[list[Any]] = [
+        [
+            both("kind"),
+            both("id"),
+            both("role"),
+            both("name"),
+            both("settlements"),
+            both("fund_paid"),
+            both("amount_at_risk"),
+        ]
+    ]
     for mr in m.members:
-        rows.append([both(f"kind.{mr['kind']}"), mr["id"], mr["role"] or "—",
-                     " ".join(x for x in (mr.get("name"), mr.get("id_number")) if x) or "—",
-                     mr["settlements"], money(mr["fund_paid"]), money(mr["amount_at_risk"])])
-    rows.append([both("total"), "", "", "", m.counts["settlements"], money(m.total_fund_paid),
-                 money(m.total_at_risk)])
+        rows.append(
+            [
+                both(f"kind.{mr['kind']}"),
+                mr["id"],
+                mr["role"] or "—",
+                " ".join(x for x in (mr.get("name"), mr.get("id_number")) if x) or "—",
+                mr["settlements"],
+                money(mr["fund_paid"]),
+                money(mr["amount_at_risk"]),
+            ]
+        )
+    rows.append(
+        [
+            both("total"),
+            "",
+            "",
+            "",
+            m.counts["settlements"],
+            money(m.total_fund_paid),
+            money(m.total_at_risk),
+        ]
+    )
     story.append(table(rows, [26 * mm, 22 * mm, 22 * mm, 34 * mm, 16 * mm, 25 * mm, 25 * mm]))
     story.append(p(both("apportioned"), small))
     if m.truncated:
         zh, en = pair("truncated")
-        story.append(p(f"{zh.format(n=m.counts['settlements'])} / "
-                       f"{en.format(n=m.counts['settlements'])}", small))
+        story.append(
+            p(
+                f"{zh.format(n=m.counts['settlements'])} / {en.format(n=m.counts['settlements'])}",
+                small,
+            )
+        )
     story.append(KeepTogether([p(both("network"), h2), picture_drawing(m.picture, font)]))
     story.append(p(both("timeline"), h2))
     rows = [[both("at"), both("actor"), both("action"), both("detail")]]
@@ -368,9 +462,17 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-        bottomMargin=16 * mm, title=f"{c.id} case report", author="graphsvc",
-        subject=c.typology or "", creator="graphsvc", invariant=1,
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"{c.id} case report",
+        author="graphsvc",
+        subject=c.typology or "",
+        creator="graphsvc",
+        invariant=1,
     )
 
     def footer(canvas: Any, _doc: Any) -> None:

@@ -286,8 +286,16 @@ def create_from_entities(
 def _creation_events(case: CaseRecord, actor: str, at: str) -> list[CaseEventRecord]:
     origin = f"ring {case.ring_key}" if case.ring_key else "hand-picked entities"
     events = [
-        CaseEventRecord(1, at, actor, "created", "status", None, case.status,
-                        f"opened from {origin} ({case.member_count} members)")
+        CaseEventRecord(
+            1,
+            at,
+            actor,
+            "created",
+            "status",
+            None,
+            case.status,
+            f"opened from {origin} ({case.member_count} members)",
+        )
     ]
     if case.assignee:
         events.append(CaseEventRecord(2, at, actor, "assignee", "assignee", None, case.assignee))
@@ -296,8 +304,10 @@ def _creation_events(case: CaseRecord, actor: str, at: str) -> list[CaseEventRec
 
 def entity_nodes(store: Store, members: Sequence[CaseMember]) -> dict[tuple[str, str], Node]:
     """The store's nodes of the given members, by (kind, id)."""
-    ids = {k: sorted({m.id for m in members if m.kind == k})
-           for k in ("participant", "doctor", "institution")}
+    ids = {
+        k: sorted({m.id for m in members if m.kind == k})
+        for k in ("participant", "doctor", "institution")
+    }
     res = store.run(
         "case_entities",
         {
@@ -344,8 +354,9 @@ def update_case(
     props: dict[str, Any] = {}
     new_events: list[CaseEventRecord] = []
 
-    def add(action: str, field: str | None, old: str | None, new: str | None,
-            text: str | None = None) -> None:
+    def add(
+        action: str, field: str | None, old: str | None, new: str | None, text: str | None = None
+    ) -> None:
         nonlocal seq
         seq += 1
         new_events.append(CaseEventRecord(seq, at, actor.username, action, field, old, new, text))
@@ -380,8 +391,12 @@ def update_case(
     # ``+=`` with a null removes the property (unassign).
     res = store.run(
         "case_update",
-        {"id": case_id, "version": case.version, "props": props,
-         "events": [e.to_props(case_id) for e in new_events]},
+        {
+            "id": case_id,
+            "version": case.version,
+            "props": props,
+            "events": [e.to_props(case_id) for e in new_events],
+        },
     )
     if not res.rows:
         raise Conflict(f"case {case_id} changed meanwhile; reload it")
@@ -390,6 +405,7 @@ def update_case(
     return get_case(store, case_id)
 
 
-def add_comment(store: Store, case_id: str, *, actor: Viewer, text: str,
-                at: str | None = None) -> CaseRecord:
+def add_comment(
+    store: Store, case_id: str, *, actor: Viewer, text: str, at: str | None = None
+) -> CaseRecord:
     return update_case(store, case_id, actor=actor, comment=text, at=at)

@@ -39,7 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     src = c.add_mutually_exclusive_group(required=True)
     src.add_argument("--ring", help="ring_id in the current run, or run_id:ring_id")
     src.add_argument(
-        "--member", action="append", metavar="KIND:ID[:ROLE]",
+        "--member",
+        action="append",
+        metavar="KIND:ID[:ROLE]",
         help="a hand-picked member (participant|doctor|institution); repeat",
     )
     c.add_argument("--title")
@@ -88,8 +90,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     key = ve.add_mutually_exclusive_group()
     key.add_argument("--key", help="the signing key (default: this server's GRAPHSVC_SECRET_KEY)")
     key.add_argument("--key-file", type=Path, help="read the key from a file")
-    key.add_argument("--no-key", action="store_true",
-                     help="check hashes only (origin not checked; exits 1 all the same)")
+    key.add_argument(
+        "--no-key",
+        action="store_true",
+        help="check hashes only (origin not checked; exits 1 all the same)",
+    )
     ve.add_argument("--json", action="store_true")
     ve.set_defaults(func=run_verify)
 
@@ -123,13 +128,19 @@ def run_create(args: argparse.Namespace) -> int:
     who = _actor(args)
     with open_store(get_settings()) as store:
         if args.ring:
-            case = service.create_from_ring(store, args.ring, actor=who.username,
-                                            title=args.title, assignee=args.assignee)
+            case = service.create_from_ring(
+                store, args.ring, actor=who.username, title=args.title, assignee=args.assignee
+            )
         else:
             case = service.create_from_entities(
-                store, [parse_member(m) for m in args.member], actor=who.username,
-                title=args.title or "", typology=args.typology, clause=args.clause,
-                reasons=args.reason, assignee=args.assignee,
+                store,
+                [parse_member(m) for m in args.member],
+                actor=who.username,
+                title=args.title or "",
+                typology=args.typology,
+                clause=args.clause,
+                reasons=args.reason,
+                assignee=args.assignee,
             )
     if args.json:
         sys.stdout.write(json.dumps(case.to_json(), ensure_ascii=False) + "\n")
@@ -143,8 +154,13 @@ def run_list(args: argparse.Namespace) -> int:
     from graphsvc.store import open_store
 
     with open_store(get_settings()) as store:
-        rows, total = service.list_cases(store, status=args.status, assignee=args.assignee,
-                                         typology=args.typology, limit=args.limit)
+        rows, total = service.list_cases(
+            store,
+            status=args.status,
+            assignee=args.assignee,
+            typology=args.typology,
+            limit=args.limit,
+        )
     out = sys.stdout
     if args.json:
         out.write(json.dumps({"total": total, "cases": rows}, ensure_ascii=False) + "\n")
@@ -153,8 +169,17 @@ def run_list(args: argparse.Namespace) -> int:
     out.write(fmt.format("id", "status", "typology", "members", "at risk", "assignee", "title"))
     for r in rows:
         amount = "" if r["amount_at_risk"] is None else f"{float(r['amount_at_risk']):,.2f}"
-        out.write(fmt.format(r["id"], r["status"], r["typology"] or "-", r["member_count"] or 0,
-                             amount, r["assignee"] or "-", r["title"]))
+        out.write(
+            fmt.format(
+                r["id"],
+                r["status"],
+                r["typology"] or "-",
+                r["member_count"] or 0,
+                amount,
+                r["assignee"] or "-",
+                r["title"],
+            )
+        )
     out.write(f"({len(rows)} of {total})\n")
     return 0
 
@@ -177,8 +202,14 @@ def run_update(args: argparse.Namespace) -> int:
 
     with open_store(get_settings()) as store:
         case = service.update_case(
-            store, args.id, actor=_actor(args), status=args.status, assignee=args.assignee,
-            liaison=args.liaison, title=args.title, comment=args.comment,
+            store,
+            args.id,
+            actor=_actor(args),
+            status=args.status,
+            assignee=args.assignee,
+            liaison=args.liaison,
+            title=args.title,
+            comment=args.comment,
         )
     sys.stdout.write(f"{case.id}: {case.status} (version {case.version})\n")
     return 0
@@ -194,17 +225,34 @@ def run_export(args: argparse.Namespace) -> int:
     audit = AuditLog.from_settings(settings)
     with open_store(settings) as store:
         try:
-            pkg = export_case(store, args.id, viewer=who, key=settings.resolved_secret_key(),
-                              lang=args.lang, font_file=settings.report_font)
+            pkg = export_case(
+                store,
+                args.id,
+                viewer=who,
+                key=settings.resolved_secret_key(),
+                lang=args.lang,
+                font_file=settings.report_font,
+            )
         except GraphsvcError as exc:
-            audit.append(user=who.username, role=who.role, action="case.export", target=args.id,
-                         outcome="error", detail={"via": "cli", "error": type(exc).__name__})
+            audit.append(
+                user=who.username,
+                role=who.role,
+                action="case.export",
+                target=args.id,
+                outcome="error",
+                detail={"via": "cli", "error": type(exc).__name__},
+            )
             raise
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pkg.data)
-    audit.append(user=who.username, role=who.role, action="case.export", target=args.id,
-                 rows=len(pkg.manifest["files"]),
-                 detail={"via": "cli", "masked": pkg.manifest["masked"], "out": str(args.out)})
+    audit.append(
+        user=who.username,
+        role=who.role,
+        action="case.export",
+        target=args.id,
+        rows=len(pkg.manifest["files"]),
+        detail={"via": "cli", "masked": pkg.manifest["masked"], "out": str(args.out)},
+    )
     sys.stdout.write(
         f"{args.out}: {len(pkg.manifest['files'])} files, "
         f"{'masked' if pkg.manifest['masked'] else 'UNMASKED personal data'}, signed "

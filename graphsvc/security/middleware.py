@@ -94,7 +94,8 @@ class SecurityMiddleware:
                 )
                 static = str(scope.get("path", "")).startswith("/static/")
                 raw = [
-                    (k, v) for k, v in message.get("headers", [])
+                    (k, v)
+                    for k, v in message.get("headers", [])
                     if k.lower() not in _OWN_HEADERS or (static and k.lower() == b"cache-control")
                 ]
                 raw.extend(_security_headers(nonce, cache=not static))
@@ -111,14 +112,18 @@ class SecurityMiddleware:
             # Handled here so that no server log prints the exception's message (it may
             # quote personal data): type and code lines only.
             log.error(
-                "unhandled %s on %s %s\n%s", type(exc).__name__, scope.get("method"),
-                scope.get("path"), "".join(traceback.format_tb(exc.__traceback__)),
+                "unhandled %s on %s %s\n%s",
+                type(exc).__name__,
+                scope.get("method"),
+                scope.get("path"),
+                "".join(traceback.format_tb(exc.__traceback__)),
             )
             if started:
                 return
             await anyio.to_thread.run_sync(self._access_record, scope, state, 500)
-            await self._send_json(send, nonce, 500,
-                                  {"detail": "internal error", "error": "InternalError"})
+            await self._send_json(
+                send, nonce, 500, {"detail": "internal error", "error": "InternalError"}
+            )
 
     def _access_record(self, scope: Scope, state: dict[str, Any], status: int) -> None:
         """Every authenticated request leaves a trace, also those a route did not audit."""
@@ -136,25 +141,36 @@ class SecurityMiddleware:
         )
 
     async def _reject(self, send: Send, nonce: str) -> None:
-        await self._send_json(send, nonce, 413, {"detail": "request body too large",
-                                                 "error": "RequestTooLarge"})
+        await self._send_json(
+            send, nonce, 413, {"detail": "request body too large", "error": "RequestTooLarge"}
+        )
 
     async def _send_json(self, send: Send, nonce: str, status: int, data: Any) -> None:
         body = json.dumps(data).encode()
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        *_security_headers(nonce)],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    *_security_headers(nonce),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
-_OWN_HEADERS = frozenset({
-    b"content-security-policy", b"x-content-type-options", b"x-frame-options",
-    b"referrer-policy", b"cache-control", b"cross-origin-opener-policy",
-})
+_OWN_HEADERS = frozenset(
+    {
+        b"content-security-policy",
+        b"x-content-type-options",
+        b"x-frame-options",
+        b"referrer-policy",
+        b"cache-control",
+        b"cross-origin-opener-policy",
+    }
+)
 
 
 def _security_headers(nonce: str, cache: bool = True) -> list[tuple[bytes, bytes]]:

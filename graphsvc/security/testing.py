@@ -38,8 +38,12 @@ def browser_login(client: Any, username: str, password: str) -> str:
         raise AssertionError("login form without a CSRF token")
     resp = client.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": match.group(1),
-              "next": "/api/me"},
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": match.group(1),
+            "next": "/api/me",
+        },
         follow_redirects=False,
     )
     if resp.status_code != 303:
@@ -62,11 +66,13 @@ def isolated_settings(settings: Any, data_dir: Any) -> Any:
     if info is None:
         raise AssertionError("the session's embedded store is not running")
     Path(data_dir).mkdir(parents=True, exist_ok=True)
-    return settings.model_copy(update={
-        "data_dir": Path(data_dir),
-        "store_url": f"redis://{info.host}:{info.port}",
-        "store_password": settings.resolved_store_password(),
-    })
+    return settings.model_copy(
+        update={
+            "data_dir": Path(data_dir),
+            "store_url": f"redis://{info.host}:{info.port}",
+            "store_password": settings.resolved_store_password(),
+        }
+    )
 
 
 # -- a small graph holding one of every kind of personal value (fake, generated) -------
@@ -101,14 +107,23 @@ CREATE (g:Ring {id: 'run1:abc', ring_id: 'abc', run_id: 'run1', typology: 'share
 CREATE (g)-[:HAS_MEMBER {role: 'recruited'}]->(p), (g)-[:IN_RUN]->(r)
 """
 
-PERSONAL_VALUES = (ID_NUMBER, PHONE, ADDRESS, BANK, NAME, DOCTOR_NAME, "赵四",
-                   "460100199001011234")
+PERSONAL_VALUES = (ID_NUMBER, PHONE, ADDRESS, BANK, NAME, DOCTOR_NAME, "赵四", "460100199001011234")
 
 
 def seed(store: Store) -> None:
     """Write the seed graph (tests only; inline Cypher is fine here, never in the service)."""
-    store.query(SEED, {"name": NAME, "idn": ID_NUMBER, "phone": PHONE, "addr": ADDRESS,
-                       "bank": BANK, "dname": DOCTOR_NAME}, write=True)
+    store.query(
+        SEED,
+        {
+            "name": NAME,
+            "idn": ID_NUMBER,
+            "phone": PHONE,
+            "addr": ADDRESS,
+            "bank": BANK,
+            "dname": DOCTOR_NAME,
+        },
+        write=True,
+    )
 
 
 def snapshot(store: Store) -> tuple[int, int, list[str]]:

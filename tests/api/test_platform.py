@@ -37,9 +37,14 @@ def analyst(platform_app: FastAPI) -> dict[str, str]:
 
 
 def test_console_table_and_row_cap(client: TestClient, analyst: dict[str, str]) -> None:
-    resp = client.post("/api/cypher", json={
-        "query": "UNWIND range(1, $n) AS i RETURN i, i * 2 AS double", "parameters": {"n": 5},
-    }, headers=analyst)
+    resp = client.post(
+        "/api/cypher",
+        json={
+            "query": "UNWIND range(1, $n) AS i RETURN i, i * 2 AS double",
+            "parameters": {"n": 5},
+        },
+        headers=analyst,
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["columns"] == ["i", "double"]
@@ -51,9 +56,11 @@ def test_console_table_and_row_cap(client: TestClient, analyst: dict[str, str]) 
 
 
 def test_console_graph(client: TestClient, analyst: dict[str, str]) -> None:
-    body = client.post("/api/cypher", json={
-        "query": "MATCH p = (g:Ring)-[:HAS_MEMBER]->(m) RETURN p"
-    }, headers=analyst).json()
+    body = client.post(
+        "/api/cypher",
+        json={"query": "MATCH p = (g:Ring)-[:HAS_MEMBER]->(m) RETURN p"},
+        headers=analyst,
+    ).json()
     graph = body["graph"]
     assert {tuple(n["labels"]) for n in graph["nodes"]} == {("Ring",), ("Participant",)}
     assert [e["type"] for e in graph["edges"]] == ["HAS_MEMBER"]
@@ -67,16 +74,17 @@ def test_console_errors_carry_store_message(client: TestClient, analyst: dict[st
     assert resp.status_code == 502
     assert resp.json()["error"] == "StoreError"
     assert resp.json()["detail"]  # FalkorDB's own parse error
-    slow = client.post("/api/cypher", json={
-        "query": "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"
-    }, headers=analyst)
+    slow = client.post(
+        "/api/cypher",
+        json={"query": "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"},
+        headers=analyst,
+    )
     assert slow.status_code == 504, slow.text
     assert slow.json()["error"] == "QueryTimeout"
 
 
 def test_console_refusal_is_400(client: TestClient, analyst: dict[str, str]) -> None:
-    resp = client.post("/api/cypher", json={"query": "MATCH (n) DETACH DELETE n"},
-                       headers=analyst)
+    resp = client.post("/api/cypher", json={"query": "MATCH (n) DETACH DELETE n"}, headers=analyst)
     assert resp.status_code == 400
     assert "DETACH" in resp.json()["detail"]
 
@@ -89,21 +97,26 @@ def test_saved_queries(client: TestClient, analyst: dict[str, str], store: Store
     # Only read-only queries tagged "saved" are listed, so no write query can be reached.
     library = {q.name: q for q in store.library.all_files()}
     assert all(not library[n].write and library[n].saved for n in names)
-    run = client.post("/api/queries/console_ring_members",
-                      json={"parameters": {"ring_id": "run1:abc"}}, headers=analyst)
+    run = client.post(
+        "/api/queries/console_ring_members",
+        json={"parameters": {"ring_id": "run1:abc"}},
+        headers=analyst,
+    )
     assert run.status_code == 200, run.text
     body = run.json()
     assert body["row_count"] == 1 and body["graph"]["edges"][0]["type"] == "HAS_MEMBER"
-    shared = client.post("/api/queries/console_shared_identifiers",
-                         json={"parameters": {"min_people": 2}}, headers=analyst).json()
+    shared = client.post(
+        "/api/queries/console_shared_identifiers",
+        json={"parameters": {"min_people": 2}},
+        headers=analyst,
+    ).json()
     assert shared["rows"] == [["phone", "phone:138****5678", 2]]
     missing = client.post("/api/queries/console_ring_members", json={}, headers=analyst)
     assert missing.status_code == 422
     assert client.post("/api/queries/nope", json={}, headers=analyst).status_code == 404
     writes = [q.name for q in store.library.all_files() if q.write]
     if writes:
-        assert client.post(f"/api/queries/{writes[0]}", json={},
-                           headers=analyst).status_code == 404
+        assert client.post(f"/api/queries/{writes[0]}", json={}, headers=analyst).status_code == 404
 
 
 def test_health(client: TestClient) -> None:

@@ -53,23 +53,30 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
     assert client.post("/api/cases", json={}, headers=inv).status_code == 422
     assert client.post("/api/cases", json={"ring_id": "nope"}, headers=inv).status_code == 404
 
-    r = client.patch(f"/api/cases/{cid}", json={"status": "transferred", "liaison": "police1"},
-                     headers=inv)
+    r = client.patch(
+        f"/api/cases/{cid}", json={"status": "transferred", "liaison": "police1"}, headers=inv
+    )
     assert r.status_code == 409, r.text
-    r = client.patch(f"/api/cases/{cid}", json={"status": "in_review", "assignee": "alice",
-                                                "version": case["version"]}, headers=inv)
+    r = client.patch(
+        f"/api/cases/{cid}",
+        json={"status": "in_review", "assignee": "alice", "version": case["version"]},
+        headers=inv,
+    )
     assert r.status_code == 200 and r.json()["assignee"] == "alice"
     stale = client.patch(f"/api/cases/{cid}", json={"assignee": "x", "version": 1}, headers=inv)
     assert stale.status_code == 409
     r = client.post(f"/api/cases/{cid}/comments", json={"text": "已调取单据"}, headers=inv)
     assert r.status_code == 201 and r.json()["events"][-1]["text"] == "已调取单据"
-    assert client.patch(f"/api/cases/{cid}", json={"status": "confirmed"},
-                        headers=inv).status_code == 200
+    assert (
+        client.patch(f"/api/cases/{cid}", json={"status": "confirmed"}, headers=inv).status_code
+        == 200
+    )
 
     # Analysts read too; liaisons may not edit and see nothing until the transfer.
     assert client.get(f"/api/cases/{cid}", headers=analyst).status_code == 200
-    assert client.patch(f"/api/cases/{cid}", json={"comment": "x"},
-                        headers=police1).status_code == 403
+    assert (
+        client.patch(f"/api/cases/{cid}", json={"comment": "x"}, headers=police1).status_code == 403
+    )
     assert client.get("/api/cases", headers=police1).json()["total"] == 0
     assert client.get(f"/api/cases/{cid}", headers=police1).status_code == 404
     assert client.get(f"/api/cases/{cid}/package", headers=police1).status_code == 404
@@ -81,8 +88,9 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
     assert mf.verify_package(masked.content, key).ok
     assert json.loads(mf.read_zip(masked.content)["manifest.json"])["masked"] is True
 
-    r = client.patch(f"/api/cases/{cid}", json={"status": "transferred", "liaison": "police1"},
-                     headers=inv)
+    r = client.patch(
+        f"/api/cases/{cid}", json={"status": "transferred", "liaison": "police1"}, headers=inv
+    )
     assert r.status_code == 200 and r.json()["liaison"] == "police1"
     listed = client.get("/api/cases", headers=police1).json()
     assert [c["id"] for c in listed["cases"]] == [cid]
@@ -103,19 +111,28 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
 def test_dismissed_case_cannot_be_transferred_via_api(app: FastAPI, client: TestClient) -> None:
     inv = bearer_headers(app.state.users, "investigator")
     cid = client.post("/api/cases", json={"ring_id": RING_ID}, headers=inv).json()["id"]
-    assert client.patch(f"/api/cases/{cid}", json={"status": "dismissed"},
-                        headers=inv).status_code == 200
-    r = client.patch(f"/api/cases/{cid}", json={"status": "transferred", "liaison": "p"},
-                     headers=inv)
+    assert (
+        client.patch(f"/api/cases/{cid}", json={"status": "dismissed"}, headers=inv).status_code
+        == 200
+    )
+    r = client.patch(
+        f"/api/cases/{cid}", json={"status": "transferred", "liaison": "p"}, headers=inv
+    )
     assert r.status_code == 409 and "cannot be transferred" in r.json()["detail"]
 
 
 def test_manual_case_via_api(app: FastAPI, client: TestClient) -> None:
     inv = bearer_headers(app.state.users, "investigator")
-    r = client.post("/api/cases", json={
-        "members": [{"kind": "participant", "id": "P4", "role": "holder"}],
-        "title": "家庭共济", "typology": "family_sharing_abuse", "clause": "Hainan Art. 14"},
-        headers=inv)
+    r = client.post(
+        "/api/cases",
+        json={
+            "members": [{"kind": "participant", "id": "P4", "role": "holder"}],
+            "title": "家庭共济",
+            "typology": "family_sharing_abuse",
+            "clause": "Hainan Art. 14",
+        },
+        headers=inv,
+    )
     assert r.status_code == 201, r.text
     assert r.json()["source"] == "manual"
 
@@ -123,8 +140,11 @@ def test_manual_case_via_api(app: FastAPI, client: TestClient) -> None:
 def test_pages_list_detail_and_forms(app: FastAPI, client: TestClient) -> None:
     name, password = add_user(app.state.users, "investigator", "ivy")
     csrf = browser_login(client, name, password)
-    r = client.post("/cases", data={"ring_id": RING_ID, "title": "页面立案", "csrf_token": csrf},
-                    follow_redirects=False)
+    r = client.post(
+        "/cases",
+        data={"ring_id": RING_ID, "title": "页面立案", "csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     url = r.headers["location"]
     page = client.get(url + "?lang=zh")
@@ -137,8 +157,9 @@ def test_pages_list_detail_and_forms(app: FastAPI, client: TestClient) -> None:
     assert r.status_code == 303
     en = client.get(url + "?lang=en").text
     assert "In review" in en and "看过了" in en
-    assert client.post(url, data={"status": "in_review"}, follow_redirects=False
-                       ).status_code == 403  # no CSRF token
+    assert (
+        client.post(url, data={"status": "in_review"}, follow_redirects=False).status_code == 403
+    )  # no CSRF token
     listing = client.get("/cases?lang=en")
     assert listing.status_code == 200 and "页面立案" in listing.text
     assert client.get("/cases/C-999999").status_code == 404

@@ -20,10 +20,15 @@ FILES = {
 }
 
 
-def package(files: dict[str, bytes] = FILES, key: str = KEY, at: str = "2026-01-01T00:00:00Z"
-            ) -> bytes:
-    m = mf.build_manifest(files, {"case_id": "C-000001", "run_id": "r1", "params": {"x": 1}},
-                          exported_by="alice", exported_at=at)
+def package(
+    files: dict[str, bytes] = FILES, key: str = KEY, at: str = "2026-01-01T00:00:00Z"
+) -> bytes:
+    m = mf.build_manifest(
+        files,
+        {"case_id": "C-000001", "run_id": "r1", "params": {"x": 1}},
+        exported_by="alice",
+        exported_at=at,
+    )
     return mf.write_zip({**files, mf.MANIFEST: mf.manifest_bytes(mf.sign_manifest(m, key))})
 
 
@@ -69,8 +74,9 @@ def test_rehashed_forgery_still_fails_without_the_key() -> None:
     forged = dict(FILES, **{"report.html": b"<p>forged</p>"})
     m = mf.build_manifest(forged, {"case_id": "C-000001"}, exported_by="alice", exported_at="t")
     m = mf.sign_manifest(m, "guessed-key")
-    v = mf.verify_package(rezip(data, {"report.html": forged["report.html"],
-                                       mf.MANIFEST: mf.manifest_bytes(m)}), KEY)
+    v = mf.verify_package(
+        rezip(data, {"report.html": forged["report.html"], mf.MANIFEST: mf.manifest_bytes(m)}), KEY
+    )
     assert v.signature == "invalid" and not v.ok
 
 

@@ -27,8 +27,12 @@ from viz.offline import VENDOR_INERT_URLS, external_urls
 KEY = "package-test-key"
 INV = service.Viewer("alice", "investigator")
 EVIDENCE_FILES = {
-    "evidence/members.csv", "evidence/settlements.csv", "evidence/line_items.csv",
-    "evidence/identifiers.csv", "evidence/family_links.csv", "evidence/referrals.csv",
+    "evidence/members.csv",
+    "evidence/settlements.csv",
+    "evidence/line_items.csv",
+    "evidence/identifiers.csv",
+    "evidence/family_links.csv",
+    "evidence/referrals.csv",
 }
 
 
@@ -54,13 +58,24 @@ def confirmed(ring_store: Store) -> tuple[Store, str, Package]:
 def test_create_review_confirm_export_verify(confirmed: tuple[Store, str, Package]) -> None:
     _store, case_id, pkg = confirmed
     files = mf.read_zip(pkg.data)
-    assert {"manifest.json", "report.html", "report.pdf", "network.html", "case.json",
-            "graph/subgraph.graphml", "graph/subgraph.json"} | EVIDENCE_FILES == set(files)
+    assert {
+        "manifest.json",
+        "report.html",
+        "report.pdf",
+        "network.html",
+        "case.json",
+        "graph/subgraph.graphml",
+        "graph/subgraph.json",
+    } | EVIDENCE_FILES == set(files)
     v = mf.verify_package(pkg.data, KEY)
     assert v.ok, v.problems()
     m = pkg.manifest
     assert (m["case_id"], m["run_id"], m["ring_id"], m["status"]) == (
-        case_id, RUN_ID, RING_ID, "confirmed")
+        case_id,
+        RUN_ID,
+        RING_ID,
+        "confirmed",
+    )
     assert m["params"] == {"shared_identity": {"min_members": 3}}
     assert m["exported_by"] == "alice" and m["exported_at"].endswith("Z")
     assert m["signature"]["alg"] == "HMAC-SHA256" and m["masked"] is True
@@ -77,11 +92,16 @@ def test_evidence_tables(confirmed: tuple[Store, str, Package]) -> None:
 
     # Settlements of the members inside the ring's period (S5 is outside it).
     assert [r["prescription_id"] for r in table("evidence/settlements.csv")] == [
-        "S1", "S2", "S3", "S4"]
+        "S1",
+        "S2",
+        "S3",
+        "S4",
+    ]
     items = table("evidence/line_items.csv")
     assert {r["item_name"] for r in items} == {"阿莫西林胶囊"} and len(items) == 2
     assert table("evidence/family_links.csv") == [
-        {"holder_id": "P4", "member_id": "P3", "relation": "parent", "since": "2020-01-01"}]
+        {"holder_id": "P4", "member_id": "P3", "relation": "parent", "since": "2020-01-01"}
+    ]
     assert [r["referral_id"] for r in table("evidence/referrals.csv")] == ["R1"]
     idents = table("evidence/identifiers.csv")
     assert {r["value"] for r in idents} == {"138****5678"}  # masked: not transferred
@@ -99,11 +119,22 @@ def test_subgraph_graphml_and_json(confirmed: tuple[Store, str, Package]) -> Non
 
     files = mf.read_zip(confirmed[2].data)
     g = nx.read_graphml(io.BytesIO(files["graph/subgraph.graphml"]))
-    assert {"participant:P1", "participant:P2", "participant:P3", "doctor:D1",
-            "institution:I1"} <= set(g.nodes)
+    assert {
+        "participant:P1",
+        "participant:P2",
+        "participant:P3",
+        "doctor:D1",
+        "institution:I1",
+    } <= set(g.nodes)
     types = {d["type"] for _, _, d in g.edges(data=True)}
-    assert {"VISITED", "TREATED_BY", "HAS_IDENTIFIER", "SHARES_ACCOUNT", "ACCOUNT_PAID_FOR",
-            "EVIDENCE"} <= types
+    assert {
+        "VISITED",
+        "TREATED_BY",
+        "HAS_IDENTIFIER",
+        "SHARES_ACCOUNT",
+        "ACCOUNT_PAID_FOR",
+        "EVIDENCE",
+    } <= types
     doc = json.loads(files["graph/subgraph.json"])
     assert len(doc["nodes"]) == g.number_of_nodes()
     assert len(doc["relationships"]) == g.number_of_edges()
@@ -128,20 +159,35 @@ def test_changed_removed_added_files_fail_verify_naming_them(
         assert v.problems() == [expected]
 
 
-def test_report_pdf_has_chinese_text_and_renders(confirmed: tuple[Store, str, Package],
-                                                 tmp_path: Path) -> None:
+def test_report_pdf_has_chinese_text_and_renders(
+    confirmed: tuple[Store, str, Package], tmp_path: Path
+) -> None:
     from pypdf import PdfReader
 
     _store, case_id, pkg = confirmed
     pdf = mf.read_zip(pkg.data)["report.pdf"]
     reader = PdfReader(io.BytesIO(pdf))
     text = "".join(page.extract_text() for page in reader.pages)
-    for expected in ("医保基金欺诈骗保案件报告", "案件编号", case_id, "共用身份信息",
-                     "第十一条", "参保人员", "办理过程", "已确认", "Legal basis", "800.00"):
+    for expected in (
+        "医保基金欺诈骗保案件报告",
+        "案件编号",
+        case_id,
+        "共用身份信息",
+        "第十一条",
+        "参保人员",
+        "办理过程",
+        "已确认",
+        "Legal basis",
+        "800.00",
+    ):
         assert expected in text, expected
     # The CJK font is embedded (a subset "ABCDEF+Name" with its TrueType program).
-    embedded = [f for page in reader.pages for f in page["/Resources"]["/Font"].values()
-                if "+" in str(f.get("/BaseFont")) and "/FontFile2" in f["/FontDescriptor"]]
+    embedded = [
+        f
+        for page in reader.pages
+        for f in page["/Resources"]["/Font"].values()
+        if "+" in str(f.get("/BaseFont")) and "/FontFile2" in f["/FontDescriptor"]
+    ]
     assert embedded
     png = render_page(pdf, tmp_path)
     assert ink_fraction(png) > 0.01
@@ -152,8 +198,22 @@ def render_page(pdf: bytes, tmp: Path, page: int = 1, dpi: int = 50) -> Path:
         pytest.fail("pdftoppm missing: install the Debian package poppler-utils")
     src = tmp / "r.pdf"
     src.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(page), "-l", str(page),
-                    "-singlefile", str(src), str(tmp / f"p{page}")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(src),
+            str(tmp / f"p{page}"),
+        ],
+        check=True,
+    )
     return tmp / f"p{page}.png"
 
 
@@ -213,11 +273,16 @@ def test_network_html_is_self_contained(confirmed: tuple[Store, str, Package]) -
 
 
 def test_double_export_is_byte_identical_but_the_manifest(
-    confirmed: tuple[Store, str, Package]
+    confirmed: tuple[Store, str, Package],
 ) -> None:
     store, case_id, first = confirmed
-    second = export_case(store, case_id, viewer=service.Viewer("bob", "investigator"), key=KEY,
-                         exported_at="2030-01-01T00:00:00Z")
+    second = export_case(
+        store,
+        case_id,
+        viewer=service.Viewer("bob", "investigator"),
+        key=KEY,
+        exported_at="2030-01-01T00:00:00Z",
+    )
     a, b = mf.read_zip(first.data), mf.read_zip(second.data)
     assert set(a) == set(b)
     assert [p for p in sorted(a) if a[p] != b[p]] == ["manifest.json"]
@@ -227,7 +292,7 @@ def test_double_export_is_byte_identical_but_the_manifest(
 
 
 def test_transferred_package_is_unmasked_and_liaison_only_gets_theirs(
-    confirmed: tuple[Store, str, Package]
+    confirmed: tuple[Store, str, Package],
 ) -> None:
     store, case_id, _ = confirmed
     transfer(store, case_id, "police1")
@@ -248,9 +313,7 @@ def test_transferred_package_is_unmasked_and_liaison_only_gets_theirs(
         export_case(store, case_id, viewer=service.Viewer("root", "admin"), key=KEY)
 
 
-def test_liaison_cannot_export_an_untransferred_case(
-    confirmed: tuple[Store, str, Package]
-) -> None:
+def test_liaison_cannot_export_an_untransferred_case(confirmed: tuple[Store, str, Package]) -> None:
     store, case_id, _ = confirmed
     with pytest.raises(NotFound):
         export_case(store, case_id, viewer=service.Viewer("police1", "liaison"), key=KEY)
@@ -260,9 +323,13 @@ def test_manual_case_exports(ring_store: Store) -> None:
     from graphsvc.cases.records import CaseMember
 
     case = service.create_from_entities(
-        ring_store, [CaseMember("participant", "P4", "holder"),
-                     CaseMember("participant", "P3", "member")],
-        actor="alice", title="家庭共济", typology="family_sharing_abuse", clause="Hainan Art. 14")
+        ring_store,
+        [CaseMember("participant", "P4", "holder"), CaseMember("participant", "P3", "member")],
+        actor="alice",
+        title="家庭共济",
+        typology="family_sharing_abuse",
+        clause="Hainan Art. 14",
+    )
     pkg = export_case(ring_store, case.id, viewer=INV, key=KEY)
     assert mf.verify_package(pkg.data, KEY).ok
     assert pkg.manifest["run_id"] is None and pkg.manifest["source"] == "manual"

@@ -23,7 +23,8 @@ def test_case_per_typology_from_a_detection_run(store: Store, province_dir: Path
     rows = store.query(
         "MATCH (g:Ring)-[:IN_RUN]->(:DetectionRun {current: true}) "
         "RETURN g.typology AS typology, g.ring_id AS ring_id, g.amount_at_risk AS amount "
-        "ORDER BY g.score DESC, ring_id").records()
+        "ORDER BY g.score DESC, ring_id"
+    ).records()
     best = {}
     for r in rows:
         best.setdefault(r["typology"], r)
@@ -34,12 +35,14 @@ def test_case_per_typology_from_a_detection_run(store: Store, province_dir: Path
         pkg = export_case(store, case.id, viewer=INV, key="k")
         assert mf.verify_package(pkg.data, "k").ok, typology
         files = mf.read_zip(pkg.data)
-        members = list(csv.DictReader(io.StringIO(
-            files["evidence/members.csv"].decode("utf-8-sig"))))
+        members = list(
+            csv.DictReader(io.StringIO(files["evidence/members.csv"].decode("utf-8-sig")))
+        )
         assert len(members) == case.member_count
         settlements = files["evidence/settlements.csv"].decode("utf-8-sig").splitlines()
         assert len(settlements) > 1, typology  # every ring has settlements behind it
-        at_risk = sum(float(m["amount_at_risk"] or 0) for m in members
-                      if m["kind"] == "participant")
+        at_risk = sum(
+            float(m["amount_at_risk"] or 0) for m in members if m["kind"] == "participant"
+        )
         if at_risk:
             assert abs(at_risk - float(ring["amount"])) < 0.05 * len(members), typology

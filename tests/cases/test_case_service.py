@@ -24,22 +24,29 @@ def test_create_from_ring_snapshots_members_reasons_run_and_params(ring_store: S
     assert case.id == "C-000001" and case.status == "open"
     assert (case.run_id, case.ring_id, case.ring_key) == (RUN_ID, RING_ID, RING_KEY)
     assert {(m.kind, m.id, m.role) for m in case.members} == {
-        ("participant", "P1", "recruiter"), ("participant", "P2", "patient"),
-        ("participant", "P3", "patient"), ("doctor", "D1", "doctor"),
+        ("participant", "P1", "recruiter"),
+        ("participant", "P2", "patient"),
+        ("participant", "P3", "patient"),
+        ("doctor", "D1", "doctor"),
     }
     assert case.params == {"shared_identity": {"min_members": 3}}
     assert case.reasons[0].startswith("3 participants share phone")
     assert case.evidence[0]["type"] == "SHARED_IDENTIFIER"
     # Detection changes the ring afterwards: the case keeps what it saw.
-    ring_store.query("MATCH (g:Ring {id: $k}) SET g.reasons = ['changed'], g.score = 0.1",
-                     {"k": RING_KEY}, write=True)
+    ring_store.query(
+        "MATCH (g:Ring {id: $k}) SET g.reasons = ['changed'], g.score = 0.1",
+        {"k": RING_KEY},
+        write=True,
+    )
     again = service.get_case(ring_store, case.id)
     assert again.reasons == case.reasons and again.score == 0.93
     # Cypher sees the case, its members, its ring and its history.
     row = ring_store.query(
         "MATCH (c:Case {id: $id})-[r:CONCERNS]->(p:Participant {id: 'P1'}) "
         "MATCH (c)-[:FROM_RING]->(g:Ring) MATCH (c)-[:EVENT]->(e:CaseEvent) "
-        "RETURN r.role, g.id, count(e)", {"id": case.id}).rows
+        "RETURN r.role, g.id, count(e)",
+        {"id": case.id},
+    ).rows
     assert row == [["recruiter", RING_KEY, 2]]
 
 
@@ -56,16 +63,22 @@ def test_case_numbers_count_up(ring_store: Store) -> None:
 
 def test_manual_case_checks_entities_exist(ring_store: Store) -> None:
     case = service.create_from_entities(
-        ring_store, [CaseMember("participant", "P4", "holder"), CaseMember("doctor", "D1", "")],
-        actor="alice", title="family account", typology="family_sharing_abuse",
-        clause="Hainan Art. 14")
+        ring_store,
+        [CaseMember("participant", "P4", "holder"), CaseMember("doctor", "D1", "")],
+        actor="alice",
+        title="family account",
+        typology="family_sharing_abuse",
+        clause="Hainan Art. 14",
+    )
     assert case.source == "manual" and case.ring_key is None and case.member_count == 2
     with pytest.raises(NotFound, match="participant P9"):
-        service.create_from_entities(ring_store, [CaseMember("participant", "P9", "")],
-                                     actor="a", title="x")
+        service.create_from_entities(
+            ring_store, [CaseMember("participant", "P9", "")], actor="a", title="x"
+        )
     with pytest.raises(InputError):
-        service.create_from_entities(ring_store, [CaseMember("pharmacy", "I1", "")],
-                                     actor="a", title="x")
+        service.create_from_entities(
+            ring_store, [CaseMember("pharmacy", "I1", "")], actor="a", title="x"
+        )
 
 
 def test_workflow_history_and_conflicts(ring_store: Store) -> None:
@@ -73,13 +86,13 @@ def test_workflow_history_and_conflicts(ring_store: Store) -> None:
     service.update_case(ring_store, case.id, actor=INV, status="in_review", assignee="alice")
     service.add_comment(ring_store, case.id, actor=INV, text="调取了结算单据")
     with pytest.raises(Conflict):
-        service.update_case(ring_store, case.id, actor=INV, status="transferred",
-                            liaison="police1")
+        service.update_case(ring_store, case.id, actor=INV, status="transferred", liaison="police1")
     service.update_case(ring_store, case.id, actor=INV, status="confirmed")
     with pytest.raises(InputError, match="liaison"):
         service.update_case(ring_store, case.id, actor=INV, status="transferred")
-    done = service.update_case(ring_store, case.id, actor=INV, status="transferred",
-                               liaison="police1")
+    done = service.update_case(
+        ring_store, case.id, actor=INV, status="transferred", liaison="police1"
+    )
     assert (done.status, done.liaison) == ("transferred", "police1")
     events = service.get_events(ring_store, case.id)
     assert [(e.action, e.old, e.new) for e in events] == [
@@ -101,30 +114,34 @@ def test_dismissed_case_cannot_be_transferred(ring_store: Store) -> None:
     case = service.create_from_ring(ring_store, RING_ID, actor="alice")
     service.update_case(ring_store, case.id, actor=INV, status="dismissed")
     with pytest.raises(Conflict, match="dismissed case cannot be transferred"):
-        service.update_case(ring_store, case.id, actor=INV, status="transferred",
-                            liaison="police1")
+        service.update_case(ring_store, case.id, actor=INV, status="transferred", liaison="police1")
     assert service.get_case(ring_store, case.id).status == "dismissed"
     assert len(service.get_events(ring_store, case.id)) == 2
 
 
 def test_stale_version_is_a_conflict(ring_store: Store) -> None:
     case = service.create_from_ring(ring_store, RING_ID, actor="alice")
-    service.update_case(ring_store, case.id, actor=INV, assignee="bob",
-                        expected_version=case.version)
+    service.update_case(
+        ring_store, case.id, actor=INV, assignee="bob", expected_version=case.version
+    )
     with pytest.raises(Conflict, match="changed meanwhile"):
-        service.update_case(ring_store, case.id, actor=INV, assignee="carol",
-                            expected_version=case.version)
+        service.update_case(
+            ring_store, case.id, actor=INV, assignee="carol", expected_version=case.version
+        )
 
 
 def test_only_investigators_and_analysts_change_cases(ring_store: Store) -> None:
     case = service.create_from_ring(ring_store, RING_ID, actor="alice")
-    changed = service.update_case(ring_store, case.id, actor=service.Viewer("ann", "analyst"),
-                                  comment="checked the pharmacy ledger")
+    changed = service.update_case(
+        ring_store,
+        case.id,
+        actor=service.Viewer("ann", "analyst"),
+        comment="checked the pharmacy ledger",
+    )
     assert changed.version > case.version
     for role in ("liaison", "admin"):
         with pytest.raises(PermissionDenied):
-            service.update_case(ring_store, case.id, actor=service.Viewer("x", role),
-                                comment="hi")
+            service.update_case(ring_store, case.id, actor=service.Viewer("x", role), comment="hi")
 
 
 def test_liaison_sees_only_cases_transferred_to_them(ring_store: Store) -> None:

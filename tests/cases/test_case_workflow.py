@@ -10,9 +10,13 @@ from graphsvc.cases import workflow
 from graphsvc.errors import Conflict, InputError
 
 LEGAL = {
-    ("open", "in_review"), ("open", "dismissed"),
-    ("in_review", "confirmed"), ("in_review", "dismissed"), ("in_review", "open"),
-    ("confirmed", "transferred"), ("confirmed", "in_review"),
+    ("open", "in_review"),
+    ("open", "dismissed"),
+    ("in_review", "confirmed"),
+    ("in_review", "dismissed"),
+    ("in_review", "open"),
+    ("confirmed", "transferred"),
+    ("confirmed", "in_review"),
     ("dismissed", "open"),
 }
 

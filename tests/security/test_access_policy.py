@@ -201,8 +201,9 @@ def test_public_routes_answer_without_login(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_me_for_each_role(client: TestClient, headers: dict[str, dict[str, str]],
-                          role: str) -> None:
+def test_me_for_each_role(
+    client: TestClient, headers: dict[str, dict[str, str]], role: str
+) -> None:
     resp = client.get("/api/me", headers=headers[role])
     assert resp.status_code == 200
     assert resp.json()["role"] == role

@@ -16,8 +16,14 @@ from graphsvc.audit import AuditLog, record_hash
 def _log(tmp_path: Path, n: int = 5) -> AuditLog:
     log = AuditLog(tmp_path / "audit", "test-key")
     for i in range(n):
-        log.append(user=f"u{i}", role="investigator", action="ring.view", target=f"ring:{i}",
-                   rows=i, detail={"query": "MATCH (n) RETURN n", "parameters": {"i": i}})
+        log.append(
+            user=f"u{i}",
+            role="investigator",
+            action="ring.view",
+            target=f"ring:{i}",
+            rows=i,
+            detail={"query": "MATCH (n) RETURN n", "parameters": {"i": i}},
+        )
     return log
 
 
@@ -149,9 +155,14 @@ def test_every_request_recorded_before_the_answer(
 def test_admin_searches_audit(
     app: FastAPI, client: TestClient, headers: dict[str, dict[str, str]]
 ) -> None:
-    client.post("/api/cypher", json={"query": "MATCH (p:Participant {id_number: $n}) RETURN p.id",
-                                     "parameters": {"n": "46010019850312123X"}},
-                headers=headers["analyst"])
+    client.post(
+        "/api/cypher",
+        json={
+            "query": "MATCH (p:Participant {id_number: $n}) RETURN p.id",
+            "parameters": {"n": "46010019850312123X"},
+        },
+        headers=headers["analyst"],
+    )
     client.post("/api/cypher", json={"query": "CREATE (n)"}, headers=headers["analyst"])
     resp = client.get("/api/audit", params={"action": "cypher.query"}, headers=headers["admin"])
     assert resp.status_code == 200
@@ -163,7 +174,8 @@ def test_admin_searches_audit(
     # Full parameters are on disk; the screen masks the ID number.
     assert ran["detail"]["parameters"]["n"] == "4601**********123X"
     assert "46010019850312123X" in app.state.audit.path.read_text(encoding="utf-8")
-    only = client.get("/api/audit", params={"user": ran["user"], "outcome": "ok"},
-                      headers=headers["admin"]).json()
+    only = client.get(
+        "/api/audit", params={"user": ran["user"], "outcome": "ok"}, headers=headers["admin"]
+    ).json()
     assert only["total"] == 1
     assert client.get("/api/audit/verify", headers=headers["admin"]).json()["ok"] is True

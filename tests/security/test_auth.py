@@ -28,8 +28,12 @@ def test_login_sets_hardened_cookies_and_logout_ends_session(
     # Cookie flags as sent by the server.
     resp = client.post(
         "/login",
-        data={"username": name, "password": password,
-              "csrf_token": _login_csrf(client), "next": "/rings"},
+        data={
+            "username": name,
+            "password": password,
+            "csrf_token": _login_csrf(client),
+            "next": "/rings",
+        },
         follow_redirects=False,
     )
     assert resp.headers["location"] == "/rings"
@@ -40,8 +44,9 @@ def test_login_sets_hardened_cookies_and_logout_ends_session(
 
     # A state change by cookie without the CSRF token is refused, with it accepted.
     assert client.post("/logout", follow_redirects=False).status_code == 403
-    out = client.post("/logout", headers={"X-CSRF-Token": client.cookies["graphsvc_csrf"]},
-                      follow_redirects=False)
+    out = client.post(
+        "/logout", headers={"X-CSRF-Token": client.cookies["graphsvc_csrf"]}, follow_redirects=False
+    )
     assert out.status_code == 303
     assert client.get("/api/me").status_code == 401
 
@@ -66,14 +71,17 @@ def _login_csrf(client: TestClient) -> str:
 
 def test_login_failures(app: FastAPI, client: TestClient) -> None:
     name, password = add_user(app.state.users, "analyst")
-    bad = client.post("/login", data={"username": name, "password": "wrong-password!",
-                                       "csrf_token": _login_csrf(client)})
+    bad = client.post(
+        "/login",
+        data={"username": name, "password": "wrong-password!", "csrf_token": _login_csrf(client)},
+    )
     assert bad.status_code == 401
     assert client.get("/api/me").status_code == 401
     # Without the login form's token (cross-site form post) even the right password fails.
     client.cookies.clear()
-    no_csrf = client.post("/login", data={"username": name, "password": password,
-                                           "csrf_token": "forged"})
+    no_csrf = client.post(
+        "/login", data={"username": name, "password": password, "csrf_token": "forged"}
+    )
     assert no_csrf.status_code == 403
     _, records = app.state.audit.search(action="auth.login")
     assert {r["outcome"] for r in records} == {"failed", "refused: csrf"}
@@ -81,9 +89,16 @@ def test_login_failures(app: FastAPI, client: TestClient) -> None:
 
 def test_open_redirect_refused(app: FastAPI, client: TestClient) -> None:
     name, password = add_user(app.state.users, "investigator")
-    resp = client.post("/login", data={"username": name, "password": password,
-                                        "csrf_token": _login_csrf(client),
-                                        "next": "//evil.example/x"}, follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={
+            "username": name,
+            "password": password,
+            "csrf_token": _login_csrf(client),
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     assert resp.headers["location"] == "/"
 
@@ -91,8 +106,14 @@ def test_open_redirect_refused(app: FastAPI, client: TestClient) -> None:
 def test_login_rate_limited(app: FastAPI, client: TestClient) -> None:
     name, _ = add_user(app.state.users, "investigator")
     codes = [
-        client.post("/login", data={"username": name, "password": "wrong-password!",
-                                     "csrf_token": _login_csrf(client)}).status_code
+        client.post(
+            "/login",
+            data={
+                "username": name,
+                "password": "wrong-password!",
+                "csrf_token": _login_csrf(client),
+            },
+        ).status_code
         for _ in range(12)
     ]
     assert codes[:10] == [401] * 10
@@ -122,12 +143,20 @@ def test_admin_manages_users_over_api(
     app: FastAPI, client: TestClient, headers: dict[str, dict[str, str]]
 ) -> None:
     admin = headers["admin"]
-    made = client.post("/api/users", json={"username": "wang.li", "role": "liaison",
-                                           "password": "a-long-password"}, headers=admin)
+    made = client.post(
+        "/api/users",
+        json={"username": "wang.li", "role": "liaison", "password": "a-long-password"},
+        headers=admin,
+    )
     assert made.status_code == 201, made.text
-    assert client.post("/api/users", json={"username": "wang.li", "role": "liaison",
-                                           "password": "a-long-password"},
-                       headers=admin).status_code == 409
+    assert (
+        client.post(
+            "/api/users",
+            json={"username": "wang.li", "role": "liaison", "password": "a-long-password"},
+            headers=admin,
+        ).status_code
+        == 409
+    )
     tok = client.post("/api/users/wang.li/tokens", json={"name": "t"}, headers=admin).json()
     assert tok["token"].startswith("gst_")
     liaison = {"Authorization": f"Bearer {tok['token']}"}
@@ -136,8 +165,12 @@ def test_admin_manages_users_over_api(
     assert all(t["token"] is None for t in listed)
     assert client.delete(f"/api/tokens/{tok['id']}", headers=admin).status_code == 204
     assert client.get("/api/me", headers=liaison).status_code == 401
-    assert client.patch("/api/users/wang.li", json={"disabled": True},
-                        headers=admin).json()["disabled"] is True
+    assert (
+        client.patch("/api/users/wang.li", json={"disabled": True}, headers=admin).json()[
+            "disabled"
+        ]
+        is True
+    )
     actions = [r["action"] for r in app.state.audit.records()]
     for action in ("users.add", "tokens.create", "tokens.revoke", "users.disable"):
         assert action in actions
@@ -181,10 +214,13 @@ def test_ensure_demo_admin(tmp_path: object, app_settings: Settings) -> None:
     assert users.authenticate("admin", password) is not None
     assert ensure_demo_admin(app_settings) is None  # users exist: nothing new
 
-    prod = app_settings.model_copy(update={
-        "environment": "production", "secret_key": "k" * 32,
-        "data_dir": app_settings.data_dir / "prod",
-    })
+    prod = app_settings.model_copy(
+        update={
+            "environment": "production",
+            "secret_key": "k" * 32,
+            "data_dir": app_settings.data_dir / "prod",
+        }
+    )
     with pytest.raises(ConfigError):
         ensure_demo_admin(prod)
 

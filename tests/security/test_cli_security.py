@@ -46,7 +46,7 @@ def test_users_and_tokens_lifecycle(
     assert token.startswith("gst_")
     user = db.user_for_token(token)
     assert user is not None and user.username == "zhang.wei"
-    token_id = token[len("gst_"):].split(".")[0]
+    token_id = token[len("gst_") :].split(".")[0]
     assert main(["tokens", "revoke", token_id]) == 0
     assert db.user_for_token(token) is None
 
@@ -58,8 +58,7 @@ def test_users_and_tokens_lifecycle(
     assert exit_info.value.code == 2
 
     actions = [r["action"] for r in AuditLog.from_settings(cli_env).records()]
-    assert actions == ["users.add", "users.add", "tokens.create", "tokens.revoke",
-                       "users.disable"]
+    assert actions == ["users.add", "users.add", "tokens.create", "tokens.revoke", "users.disable"]
     assert AuditLog.from_settings(cli_env).verify().ok
 
 

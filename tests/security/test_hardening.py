@@ -44,8 +44,7 @@ def test_security_headers_on_every_answer(
 
 def test_no_cors(client: TestClient, headers: dict[str, dict[str, str]]) -> None:
     origin = {"Origin": "http://elsewhere.example"}
-    pre = client.options("/api/rings", headers={**origin,
-                                                "Access-Control-Request-Method": "GET"})
+    pre = client.options("/api/rings", headers={**origin, "Access-Control-Request-Method": "GET"})
     assert "access-control-allow-origin" not in pre.headers
     got = client.get("/api/rings", headers={**origin, **headers["investigator"]})
     assert "access-control-allow-origin" not in got.headers
@@ -53,8 +52,9 @@ def test_no_cors(client: TestClient, headers: dict[str, dict[str, str]]) -> None
 
 @pytest.fixture
 def small_app(app_settings: Settings, seeded: Store) -> FastAPI:
-    return create_app(app_settings.model_copy(update={"max_request_bytes": 2_000,
-                                                      "rate_limit_per_minute": 5}))
+    return create_app(
+        app_settings.model_copy(update={"max_request_bytes": 2_000, "rate_limit_per_minute": 5})
+    )
 
 
 def test_request_size_limit(small_app: FastAPI) -> None:
@@ -63,14 +63,19 @@ def test_request_size_limit(small_app: FastAPI) -> None:
         big = {"query": "RETURN 1", "parameters": {"x": "a" * 5_000}}
         resp = client.post("/api/cypher", json=big, headers=analyst)
         assert resp.status_code == 413
+
         # Without a Content-Length (chunked), counted while streaming.
         def chunks() -> object:
             yield b'{"query": "RETURN 1", "parameters": {"x": "'
             for _ in range(10):
                 yield b"a" * 500
             yield b'"}}'
-        resp = client.post("/api/cypher", content=chunks(),  # type: ignore[arg-type]
-                           headers={**analyst, "Content-Type": "application/json"})
+
+        resp = client.post(
+            "/api/cypher",
+            content=chunks(),  # type: ignore[arg-type]
+            headers={**analyst, "Content-Type": "application/json"},
+        )
         assert resp.status_code == 413
         ok = client.post("/api/cypher", json={"query": "RETURN 1"}, headers=analyst)
         assert ok.status_code == 200
@@ -80,15 +85,18 @@ def test_rate_limit_per_user(small_app: FastAPI) -> None:
     with TestClient(small_app) as client:
         one = bearer_headers(small_app.state.users, "analyst")
         other = bearer_headers(small_app.state.users, "analyst")
-        codes = [client.post("/api/cypher", json={"query": "RETURN 1"}, headers=one).status_code
-                 for _ in range(6)]
+        codes = [
+            client.post("/api/cypher", json={"query": "RETURN 1"}, headers=one).status_code
+            for _ in range(6)
+        ]
         assert codes == [200] * 5 + [429]
         limited = client.post("/api/cypher", json={"query": "RETURN 1"}, headers=one)
         assert limited.status_code == 429
         assert int(limited.headers["retry-after"]) >= 1
         # Someone else's budget is untouched.
-        assert client.post("/api/cypher", json={"query": "RETURN 1"},
-                           headers=other).status_code == 200
+        assert (
+            client.post("/api/cypher", json={"query": "RETURN 1"}, headers=other).status_code == 200
+        )
 
 
 def test_embedded_store_loopback_with_password(settings: Settings, tmp_path: Path) -> None:
@@ -101,8 +109,12 @@ def test_embedded_store_loopback_with_password(settings: Settings, tmp_path: Pat
             anonymous.ping()
     finally:
         anonymous.close()
-    authed = redis.Redis(host=info.host, port=info.port,
-                         password=settings.resolved_store_password(), socket_timeout=2)
+    authed = redis.Redis(
+        host=info.host,
+        port=info.port,
+        password=settings.resolved_store_password(),
+        socket_timeout=2,
+    )
     try:
         bind = str(authed.config_get("bind")["bind"])
         assert bind.split() and all(a in ("127.0.0.1", "::1", "-::1") for a in bind.split())

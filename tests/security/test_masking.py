@@ -26,17 +26,36 @@ def test_mask_value_shapes() -> None:
 
 
 def test_mask_properties_by_label() -> None:
-    p = mask_properties("Participant", {"id": "P1", "name": NAME, "id_number": ID_NUMBER,
-                                         "home_phone": PHONE, "region_code": "460100"})
-    assert p == {"id": "P1", "name": "王**", "id_number": "4601**********123X",
-                 "home_phone": "138****5678", "region_code": "460100"}
+    p = mask_properties(
+        "Participant",
+        {
+            "id": "P1",
+            "name": NAME,
+            "id_number": ID_NUMBER,
+            "home_phone": PHONE,
+            "region_code": "460100",
+        },
+    )
+    assert p == {
+        "id": "P1",
+        "name": "王**",
+        "id_number": "4601**********123X",
+        "home_phone": "138****5678",
+        "region_code": "460100",
+    }
     inst = mask_properties("Institution", {"id": "I1", "name": "海口市第一药店"})
     assert inst["name"] == "海口市第一药店"  # not a person
-    ident = mask_properties("Identifier", {"id": f"address:{ADDRESS}", "kind": "address",
-                                           "value": ADDRESS})
+    ident = mask_properties(
+        "Identifier", {"id": f"address:{ADDRESS}", "kind": "address", "value": ADDRESS}
+    )
     assert ADDRESS not in json.dumps(ident, ensure_ascii=False)
-    ring = mask_properties("Ring", {"reasons": [f"shared phone {PHONE}"],
-                                    "evidence_json": json.dumps([{"detail": f"id {ID_NUMBER}"}])})
+    ring = mask_properties(
+        "Ring",
+        {
+            "reasons": [f"shared phone {PHONE}"],
+            "evidence_json": json.dumps([{"detail": f"id {ID_NUMBER}"}]),
+        },
+    )
     assert PHONE not in str(ring) and ID_NUMBER not in ring["evidence_json"]
     assert json.loads(ring["evidence_json"])  # still valid JSON
     assert mask_text("no numbers here") == "no numbers here"
@@ -72,9 +91,11 @@ def test_console_results_masked(
 
 
 def test_console_graph_shape(client: TestClient, headers: dict[str, dict[str, str]]) -> None:
-    resp = client.post("/api/cypher", json={
-        "query": "MATCH (p:Participant {id: 'P1'})-[r:HAS_IDENTIFIER]->(x) RETURN p, r, x"
-    }, headers=headers["analyst"]).json()
+    resp = client.post(
+        "/api/cypher",
+        json={"query": "MATCH (p:Participant {id: 'P1'})-[r:HAS_IDENTIFIER]->(x) RETURN p, r, x"},
+        headers=headers["analyst"],
+    ).json()
     graph = resp["graph"]
     assert len(graph["nodes"]) == 4 and len(graph["edges"]) == 3
     participant = next(n for n in graph["nodes"] if "Participant" in n["labels"])
@@ -85,13 +106,22 @@ def test_console_graph_shape(client: TestClient, headers: dict[str, dict[str, st
 def _sweep_urls() -> list[str]:
     ring = quote("run1:abc", safe="")
     return [
-        "/api/rings", f"/api/rings/{ring}", f"/api/rings/{ring}/subgraph",
+        "/api/rings",
+        f"/api/rings/{ring}",
+        f"/api/rings/{ring}/subgraph",
         f"/api/rings/{ring}/subgraph?format=html",
-        "/api/entities/participant/P1", "/api/entities/participant/P1/neighborhood?hops=2",
-        "/api/entities/doctor/D1", "/api/entities/institution/I1/neighborhood",
-        f"/api/search?q={ID_NUMBER}", f"/api/search?q={quote(NAME)}", f"/api/search?q={PHONE}",
+        "/api/entities/participant/P1",
+        "/api/entities/participant/P1/neighborhood?hops=2",
+        "/api/entities/doctor/D1",
+        "/api/entities/institution/I1/neighborhood",
+        f"/api/search?q={ID_NUMBER}",
+        f"/api/search?q={quote(NAME)}",
+        f"/api/search?q={PHONE}",
         "/api/paths?from=participant:P1&to=participant:P2",
-        "/", "/rings", f"/rings/{ring}", "/entities/participant/P1",
+        "/",
+        "/rings",
+        f"/rings/{ring}",
+        "/entities/participant/P1",
         "/paths?from=participant:P1&to=participant:P2",
     ]
 
@@ -110,12 +140,18 @@ def test_unmask_needs_reason_and_is_audited(
 ) -> None:
     url = "/api/entities/participant/P1/unmask"
     assert client.post(url, json={}, headers=headers["investigator"]).status_code == 422
-    assert client.post(url, json={"reason": "x"}, headers=headers["investigator"]
-                       ).status_code == 422
-    assert client.post(url, json={"reason": "case 2024-017 evidence"},
-                       headers=headers["liaison"]).status_code == 403
-    resp = client.post(url, json={"reason": "case 2024-017 evidence"},
-                       headers=headers["investigator"])
+    assert (
+        client.post(url, json={"reason": "x"}, headers=headers["investigator"]).status_code == 422
+    )
+    assert (
+        client.post(
+            url, json={"reason": "case 2024-017 evidence"}, headers=headers["liaison"]
+        ).status_code
+        == 403
+    )
+    resp = client.post(
+        url, json={"reason": "case 2024-017 evidence"}, headers=headers["investigator"]
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["properties"]["id_number"] == ID_NUMBER
@@ -127,9 +163,11 @@ def test_unmask_needs_reason_and_is_audited(
     assert rec["target"] == "participant:P1"
     assert rec["detail"]["reason"] == "case 2024-017 evidence"
     assert rec["role"] == "investigator"
-    missing = client.post("/api/entities/participant/NOPE/unmask",
-                          json={"reason": "case 2024-017 evidence"},
-                          headers=headers["investigator"])
+    missing = client.post(
+        "/api/entities/participant/NOPE/unmask",
+        json={"reason": "case 2024-017 evidence"},
+        headers=headers["investigator"],
+    )
     assert missing.status_code == 404
     assert app.state.audit.search(action="entity.unmask")[0] == 2  # the miss is recorded too
 
@@ -138,15 +176,17 @@ def test_errors_and_logs_carry_no_personal_data(
     client: TestClient, headers: dict[str, dict[str, str]], caplog: pytest.LogCaptureFixture
 ) -> None:
     # A store error quoting a value comes back masked.
-    resp = client.post("/api/cypher", json={
-        "query": f"RETURN x_{ID_NUMBER}"}, headers=headers["analyst"])
+    resp = client.post(
+        "/api/cypher", json={"query": f"RETURN x_{ID_NUMBER}"}, headers=headers["analyst"]
+    )
     assert resp.status_code == 502, resp.text
     assert resp.json()["error"] == "StoreError"
     assert "4601**********123X" in resp.json()["detail"]  # the store's own message, masked
     assert ID_NUMBER not in resp.text
     # Validation errors do not echo the rejected input.
-    resp = client.post("/api/cypher", json={"query": 12345678901, "parameters": PHONE},
-                       headers=headers["analyst"])
+    resp = client.post(
+        "/api/cypher", json={"query": 12345678901, "parameters": PHONE}, headers=headers["analyst"]
+    )
     assert resp.status_code == 422
     assert PHONE not in resp.text
     for value in PERSONAL_VALUES:

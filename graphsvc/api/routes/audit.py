@@ -19,8 +19,11 @@ Admin = Annotated[User, Depends(require_roles(*ADMINISTRATION))]
 
 
 def _shown(record: dict[str, Any]) -> dict[str, Any]:
-    return {**record, "target": mask_any(record.get("target")),
-            "detail": mask_any(record.get("detail"))}
+    return {
+        **record,
+        "target": mask_any(record.get("target")),
+        "detail": mask_any(record.get("detail")),
+    }
 
 
 @router.get("/api/audit")
@@ -38,8 +41,14 @@ def search_audit(
 ) -> dict[str, Any]:
     log: AuditLog = request.app.state.audit
     total, records = log.search(
-        user=user, action=action, target=target, outcome=outcome, since=since, until=until,
-        limit=limit, offset=offset,
+        user=user,
+        action=action,
+        target=target,
+        outcome=outcome,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
     )
     return {"total": total, "offset": offset, "records": [_shown(r) for r in records]}
 

@@ -59,8 +59,9 @@ def _secure(request: Request, settings: Settings) -> bool:
     return request.url.scheme == "https" or settings.environment == "production"
 
 
-def _login_page(request: Request, settings: Settings, next_: str, error: str = "",
-                status: int = 200) -> HTMLResponse:
+def _login_page(
+    request: Request, settings: Settings, next_: str, error: str = "", status: int = 200
+) -> HTMLResponse:
     token = sessions.new_login_csrf()
     body = _PAGE.format(
         error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
@@ -69,8 +70,12 @@ def _login_page(request: Request, settings: Settings, next_: str, error: str = "
     )
     response = HTMLResponse(body, status_code=status)
     response.set_cookie(
-        sessions.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-        secure=_secure(request, settings), path="/login",
+        sessions.LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, settings),
+        path="/login",
     )
     return response
 
@@ -97,33 +102,62 @@ def login(
     limiter.check("login", f"user:{username}", LOGIN_ATTEMPTS_PER_MINUTE)
     cookie_token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not sessions.csrf_matches(cookie_token, csrf_token):
-        audit.append(user=username, role="-", action="auth.login", target="session",
-                     outcome="refused: csrf", detail={"client": client})
-        return _login_page(request, settings, next, "表单已过期，请重试 Form expired, try again",
-                           status=403)
+        audit.append(
+            user=username,
+            role="-",
+            action="auth.login",
+            target="session",
+            outcome="refused: csrf",
+            detail={"client": client},
+        )
+        return _login_page(
+            request, settings, next, "表单已过期，请重试 Form expired, try again", status=403
+        )
     user = users.authenticate(username, password)
     if user is None:
-        audit.append(user=username, role="-", action="auth.login", target="session",
-                     outcome="failed", detail={"client": client})
-        return _login_page(request, settings, next,
-                           "用户名或密码错误 Wrong username or password", status=401)
+        audit.append(
+            user=username,
+            role="-",
+            action="auth.login",
+            target="session",
+            outcome="failed",
+            detail={"client": client},
+        )
+        return _login_page(
+            request, settings, next, "用户名或密码错误 Wrong username or password", status=401
+        )
     session_id = users.create_session(user.username)
     key = settings.resolved_secret_key()
-    audit.append(user=user.username, role=user.role, action="auth.login", target="session",
-                 detail={"client": client})
+    audit.append(
+        user=user.username,
+        role=user.role,
+        action="auth.login",
+        target="session",
+        detail={"client": client},
+    )
     target = safe_next(next)
     if target == "/":
         target = HOME_BY_ROLE.get(user.role, "/")
     response = RedirectResponse(target, status_code=303)
     secure = _secure(request, settings)
     response.set_cookie(
-        sessions.SESSION_COOKIE, sessions.sign_session(key, session_id), max_age=SESSION_TTL_S,
-        httponly=True, samesite="strict", secure=secure, path="/",
+        sessions.SESSION_COOKIE,
+        sessions.sign_session(key, session_id),
+        max_age=SESSION_TTL_S,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
     )
     # Readable by page scripts, which echo it in X-CSRF-Token (double submit).
     response.set_cookie(
-        sessions.CSRF_COOKIE, sessions.csrf_for_session(key, session_id), max_age=SESSION_TTL_S,
-        httponly=False, samesite="strict", secure=secure, path="/",
+        sessions.CSRF_COOKIE,
+        sessions.csrf_for_session(key, session_id),
+        max_age=SESSION_TTL_S,
+        httponly=False,
+        samesite="strict",
+        secure=secure,
+        path="/",
     )
     response.delete_cookie(sessions.LOGIN_CSRF_COOKIE, path="/login")
     return response

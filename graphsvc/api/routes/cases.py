@@ -77,8 +77,9 @@ class CaseCreate(BaseModel):
 class CasePatch(BaseModel):
     status: str | None = Field(None, description=f"One of {', '.join(workflow.STATUSES)}")
     assignee: str | None = Field(None, max_length=100, description="'' unassigns")
-    liaison: str | None = Field(None, max_length=100,
-                                description="Required with status 'transferred'")
+    liaison: str | None = Field(
+        None, max_length=100, description="Required with status 'transferred'"
+    )
     title: str | None = Field(None, max_length=service.MAX_TITLE)
     comment: str | None = Field(None, max_length=service.MAX_COMMENT)
     version: int | None = Field(None, description="Refuse if the case changed since (409)")
@@ -105,12 +106,18 @@ def _create(store: Any, body: CaseCreate, user: User) -> CaseRecord:
     if bool(body.ring_id) == bool(body.members):
         raise InputError("give either ring_id or members")
     if body.ring_id:
-        return service.create_from_ring(store, body.ring_id, actor=user.username,
-                                        title=body.title, assignee=body.assignee)
+        return service.create_from_ring(
+            store, body.ring_id, actor=user.username, title=body.title, assignee=body.assignee
+        )
     return service.create_from_entities(
-        store, [CaseMember(m.kind, m.id, m.role) for m in body.members or []],
-        actor=user.username, title=body.title or "", typology=body.typology,
-        clause=body.clause, reasons=body.reasons, assignee=body.assignee,
+        store,
+        [CaseMember(m.kind, m.id, m.role) for m in body.members or []],
+        actor=user.username,
+        title=body.title or "",
+        typology=body.typology,
+        clause=body.clause,
+        reasons=body.reasons,
+        assignee=body.assignee,
     )
 
 
@@ -118,8 +125,12 @@ def _create(store: Any, body: CaseCreate, user: User) -> CaseRecord:
 
 
 @router.post("/api/cases", status_code=201)
-def create_case(body: CaseCreate, store: StoreDep, user: EditorDep, audit: AuditDep,
-                ) -> dict[str, Any]:
+def create_case(
+    body: CaseCreate,
+    store: StoreDep,
+    user: EditorDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
     """Open a case from a ring of the current run or from hand-picked entities."""
     target = body.ring_id or "manual"
     try:
@@ -127,8 +138,12 @@ def create_case(body: CaseCreate, store: StoreDep, user: EditorDep, audit: Audit
     except GraphsvcError as exc:
         audit.record("case.create", target, outcome=type(exc).__name__)
         raise
-    audit.record("case.create", case.id, rows=case.member_count,
-                 detail={"ring": case.ring_key, "source": case.source})
+    audit.record(
+        "case.create",
+        case.id,
+        rows=case.member_count,
+        detail={"ring": case.ring_key, "source": case.source},
+    )
     return case_json(case, service.get_events(store, case.id))
 
 
@@ -144,8 +159,13 @@ def list_cases(
 ) -> dict[str, Any]:
     """Cases newest first; a liaison gets only the cases transferred to them."""
     rows, total = service.list_cases(
-        store, viewer=viewer_of(user), status=status, assignee=assignee, typology=typology,
-        offset=(page - 1) * per_page, limit=per_page,
+        store,
+        viewer=viewer_of(user),
+        status=status,
+        assignee=assignee,
+        typology=typology,
+        offset=(page - 1) * per_page,
+        limit=per_page,
     )
     return {"total": total, "page": page, "per_page": per_page, "cases": rows}
 
@@ -158,55 +178,92 @@ def get_case(case_id: str, store: StoreDep, user: ReaderDep) -> dict[str, Any]:
 
 
 @router.patch("/api/cases/{case_id}")
-def patch_case(case_id: str, body: CasePatch, store: StoreDep, user: EditorDep,
-               audit: AuditDep) -> dict[str, Any]:
+def patch_case(
+    case_id: str, body: CasePatch, store: StoreDep, user: EditorDep, audit: AuditDep
+) -> dict[str, Any]:
     """Change status (workflow steps only, else 409), assignee, title; comment."""
     changes = body.model_dump(exclude_none=True)
     try:
         case = service.update_case(
-            store, case_id, actor=viewer_of(user), status=body.status, assignee=body.assignee,
-            liaison=body.liaison, title=body.title, comment=body.comment,
+            store,
+            case_id,
+            actor=viewer_of(user),
+            status=body.status,
+            assignee=body.assignee,
+            liaison=body.liaison,
+            title=body.title,
+            comment=body.comment,
             expected_version=body.version,
         )
     except GraphsvcError as exc:
-        audit.record("case.update", case_id, outcome=type(exc).__name__,
-                     detail={"fields": sorted(changes)})
+        audit.record(
+            "case.update", case_id, outcome=type(exc).__name__, detail={"fields": sorted(changes)}
+        )
         raise
-    audit.record("case.update", case_id, detail={
-        "fields": sorted(changes), "status": case.status, "liaison": case.liaison,
-    })
+    audit.record(
+        "case.update",
+        case_id,
+        detail={
+            "fields": sorted(changes),
+            "status": case.status,
+            "liaison": case.liaison,
+        },
+    )
     return case_json(case, service.get_events(store, case_id))
 
 
 @router.post("/api/cases/{case_id}/comments", status_code=201)
-def comment_case(case_id: str, body: CommentIn, store: StoreDep, user: EditorDep,
-                 audit: AuditDep) -> dict[str, Any]:
+def comment_case(
+    case_id: str, body: CommentIn, store: StoreDep, user: EditorDep, audit: AuditDep
+) -> dict[str, Any]:
     case = service.add_comment(store, case_id, actor=viewer_of(user), text=body.text)
     audit.record("case.comment", case_id)
     return case_json(case, service.get_events(store, case_id))
 
 
-@router.get("/api/cases/{case_id}/package", dependencies=[Depends(rate_limit("export"))],
-            response_class=Response)
-def case_package(case_id: str, store: StoreDep, settings: SettingsDep, user: ExporterDep,
-                 audit: AuditDep, lang: Literal["zh", "en"] = "zh") -> Response:
+@router.get(
+    "/api/cases/{case_id}/package",
+    dependencies=[Depends(rate_limit("export"))],
+    response_class=Response,
+)
+def case_package(
+    case_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: ExporterDep,
+    audit: AuditDep,
+    lang: Literal["zh", "en"] = "zh",
+) -> Response:
     """The signed zip (see docs/cases.md). Unmasked only for a transferred case."""
     try:
-        pkg = export_case(store, case_id, viewer=viewer_of(user),
-                          key=settings.resolved_secret_key(), lang=lang,
-                          font_file=settings.report_font)
+        pkg = export_case(
+            store,
+            case_id,
+            viewer=viewer_of(user),
+            key=settings.resolved_secret_key(),
+            lang=lang,
+            font_file=settings.report_font,
+        )
     except GraphsvcError as exc:
         audit.record("case.export", case_id, outcome=type(exc).__name__)
         raise
-    audit.record("case.export", case_id, rows=len(pkg.manifest["files"]), detail={
-        "masked": pkg.manifest["masked"], "status": pkg.manifest["status"],
-        "sha256_manifest": pkg.manifest["signature"]["value"][:16],
-    })
+    audit.record(
+        "case.export",
+        case_id,
+        rows=len(pkg.manifest["files"]),
+        detail={
+            "masked": pkg.manifest["masked"],
+            "status": pkg.manifest["status"],
+            "sha256_manifest": pkg.manifest["signature"]["value"][:16],
+        },
+    )
     return Response(
         pkg.data,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{pkg.filename}"',
-                 "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{pkg.filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -219,44 +276,75 @@ def _csrf(request: Request, key: str) -> str:
 
 
 @router.get("/cases", include_in_schema=False, response_class=HTMLResponse)
-def cases_page(request: Request, store: StoreDep, settings: SettingsDep, user: ReaderDep,
-               status: str = "", page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+def cases_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: ReaderDep,
+    status: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
     lang = lang_of(request)
     per_page = 50
     error = ""
     try:
-        rows, total = service.list_cases(store, viewer=viewer_of(user), status=status or None,
-                                         offset=(page - 1) * per_page, limit=per_page)
+        rows, total = service.list_cases(
+            store,
+            viewer=viewer_of(user),
+            status=status or None,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+        )
     except InputError as exc:
         error, rows, total = str(exc), [], 0
     return render_page(
-        request, "cases/list.html", lang=lang, rows=rows, total=total, page=page,
-        per_page=per_page, status=status, statuses=workflow.STATUSES, error=error,
-        ct=lambda k: one(k, lang), can_edit=user.role in workflow.EDITOR_ROLES,
+        request,
+        "cases/list.html",
+        lang=lang,
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=per_page,
+        status=status,
+        statuses=workflow.STATUSES,
+        error=error,
+        ct=lambda k: one(k, lang),
+        can_edit=user.role in workflow.EDITOR_ROLES,
         csrf=_csrf(request, settings.resolved_secret_key()),
     )
 
 
 @router.get("/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
-def case_page(case_id: str, request: Request, store: StoreDep, settings: SettingsDep,
-              user: ReaderDep) -> HTMLResponse:
+def case_page(
+    case_id: str, request: Request, store: StoreDep, settings: SettingsDep, user: ReaderDep
+) -> HTMLResponse:
     lang = lang_of(request)
     try:
         case = service.get_case(store, case_id, viewer_of(user))
     except NotFound as exc:
-        resp = render_page(request, "error.html", lang=lang, title=one("case", lang),
-                           message=str(exc))
+        resp = render_page(
+            request, "error.html", lang=lang, title=one("case", lang), message=str(exc)
+        )
         resp.status_code = 404
         return resp
     events = service.get_events(store, case_id)
     ev = gather(store, case)
     nodes, rels = subgraph(case, ev, masked=True)
-    view = build_view(nodes, rels, highlight={f"{m.kind}:{m.id}" for m in case.members},
-                      cap=settings.subgraph_node_cap)
+    view = build_view(
+        nodes,
+        rels,
+        highlight={f"{m.kind}:{m.id}" for m in case.members},
+        cap=settings.subgraph_node_cap,
+    )
     shown = case_json(case, events)
     return render_page(
-        request, "cases/detail.html", lang=lang, case=shown, members=member_rows(case, ev, True),
-        network=network_fragment(view, lang), ct=lambda k: one(k, lang),
+        request,
+        "cases/detail.html",
+        lang=lang,
+        case=shown,
+        members=member_rows(case, ev, True),
+        network=network_fragment(view, lang),
+        ct=lambda k: one(k, lang),
         can_edit=user.role in workflow.EDITOR_ROLES,
         can_export=user.role in workflow.EXPORT_ROLES,
         csrf=_csrf(request, settings.resolved_secret_key()),
@@ -265,19 +353,28 @@ def case_page(case_id: str, request: Request, store: StoreDep, settings: Setting
 
 @router.post("/cases", include_in_schema=False)
 def create_case_form(
-    store: StoreDep, user: EditorDep, audit: AuditDep,
+    store: StoreDep,
+    user: EditorDep,
+    audit: AuditDep,
     ring_id: Annotated[str, Form(max_length=300)] = "",
     title: Annotated[str, Form(max_length=service.MAX_TITLE)] = "",
 ) -> RedirectResponse:
     case = _create(store, CaseCreate(ring_id=ring_id.strip() or None, title=title or None), user)
-    audit.record("case.create", case.id, rows=case.member_count,
-                 detail={"ring": case.ring_key, "via": "page"})
+    audit.record(
+        "case.create",
+        case.id,
+        rows=case.member_count,
+        detail={"ring": case.ring_key, "via": "page"},
+    )
     return RedirectResponse(f"/cases/{quote(case.id)}", status_code=303)
 
 
 @router.post("/cases/{case_id}", include_in_schema=False)
 def update_case_form(
-    case_id: str, store: StoreDep, user: EditorDep, audit: AuditDep,
+    case_id: str,
+    store: StoreDep,
+    user: EditorDep,
+    audit: AuditDep,
     status: Annotated[str, Form(max_length=20)] = "",
     assignee: Annotated[str | None, Form(max_length=100)] = None,
     liaison: Annotated[str, Form(max_length=100)] = "",
@@ -285,9 +382,13 @@ def update_case_form(
     version: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
     service.update_case(
-        store, case_id, actor=viewer_of(user), status=status or None,
+        store,
+        case_id,
+        actor=viewer_of(user),
+        status=status or None,
         assignee=assignee if assignee is not None and assignee.strip() else None,
-        liaison=liaison.strip() or None, comment=comment.strip() or None,
+        liaison=liaison.strip() or None,
+        comment=comment.strip() or None,
         expected_version=version,
     )
     audit.record("case.update", case_id, detail={"via": "page", "status": status or None})

@@ -65,11 +65,15 @@ def run_console_query(
         audit.record(action, target, outcome=f"{type(exc).__name__}: {exc}"[:300], detail=detail)
         raise
     shaped = shape_result(
-        result.columns, result.rows, personal=reads_personal_data(tokens),
+        result.columns,
+        result.rows,
+        personal=reads_personal_data(tokens),
         cap=settings.cypher_row_cap,
     )
     audit.record(
-        action, target, rows=shaped["row_count"],
+        action,
+        target,
+        rows=shaped["row_count"],
         detail={**detail, "truncated": shaped["truncated"]},
     )
     return CypherResult(**shaped, elapsed_ms=round(elapsed, 1))
@@ -85,8 +89,14 @@ def post_cypher(
 ) -> CypherResult:
     """Run one read-only statement; writes, schema changes and unlisted procedures are refused."""
     return run_console_query(
-        store, settings, audit, body.query, body.parameters,
-        action="cypher.query", target="console", check=True,
+        store,
+        settings,
+        audit,
+        body.query,
+        body.parameters,
+        action="cypher.query",
+        target="console",
+        check=True,
     )
 
 

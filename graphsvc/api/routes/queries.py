@@ -58,6 +58,12 @@ def run_saved(
     if missing:
         raise InputError(f"missing parameters: {', '.join(missing)}")
     return run_console_query(
-        store, settings, audit, q.text, body.parameters,
-        action="cypher.saved", target=f"query:{name}", check=False,
+        store,
+        settings,
+        audit,
+        q.text,
+        body.parameters,
+        action="cypher.saved",
+        target=f"query:{name}",
+        check=False,
     )

@@ -19,8 +19,12 @@ router = APIRouter(tags=["entities"])
 
 
 class UnmaskRequest(BaseModel):
-    reason: str = Field(..., min_length=MIN_REASON_CHARS, max_length=1000,
-                        description="Why the full data is needed (audited).")
+    reason: str = Field(
+        ...,
+        min_length=MIN_REASON_CHARS,
+        max_length=1000,
+        description="Why the full data is needed (audited).",
+    )
 
 
 @router.post(
@@ -34,8 +38,9 @@ def unmask(
     try:
         out = unmask_entity(store, kind, entity_id, body.reason)
     except GraphsvcError as exc:
-        audit.record("entity.unmask", target, outcome=type(exc).__name__,
-                     detail={"reason": body.reason})
+        audit.record(
+            "entity.unmask", target, outcome=type(exc).__name__, detail={"reason": body.reason}
+        )
         raise
     audit.record("entity.unmask", target, rows=1, detail={"reason": body.reason})
     return out

@@ -29,8 +29,12 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, rec: UserRecord) -> UserOut:
-        return cls(username=rec.username, role=rec.role, disabled=rec.disabled,
-                   created_at=_iso(rec.created_at))
+        return cls(
+            username=rec.username,
+            role=rec.role,
+            disabled=rec.disabled,
+            created_at=_iso(rec.created_at),
+        )
 
 
 class UserIn(BaseModel):
@@ -54,8 +58,14 @@ class TokenOut(BaseModel):
 
     @classmethod
     def of(cls, rec: TokenRecord, clear: str | None = None) -> TokenOut:
-        return cls(id=rec.id, username=rec.username, name=rec.name,
-                   created_at=_iso(rec.created_at), revoked=rec.revoked, token=clear)
+        return cls(
+            id=rec.id,
+            username=rec.username,
+            name=rec.name,
+            created_at=_iso(rec.created_at),
+            revoked=rec.revoked,
+            token=clear,
+        )
 
 
 class TokenIn(BaseModel):
