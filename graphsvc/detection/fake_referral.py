@@ -378,7 +378,14 @@ def detect(
             for d, c in docs.items()
             if c >= cfg.min_patients_per_member
         ]
-        members += [Member("participant", p, "patient") for p in patients]
+        # A patient who went round once may be a legitimate return caught in the ring's
+        # loop; the investigator sees which patients went round again and again.
+        rounds = in_comp.groupby(in_comp["participant_id"].astype(str))["loop"].nunique()
+        members += [
+            Member("participant", p, "patient" if rounds.get(p, 0) >= 2 else "patient (one loop)")
+            for p in patients
+        ]
+        repeat = int((rounds >= 2).sum())
         # Settlements of bounced patients at loop institutions during the loops.
         lo, hi = in_comp["date"].min(), in_comp["date"].max()
         implicated = rx[
@@ -392,7 +399,8 @@ def detect(
         hop_txt = ", ".join(f"{a}→{b} ({int(n)})" for (a, b), n in hops.items())
         reasons = [
             f"{len(patients)} patients were referred round a loop of {len(comp)} institutions "
-            f"and back within {cfg.bounce_window_days} days: {hop_txt}",
+            f"and back within {cfg.bounce_window_days} days, {repeat} of them more than once: "
+            f"{hop_txt}",
             f"{len(patients)} of {len(grp.referred)} patients referred between these "
             f"institutions went round {len(grp.loop_ids)} loops; outside the flagged rings "
             f"{sc.r0:.3f} loops per referred patient; chance {fmt_p(sc.lp_bounce)}",

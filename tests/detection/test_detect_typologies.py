@@ -269,3 +269,10 @@ def test_referral_ring_measured_against_rates_outside_the_other_rings(
     assert _ids(small, "doctor") == [["DS0", "DS2"]]
     assert {f"S{p}" for p in range(5)} <= set(_ids(small, "participant")[0])
     assert "outside the flagged rings 0.04" in small[0].reasons[1]
+    # Legitimate patients whose one return happens to close the same loop are listed
+    # apart from the ones sent round again and again.
+    roles = {m.id: m.role for m in small[0].members if m.kind == "participant"}
+    assert len(roles) > 5, "the busy flow puts some one-off returns on the ring's loop"
+    assert {p for p, r in roles.items() if r == "patient"} == {f"S{p}" for p in range(5)}
+    assert all(r == "patient (one loop)" for p, r in roles.items() if not p.startswith("S"))
+    assert "5 of them more than once" in small[0].reasons[0]
