@@ -511,6 +511,19 @@ def test_ring_page_shows_network_reasons_evidence_and_entity_links(
     assert client.get("/rings/no-such-ring?lang=en").status_code == 404
 
 
+def test_member_roles_are_translated(client: TestClient, rings: list[dict[str, Any]]) -> None:
+    """Every role detection gave on this province has a Chinese name on the ring page."""
+    from graphsvc.web.i18n import TEXTS
+
+    roles = {m["role"] for r in rings for m in r["members"]}
+    assert len(roles) >= 5, roles
+    assert sorted(r for r in roles if f"role.{r}" not in TEXTS["zh"]) == []
+    ring = biggest_ring(rings)
+    html = client.get(f"/rings/{ring['id']}?lang=zh").text
+    for role in {m["role"] for m in ring["members"]}:
+        assert f"<td>{TEXTS['zh'][f'role.{role}']}</td>" in html
+
+
 def test_entity_page_expands_hops(client: TestClient, rings: list[dict[str, Any]]) -> None:
     member = next(m for m in biggest_ring(rings)["members"] if m["kind"] == "participant")
     html = client.get(f"/entities/participant/{member['id']}?lang=en").text
