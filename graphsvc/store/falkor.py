@@ -44,8 +44,13 @@ def _rel(e: FEdge) -> Relationship:
     )
 
 
+_PLAIN = (str, int, float, type(None))  # bool is an int
+
+
 def normalise(value: Any) -> Any:
     """Driver values -> graphsvc.store.values / plain Python."""
+    if isinstance(value, _PLAIN):  # most cells: answered before the six checks below
+        return value
     if isinstance(value, FNode):
         return _node(value)
     if isinstance(value, FEdge):
