@@ -7,6 +7,7 @@ same subgraph are the same picture.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from markupsafe import Markup
 
 from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
-from graphsvc.services.cache import Answer
+from graphsvc.services.cache import Answer, AnswerCache, data_generation
 from graphsvc.services.explore import Subgraph, entity_link, label_of, masked
 from graphsvc.web import i18n
 from viz.model import GraphView, build_view
@@ -95,6 +96,36 @@ def html_answer(html: str) -> Answer:
 def answer_response(answer: Answer) -> Response:
     """A fresh response around a (possibly cached) body; headers are per request."""
     return Response(answer.body, media_type=answer.media_type)
+
+
+def cached_view(
+    request: Request,
+    cache: AnswerCache,
+    key: tuple[Hashable, ...],
+    make: Callable[[], Subgraph],
+    *,
+    store: Any,
+    title: str,
+    cap: int,
+    format: str,
+) -> Response:
+    """A subgraph answer, JSON or the HTML network, masked, through the answer cache.
+
+    ``key`` names the question (endpoint, role, its parameters); the store's data
+    generation, the cap, the format and the language are added here, so any write to
+    the store answers afresh (``graphsvc.services.cache``)."""
+    lang = lang_of(request) if format == "html" else ""
+
+    def build() -> Answer:
+        sub = masked(make())
+        if format == "html":
+            return html_answer(masked_page(sub, lang, title, cap))
+        return json_answer(sub.to_json())
+
+    generation = data_generation(store)
+    full = (*key, generation, cap, format, lang) if generation else None
+    response = answer_response(cache.get_or_build(full, build))
+    return remember_lang(request, response) if format == "html" else response
 
 
 def mask_ring(ring: dict[str, Any]) -> dict[str, Any]:

@@ -23,16 +23,7 @@ from graphsvc.api.deps import (
 )
 from graphsvc.services import cache as answers
 from graphsvc.services import explore
-from graphsvc.services.explore import masked
-from graphsvc.web.views import (
-    answer_response,
-    html_answer,
-    json_answer,
-    lang_of,
-    masked_facts,
-    masked_page,
-    remember_lang,
-)
+from graphsvc.web.views import answer_response, cached_view, json_answer, masked_facts
 
 router = APIRouter(tags=["entities"])
 Reader = Annotated[User, Depends(require_roles(*INVESTIGATION))]
@@ -54,22 +45,16 @@ def neighborhood(
     """Everything within ``hops`` steps (rings, cases shown but not walked through),
     at most ``limit`` nodes; ``hidden_nodes`` says how many more exist."""
     cap = limit or settings.subgraph_node_cap
-    lang = lang_of(request) if format == "html" else ""
-
-    def build() -> answers.Answer:
-        sub = masked(explore.neighbourhood(store, kind, entity_id, hops=hops, limit=cap))
-        if format == "html":
-            return html_answer(masked_page(sub, lang, f"{kind} · {hops}", cap))
-        return json_answer(sub.to_json())
-
-    generation = answers.data_generation(store)
-    key = (
-        ("neighbourhood", generation, user.role, kind, entity_id, hops, cap, format, lang)
-        if generation
-        else None
+    return cached_view(
+        request,
+        cache,
+        ("neighbourhood", user.role, kind, entity_id, hops),
+        lambda: explore.neighbourhood(store, kind, entity_id, hops=hops, limit=cap),
+        store=store,
+        title=f"{kind} · {hops}",
+        cap=cap,
+        format=format,
     )
-    response = answer_response(cache.get_or_build(key, build))
-    return remember_lang(request, response) if format == "html" else response
 
 
 @router.get("/api/entities/{kind}/{entity_id}", response_model=None)

@@ -20,19 +20,8 @@ from graphsvc.api.deps import (
     User,
     require_roles,
 )
-from graphsvc.services import cache as answers
 from graphsvc.services import explore
-from graphsvc.services.explore import masked
-from graphsvc.web.views import (
-    answer_response,
-    html_answer,
-    json_answer,
-    json_response,
-    lang_of,
-    masked_hits,
-    masked_page,
-    remember_lang,
-)
+from graphsvc.web.views import cached_view, json_response, masked_hits
 
 router = APIRouter(tags=["explore"])
 Guard = Depends(require_roles(*INVESTIGATION))
@@ -53,23 +42,16 @@ def paths(
 ) -> Response:
     """Every shortest connection (up to 4 hops, any direction, not through drug/service
     items), at most ``limit`` paths."""
-    cap = settings.subgraph_node_cap
-    lang = lang_of(request) if format == "html" else ""
-
-    def build() -> answers.Answer:
-        sub = masked(explore.shortest_paths(store, from_, to, limit=limit))
-        if format == "html":
-            return html_answer(masked_page(sub, lang, f"{from_} ↔ {to}", cap))
-        return json_answer(sub.to_json())
-
-    generation = answers.data_generation(store)
-    key = (
-        ("paths", generation, user.role, from_, to, limit, cap, format, lang)
-        if generation
-        else None
+    return cached_view(
+        request,
+        cache,
+        ("paths", user.role, from_, to, limit),
+        lambda: explore.shortest_paths(store, from_, to, limit=limit),
+        store=store,
+        title=f"{from_} ↔ {to}",
+        cap=settings.subgraph_node_cap,
+        format=format,
     )
-    response = answer_response(cache.get_or_build(key, build))
-    return remember_lang(request, response) if format == "html" else response
 
 
 @router.get("/api/search", dependencies=[Guard], response_model=None)
