@@ -35,44 +35,20 @@ from graphsvc.model import MEMBER_KINDS
 from graphsvc.privacy import mask_properties, mask_value
 from graphsvc.store import Store
 from graphsvc.store.values import Node, Relationship
+from loaders.schema import SPECS
 from viz.model import ACCOUNT_PAID_FOR, EVIDENCE, REFERRED, TREATED_BY, VISITED
 
 SETTLEMENT_LIMIT = 20_000  # more than a ring ever has; the report says when it was reached
 ID_CHUNK = 2_000
 
-SETTLEMENT_COLUMNS = (
-    "prescription_id",
-    "participant_id",
-    "institution_id",
-    "doctor_id",
-    "date",
-    "discharge_date",
-    "visit_type",
-    "diagnosis_code",
-    "total_amount",
-    "fund_paid",
-    "account_holder_id",
-    "account_paid",
-)
-LINE_ITEM_COLUMNS = (
-    "prescription_id",
-    "line_id",
-    "item_code",
-    "item_name",
-    "quantity",
-    "unit_price",
-    "trace_code",
-)
+# The contract's columns (loaders.schema is their one definition); line items add the
+# line's number within its settlement.
+SETTLEMENT_COLUMNS = SPECS["prescriptions"].columns
+_ITEMS = SPECS["prescription_items"].columns
+LINE_ITEM_COLUMNS = (_ITEMS[0], "line_id", *_ITEMS[1:])
 IDENTIFIER_COLUMNS = ("participant_id", "kind", "value", "holders")
-FAMILY_COLUMNS = ("holder_id", "member_id", "relation", "since")
-REFERRAL_COLUMNS = (
-    "referral_id",
-    "participant_id",
-    "from_institution_id",
-    "from_doctor_id",
-    "to_institution_id",
-    "date",
-)
+FAMILY_COLUMNS = SPECS["family_links"].columns
+REFERRAL_COLUMNS = SPECS["referrals"].columns
 MEMBER_COLUMNS = (
     "kind",
     "id",
