@@ -72,6 +72,7 @@ TEXT_KEYS: frozenset[str] = frozenset(
     {
         "evidence_json",
         "reasons",
+        "reasons_zh",
         "detail",
         "description",
         "comment",

@@ -113,7 +113,7 @@ TOOLTIP_FIRST = (
     "department",
     "level",
 )
-TOOLTIP_SKIP = frozenset({"evidence_json", "params_json", "reasons"})
+TOOLTIP_SKIP = frozenset({"evidence_json", "params_json", "reasons", "reasons_zh"})
 TOOLTIP_MAX_LINES = 12
 
 

@@ -58,6 +58,7 @@ def masked_case(
     c = dataclasses.replace(
         case,
         reasons=[str(r) for r in mask_any(case.reasons)],
+        reasons_zh=[str(r) for r in mask_any(case.reasons_zh)],
         evidence=list(mask_any(case.evidence)),
         summary=str(mask_any(case.summary)),
         title=str(mask_any(case.title)),

@@ -92,6 +92,7 @@ class CaseRecord:
     period_end: str | None = None
     region_code: str | None = None
     reasons: list[str] = field(default_factory=list)
+    reasons_zh: list[str] = field(default_factory=list)  # Chinese twins; empty if none
     members: list[CaseMember] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
@@ -113,6 +114,24 @@ class CaseRecord:
     def ids_of(self, kind: str) -> list[str]:
         return sorted(m.id for m in self.members if m.kind == kind)
 
+    def reason_pairs(self) -> list[tuple[str | None, str]]:
+        """Each reason as (Chinese or None, English), for the bilingual report.
+
+        Chinese twins are used only when there is one per reason (cases of older runs
+        and hand-written reasons have none).
+
+        >>> c = CaseRecord(id="C-1", seq=1, title="t", status="open", reasons=["a", "b"])
+        >>> c.reason_pairs()
+        [(None, 'a'), (None, 'b')]
+        >>> c.reasons_zh = ["甲", "乙"]
+        >>> c.reason_pairs()
+        [('甲', 'a'), ('乙', 'b')]
+        """
+        zh: list[str | None] = list(self.reasons_zh)
+        if len(zh) != len(self.reasons):
+            zh = [None] * len(self.reasons)
+        return list(zip(zh, self.reasons, strict=True))
+
     def to_props(self) -> dict[str, Any]:
         """Store properties: scalars and string lists as they are, nested parts as JSON."""
         props: dict[str, Any] = {
@@ -132,6 +151,7 @@ class CaseRecord:
             "period_end": self.period_end,
             "region_code": self.region_code,
             "reasons": list(self.reasons),
+            "reasons_zh": list(self.reasons_zh),
             "members_json": json.dumps([m.to_json() for m in self.members], ensure_ascii=False),
             "evidence_json": json.dumps(self.evidence, ensure_ascii=False, sort_keys=True),
             "params_json": json.dumps(self.params, ensure_ascii=False, sort_keys=True),
@@ -177,6 +197,7 @@ class CaseRecord:
             period_end=opt_str("period_end"),
             region_code=opt_str("region_code"),
             reasons=[str(r) for r in (p.get("reasons") or [])],
+            reasons_zh=[str(r) for r in (p.get("reasons_zh") or [])],
             members=members,
             evidence=list(json.loads(p.get("evidence_json") or "[]")),
             params=dict(json.loads(p.get("params_json") or "{}")),

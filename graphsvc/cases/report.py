@@ -401,8 +401,12 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
             story.append(p(f"{q.reference} — {q.document_zh}", small))
             story.append(p(q.text))
     story.append(p(both("reasons"), h2))
-    for i, r in enumerate(c.reasons, 1):
-        story.append(p(f"{i}. {r}"))
+    for i, (zh, en) in enumerate(c.reason_pairs(), 1):
+        if zh is None:
+            story.append(p(f"{i}. {en}"))
+        else:
+            story.append(p(f"{i}. {zh}"))
+            story.append(p(en, small))
     story.append(p(both("members"), h2))
     rows: list[list[Any]] = [
         [

@@ -116,6 +116,7 @@ class RingSnapshot:
     score: float | None
     amount_at_risk: float | None
     reasons: list[str]
+    reasons_zh: list[str]
     clause: str | None
     period_start: str | None
     period_end: str | None
@@ -158,6 +159,8 @@ def read_ring(store: Store, ring_ref: str) -> RingSnapshot:
         score=None if p.get("score") is None else float(p["score"]),
         amount_at_risk=None if p.get("amount_at_risk") is None else float(p["amount_at_risk"]),
         reasons=[str(r) for r in (p.get("reasons") or [])],
+        # Rings of runs before Chinese reasons existed have none.
+        reasons_zh=[str(r) for r in (p.get("reasons_zh") or [])],
         clause=p.get("clause"),
         period_start=p.get("period_start"),
         period_end=p.get("period_end"),
@@ -231,6 +234,7 @@ def create_from_ring(
         period_end=ring.period_end,
         region_code=ring.region_code,
         reasons=ring.reasons,
+        reasons_zh=ring.reasons_zh,
         members=ring.members,
         evidence=ring.evidence,
         params=ring.params,

@@ -47,6 +47,7 @@ from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import (
     Evidence,
     Member,
+    Reasons,
     Ring,
     iso,
     log10_binom_sf,
@@ -397,19 +398,36 @@ def detect(
         amount = money(implicated)
         hops = in_comp.groupby(["from_institution_id", "to_institution_id"]).size()
         hop_txt = ", ".join(f"{a}→{b} ({int(n)})" for (a, b), n in hops.items())
-        reasons = [
+        hop_zh = "，".join(f"{a}→{b}（{int(n)}次）" for (a, b), n in hops.items())
+        reasons = Reasons()
+        reasons.add(
             f"{len(patients)} patients were referred round a loop of {len(comp)} institutions "
             f"and back within {cfg.bounce_window_days} days, {repeat} of them more than once: "
             f"{hop_txt}",
+            f"{len(patients)}名患者在{len(comp)}家定点医疗机构之间循环转诊，"
+            f"{cfg.bounce_window_days}日内转回原机构，其中{repeat}人不止一次：{hop_zh}",
+        )
+        reasons.add(
             f"{len(patients)} of {len(grp.referred)} patients referred between these "
             f"institutions went round {len(grp.loop_ids)} loops; outside the flagged rings "
             f"{sc.r0:.3f} loops per referred patient; chance {fmt_p(sc.lp_bounce)}",
+            f"在上述机构之间转诊的{len(grp.referred)}名患者中，有{len(patients)}人"
+            f"共循环转诊{len(grp.loop_ids)}次；被标记团伙以外每名转诊患者平均循环"
+            f"{sc.r0:.3f}次；偶然发生的概率{fmt_p(sc.lp_bounce)}",
+        )
+        reasons.add(
             f"{len(grp.non_up)} of {len(grp.inner)} referrals between them do not go up a "
             f"hospital level (outside the flagged rings {sc.q0:.0%}); "
             f"chance {fmt_p(sc.lp_level)}",
+            f"上述机构之间的{len(grp.inner)}次转诊中，有{len(grp.non_up)}次并非转往更高级别"
+            f"医院（被标记团伙以外该比例为{sc.q0:.0%}）；偶然发生的概率{fmt_p(sc.lp_level)}",
+        )
+        reasons.add(
             f"{len(implicated)} settlements of these patients there, fund paid "
             f"{fmt_money(amount)} ({tests} referral routes examined)",
-        ]
+            f"上述患者在这些机构结算{len(implicated)}笔，统筹基金支付{fmt_money(amount)}"
+            f"（共检查{tests}条转诊路径）",
+        )
         evidence = [
             Evidence(
                 ("institution", str(a)),
@@ -424,7 +442,8 @@ def detect(
             Ring(
                 typology=TYPOLOGY,
                 members=sort_members(members),
-                reasons=reasons,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
                 surprise=sc.surprise,
                 tests=tests,
                 amount_at_risk=amount,

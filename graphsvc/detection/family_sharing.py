@@ -37,7 +37,15 @@ from graphsvc.detection.common import (
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.rings import Evidence, Member, Ring, log10_binom_sf, sort_members, weak
+from graphsvc.detection.rings import (
+    Evidence,
+    Member,
+    Reasons,
+    Ring,
+    log10_binom_sf,
+    sort_members,
+    weak,
+)
 
 log = logging.getLogger(__name__)
 
@@ -190,22 +198,37 @@ def detect(
         no_link = int(flagged["relation"].isna().sum())
         diff_addr = int((~flagged["same_address"]).sum())
         contradicted = int(flagged["why"].str.startswith("registered").sum())
-        reasons = [
+        account_paid = fmt_money(float(implicated["account_paid"].fillna(0).sum()))
+        reasons = Reasons()
+        reasons.add(
             f"the personal account of participant {holder} paid for {n} other people; "
             f"{k} of them are not plausibly family",
+            f"参保人{holder}的个人账户为{n}名他人支付费用，其中{k}人难以认定为其家庭成员",
+        )
+        reasons.add(
             f"{no_link} have no registered family link with the holder, {diff_addr} live at a "
             f"different address, {contradicted} have a declared relation their ages contradict",
-            f"{len(implicated)} settlements, account paid "
-            f"{fmt_money(float(implicated['account_paid'].fillna(0).sum()))}, fund paid "
+            f"{no_link}人与账户持有人无登记的亲属关系，{diff_addr}人居住地址不同，"
+            f"{contradicted}人申报的亲属关系与年龄不符",
+        )
+        reasons.add(
+            f"{len(implicated)} settlements, account paid {account_paid}, fund paid "
             f"{fmt_money(amount)}",
+            f"结算{len(implicated)}笔，个人账户支付{account_paid}，统筹基金支付{fmt_money(amount)}",
+        )
+        reasons.add(
             f"chance at other holders' rate of unexplained sharing ({p0:.3f}): {fmt_p(lp)} "
             f"({tests} account holders examined)",
-        ]
+            f"按其他账户持有人无合理解释的共济比例（{p0:.3f}）推算，偶然发生的概率："
+            f"{fmt_p(lp)}（共检查{tests}名账户持有人）",
+        )
         if too_many:
             reasons.insert(
                 1,
                 f"Art. 14 allows spouse, parents and children: {n} exceeds a "
                 f"family of {cfg.max_family_size}",
+                f"《办法》第14条规定家庭共济范围为配偶、父母和子女：{n}人超出"
+                f"{cfg.max_family_size}人的家庭规模",
             )
         start, end = period(implicated["date"])
         evidence = [
@@ -224,7 +247,8 @@ def detect(
             Ring(
                 typology=TYPOLOGY,
                 members=members,
-                reasons=reasons,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=tests,
                 amount_at_risk=amount,

@@ -173,6 +173,7 @@ def ring_rows(
                 "score": float(r.score),
                 "amount_at_risk": round(float(r.amount_at_risk), 2),
                 "reasons": list(r.reasons),
+                "reasons_zh": list(r.reasons_zh),
                 "clause": r.clause,
                 "period_start": r.period_start,
                 "period_end": r.period_end,

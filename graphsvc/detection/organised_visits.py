@@ -45,6 +45,7 @@ from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import (
     Evidence,
     Member,
+    Reasons,
     Ring,
     log10_binom_sf,
     log10_poisson_sf,
@@ -384,21 +385,33 @@ def detect(
             & rx["date"].isin(joint_rows["day"].unique())
         ]
         amount = money(implicated)
-        turnout = ", ".join(
-            f"{d.date().isoformat()}: {int(n)}"
-            for d, n in joint_rows.groupby("day")["participant_id"].nunique().items()
-        )
-        reasons = [
+        per_day = list(joint_rows.groupby("day")["participant_id"].nunique().items())
+        turnout = ", ".join(f"{d.date().isoformat()}: {int(n)}" for d, n in per_day)
+        turnout_zh = "，".join(f"{d.date().isoformat()}：{int(n)}人" for d, n in per_day)
+        reasons = Reasons()
+        reasons.add(
             f"{len(group)} participants came to the same provider on the same day in "
             f"{n_sessions} sessions ({len(joint)} on distinct weekdays counted) with at least "
             f"{present} of them ({len(providers)} providers); turnout {turnout}",
+            f"{len(group)}名参保人在{n_sessions}个场次中同日到同一医药机构或医师处就诊，"
+            f"每场次至少{present}人（涉及{len(providers)}个机构或医师；同一星期几的场次"
+            f"只计一次，共计入{len(joint)}个场次）；各日到诊人数：{turnout_zh}",
+        )
+        reasons.add(
             f"chance members would meet like this, given everyone else's use of those "
             f"providers: {fmt_p(-surprise)} ({tests} pairs of sessions examined)",
+            f"按其他参保人在上述机构或医师处的就诊情况推算，成员偶然如此聚集就诊的概率："
+            f"{fmt_p(-surprise)}（共检查{tests}对场次）",
+        )
+        reasons.add(
             f"settlements on those days: {len(implicated)}, fund paid {fmt_money(amount)}",
-        ]
+            f"上述日期结算{len(implicated)}笔，统筹基金支付{fmt_money(amount)}",
+        )
         if any(m.role == "hub doctor" for m in members):
             reasons.insert(
-                1, f"doctor {hub} saw the group together in {int(providers.iloc[0])} sessions"
+                1,
+                f"doctor {hub} saw the group together in {int(providers.iloc[0])} sessions",
+                f"医师{hub}在{int(providers.iloc[0])}个场次中集中接诊该团伙成员",
             )
         evidence = []
         for (pid, prov), days in joint_rows.groupby(["participant_id", "provider"])["day"]:
@@ -417,7 +430,8 @@ def detect(
             Ring(
                 typology=TYPOLOGY,
                 members=sort_members(members),
-                reasons=reasons,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=max(tests, 1),
                 amount_at_risk=amount,

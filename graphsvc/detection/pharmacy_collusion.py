@@ -47,6 +47,7 @@ from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import (
     Evidence,
     Member,
+    Reasons,
     Ring,
     log10_poisson_sf,
     sort_members,
@@ -64,7 +65,7 @@ class _Candidate:
     pharmacy: str
     doctor: str = ""
     members: list[Member] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: Reasons = field(default_factory=Reasons)
     surprise: float = 0.0
     settlements: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
@@ -153,7 +154,7 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         lp = log10_poisson_sf(c, expected)
         if weak(-lp, tests, config.scoring.min_adjusted_surprise):
             continue
-        base_src = f"the patients fill {float(prob.mean()):.0%} of their other prescriptions there"
+        habit_share = f"{float(prob.mean()):.0%}"
         mine = fills[(fills["doctor_id"] == d) & (fills["institution_id"] == ph)]
         per_patient = mine.groupby("participant_id").size()
         # Recurring patients for whom this is not their usual pharmacy: the doctor's
@@ -180,21 +181,30 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
             Member("institution", ph, "pharmacy"),
         ] + [Member("participant", p, "patient") for p in sorted(recurring)]
         cand.settlements = set(rec_fills["prescription_id"])
-        cand.reasons.append(
+        cand.reasons.add(
             f"{c} of {n} pharmacy fills of doctor {d}'s prescriptions ({share:.0%}) were "
             f"settled at pharmacy {ph}, where the patients' own habits predict "
-            f"{expected:.1f} ({base_src}); chance {fmt_p(lp)}"
+            f"{expected:.1f} (the patients fill {habit_share} of their other prescriptions "
+            f"there); chance {fmt_p(lp)}",
+            f"医师{d}开具的处方在药店购药结算{n}次，其中{c}次（{share:.0%}）在药店{ph}结算，"
+            f"而按患者本人的购药习惯预计仅{expected:.1f}次（患者其他处方在该店结算的比例为"
+            f"{habit_share}）；偶然发生的概率{fmt_p(lp)}",
         )
-        cand.reasons.append(
+        cand.reasons.add(
             f"{len(recurring)} patients filled {len(rec_fills)} of them there "
             f"({cfg.min_recurring_fills} or more each); {unvisited} of those fills had no "
-            f"visit with the doctor in the {cfg.visit_window_days} days before"
+            f"visit with the doctor in the {cfg.visit_window_days} days before",
+            f"{len(recurring)}名患者在该店结算其中{len(rec_fills)}次（每人"
+            f"{cfg.min_recurring_fills}次及以上）；其中{unvisited}次购药前"
+            f"{cfg.visit_window_days}日内无该医师的就诊记录",
         )
         if len(hv):
             top_items = hv.groupby("item_code").size().sort_values(ascending=False)
-            cand.reasons.append(
+            cand.reasons.add(
                 f"{len(hv)} lines of high-value items (unit price >= {fmt_money(high_cut)}), "
-                f"most often item {top_items.index[0]} ({int(top_items.iloc[0])} times)"
+                f"most often item {top_items.index[0]} ({int(top_items.iloc[0])} times)",
+                f"高值药品明细{len(hv)}条（单价不低于{fmt_money(high_cut)}），最常见的是"
+                f"{top_items.index[0]}（{int(top_items.iloc[0])}次）",
             )
         cand.evidence.append(
             Evidence(
@@ -279,10 +289,12 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
         if doc:
             cand.members.append(Member("doctor", str(doc), "prescribing doctor"))
         cand.settlements = set(grp["prescription_id"]) | set(first.loc[codes, "prescription_id"])
-        cand.reasons.append(
+        cand.reasons.add(
             f"pharmacy {ph} settled {repeats} drug packs whose trace codes had already been "
             f"settled ({len(codes)} codes, first dispensed to {len(sellers)} participants); "
-            f"chance as data error {fmt_p(lp)}"
+            f"chance as data error {fmt_p(lp)}",
+            f"药店{ph}结算了{repeats}盒追溯码此前已结算过的药品（涉及{len(codes)}个追溯码，"
+            f"首次售予{len(sellers)}名参保人），疑似倒卖回流药；属数据差错的概率{fmt_p(lp)}",
         )
         cand.evidence += [
             Evidence(
@@ -323,7 +335,7 @@ def detect(
         if key in merged:
             m = merged[key]
             m.members += cand.members
-            m.reasons += cand.reasons
+            m.reasons.extend(cand.reasons)
             m.surprise += cand.surprise
             m.settlements |= cand.settlements
             m.evidence += cand.evidence
@@ -337,16 +349,20 @@ def detect(
         implicated = rx[rx["prescription_id"].isin(cand.settlements)]
         amount = money(implicated)
         start, end = period(implicated["date"])
-        reasons = [
-            *cand.reasons,
+        reasons = Reasons()
+        reasons.extend(cand.reasons)
+        reasons.add(
             f"{len(implicated)} implicated settlements, fund paid {fmt_money(amount)} "
             f"({tests} doctors and pharmacies examined)",
-        ]
+            f"涉及结算{len(implicated)}笔，统筹基金支付{fmt_money(amount)}"
+            f"（共检查{tests}个医师—药店组合及药店）",
+        )
         rings.append(
             Ring(
                 typology=TYPOLOGY,
                 members=sort_members(cand.members),
-                reasons=reasons,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
                 surprise=cand.surprise,
                 tests=tests,
                 amount_at_risk=amount,

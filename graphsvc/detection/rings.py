@@ -41,6 +41,17 @@ CLAUSES: dict[str, str] = {
     "split_hospitalisation": "Hainan Art. 23(1)",
 }
 
+# Typology names in Simplified Chinese, as the pages show them (graphsvc.web.i18n
+# ``typology.*``; a test keeps the two equal). Detection stays free of web imports.
+TYPOLOGY_ZH: dict[str, str] = {
+    "shared_identity": "共用身份信息",
+    "organised_visits": "组织就诊",
+    "fake_referral": "虚假转诊",
+    "family_sharing_abuse": "家庭共济滥用",
+    "pharmacy_collusion": "药店串通",
+    "split_hospitalisation": "分解住院",
+}
+
 ROLE_ORDER: dict[str, int] = {
     "recruiter": 0,
     "account holder": 0,
@@ -75,6 +86,40 @@ class Evidence:
 
 
 @dataclass
+class Reasons:
+    """A ring's reasons in English and Simplified Chinese, always added in pairs.
+
+    Investigators on the Chinese pages read ``zh``; the contract's ``reasons`` stay
+    English. Adding both sentences in one call keeps sentence *i* of one list the twin
+    of sentence *i* of the other (same numbers, same masked identifiers).
+
+    >>> r = Reasons()
+    >>> r.add("3 participants share phone ****5678", "3名参保人共用手机号码****5678")
+    >>> r.insert(0, "first", "首条")
+    >>> len(r), r.en[1], r.zh[0]
+    (2, '3 participants share phone ****5678', '首条')
+    """
+
+    en: list[str] = field(default_factory=list)
+    zh: list[str] = field(default_factory=list)
+
+    def add(self, en: str, zh: str) -> None:
+        self.en.append(en)
+        self.zh.append(zh)
+
+    def insert(self, index: int, en: str, zh: str) -> None:
+        self.en.insert(index, en)
+        self.zh.insert(index, zh)
+
+    def extend(self, other: Reasons) -> None:
+        self.en.extend(other.en)
+        self.zh.extend(other.zh)
+
+    def __len__(self) -> int:
+        return len(self.en)
+
+
+@dataclass
 class Ring:
     typology: str
     members: list[Member]
@@ -89,6 +134,13 @@ class Ring:
     clause: str = ""
     score: float = 0.0
     ring_id: str = ""
+    # Chinese twins of ``reasons`` (same order); empty for rings built without them.
+    reasons_zh: list[str] = field(default_factory=list)
+
+    @property
+    def bilingual(self) -> bool:
+        """Every reason has its Chinese twin."""
+        return len(self.reasons_zh) == len(self.reasons)
 
     @property
     def adjusted_surprise(self) -> float:
@@ -108,6 +160,7 @@ class Ring:
             "score": self.score,
             "members": [m.to_json() for m in self.members],
             "reasons": list(self.reasons),
+            "reasons_zh": list(self.reasons_zh),
             "amount_at_risk": round(float(self.amount_at_risk), 2),
             "clause": self.clause,
             "period": {"start": self.period_start, "end": self.period_end},

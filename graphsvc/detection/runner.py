@@ -19,7 +19,14 @@ from tqdm import tqdm
 from graphsvc.detection.common import PYTHON_CLUSTERING, Clustering
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.rings import CLAUSES, TYPOLOGIES, Ring, ring_id_of, score_of
+from graphsvc.detection.rings import (
+    CLAUSES,
+    TYPOLOGIES,
+    TYPOLOGY_ZH,
+    Ring,
+    ring_id_of,
+    score_of,
+)
 from graphsvc.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -119,8 +126,16 @@ def absorb(rings: list[Ring]) -> list[Ring]:
         if host is None:
             kept.append(r)
             continue
+        both = host.bilingual and r.bilingual
         host.reasons.append(f"also {r.typology.replace('_', ' ')} (ring {r.ring_id}):")
         host.reasons.extend(r.reasons)
+        if both:
+            zh_name = TYPOLOGY_ZH.get(r.typology, r.typology)
+            host.reasons_zh.append(f"同时存在{zh_name}情形（团伙 {r.ring_id}）：")
+            host.reasons_zh.extend(r.reasons_zh)
+        else:
+            # A ring without Chinese twins: half-translated reasons would pair wrongly.
+            host.reasons_zh.clear()
         host.evidence.extend(r.evidence)
     return kept
 

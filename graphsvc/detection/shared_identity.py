@@ -50,6 +50,7 @@ from graphsvc.detection.data import GraphData
 from graphsvc.detection.rings import (
     Evidence,
     Member,
+    Reasons,
     Ring,
     log10_binom_sf,
     mask,
@@ -66,6 +67,13 @@ KIND_LABEL = {
     "email": "email",
     "phone": "phone",
     "address": "address",
+}
+KIND_LABEL_ZH = {
+    "device": "设备",
+    "bank_account": "银行账户",
+    "email": "电子邮箱",
+    "phone": "手机号码",
+    "address": "地址",
 }
 
 
@@ -175,30 +183,46 @@ def detect(
         family_pairs = sum(
             1 for i, a in enumerate(group) for b in group[i + 1 :] if explainer.explained(a, b)
         )
-        reasons: list[str] = []
+        reasons = Reasons()
         for key, kind, s, degree in list(
             zip(per_key["key"], per_key["kind"], per_key["s"], per_key["degree"], strict=True)
         )[:4]:
             value = str(key).split(":", 1)[1]
-            reasons.append(
+            kind_zh = KIND_LABEL_ZH.get(str(kind), str(kind))
+            reasons.add(
                 f"{int(s)} participants share {KIND_LABEL.get(str(kind), str(kind))} "
-                f"{mask(value)} (held by {int(degree)} participants in all)"
+                f"{mask(value)} (held by {int(degree)} participants in all)",
+                f"{int(s)}名参保人共用同一{kind_zh} {mask(value)}"
+                f"（该{kind_zh}共关联{int(degree)}名参保人）",
             )
         if len(per_key) > 4:
-            reasons.append(f"{len(per_key) - 4} more identifiers are shared inside the group")
-        reasons.append(
-            "none of them are registered family or share a household"
-            if family_pairs == 0
-            else f"{family_pairs} pairs are registered family or household and were not counted"
-        )
+            reasons.add(
+                f"{len(per_key) - 4} more identifiers are shared inside the group",
+                f"团伙内另有{len(per_key) - 4}项标识信息被共用",
+            )
+        if family_pairs == 0:
+            reasons.add(
+                "none of them are registered family or share a household",
+                "上述人员之间均无登记的亲属关系，也不属于同一家庭户",
+            )
+        else:
+            reasons.add(
+                f"{family_pairs} pairs are registered family or household and were not counted",
+                f"其中{family_pairs}对人员为登记亲属或同户成员，未计入",
+            )
         log10p = -surprise
-        reasons.append(
+        reasons.add(
             f"chance of this sharing among unrelated people: {fmt_p(log10p)} "
-            f"({tests} shared identifiers examined, {hubs} hubs ignored)"
+            f"({tests} shared identifiers examined, {hubs} hubs ignored)",
+            f"互不相关的人员偶然出现此类共用的概率：{fmt_p(log10p)}"
+            f"（共检查{tests}个共用标识，忽略{hubs}个大量人员共用的公共标识）",
         )
         mrx = rx[rx["participant_id"].isin(gset)]
         amount = money(mrx)
-        reasons.append(f"members' settlements: {len(mrx)}, fund paid {fmt_money(amount)}")
+        reasons.add(
+            f"members' settlements: {len(mrx)}, fund paid {fmt_money(amount)}",
+            f"成员结算{len(mrx)}笔，统筹基金支付{fmt_money(amount)}",
+        )
         start, end = period(mrx["date"])
         evidence = [
             Evidence(
@@ -216,7 +240,8 @@ def detect(
             Ring(
                 typology=TYPOLOGY,
                 members=members,
-                reasons=reasons,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=tests,
                 amount_at_risk=amount,

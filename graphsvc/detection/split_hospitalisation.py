@@ -37,7 +37,15 @@ from graphsvc.detection.common import (
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.rings import Evidence, Member, Ring, log10_binom_sf, sort_members, weak
+from graphsvc.detection.rings import (
+    Evidence,
+    Member,
+    Reasons,
+    Ring,
+    log10_binom_sf,
+    sort_members,
+    weak,
+)
 
 log = logging.getLogger(__name__)
 
@@ -152,23 +160,32 @@ def detect(
             ghost_other.update(ids)
         implicated = rx[rx["prescription_id"].isin(split_ids | ghost_stay_ids | ghost_other)]
         amount = money(implicated)
-        reasons = []
+        reasons = Reasons()
         where = f"institution {inst}" + (f" with doctor {unit}" if unit else "")
+        where_zh = f"定点医疗机构{inst}" + (f"由医师{unit}收治" if unit else "")
         if r_split:
             gaps = flagged["gap_days"].dropna()
-            reasons.append(
+            max_gap = int(gaps.max()) if len(gaps) else 0
+            reasons.add(
                 f"{r_split} of {s} stays at {where} are readmissions for the same "
-                f"diagnosis within {int(gaps.max()) if len(gaps) else 0} days of discharge "
-                f"(rate elsewhere {p_split:.3%}; chance {fmt_p(lp_split)})"
+                f"diagnosis within {max_gap} days of discharge "
+                f"(rate elsewhere {p_split:.3%}; chance {fmt_p(lp_split)})",
+                f"{where_zh}的{s}次住院中，有{r_split}次为出院后{max_gap}日内"
+                f"以相同诊断再次入院（其他机构该比例为{p_split:.3%}；偶然发生的概率"
+                f"{fmt_p(lp_split)}），疑似分解住院",
             )
         if r_ghost:
-            reasons.append(
+            reasons.add(
                 f"{r_ghost} stays have settlements at other institutions during the stay "
-                f"(rate elsewhere {p_ghost:.3%}; chance {fmt_p(lp_ghost)})"
+                f"(rate elsewhere {p_ghost:.3%}; chance {fmt_p(lp_ghost)})",
+                f"{r_ghost}次住院期间患者在其他机构另有结算记录，疑似挂床住院"
+                f"（其他机构该比例为{p_ghost:.3%}；偶然发生的概率{fmt_p(lp_ghost)}）",
             )
-        reasons.append(
+        reasons.add(
             f"{len(patients)} patients involved; {len(implicated)} settlements, fund paid "
-            f"{fmt_money(amount)} ({tests} institutions examined)"
+            f"{fmt_money(amount)} ({tests} institutions examined)",
+            f"涉及患者{len(patients)}名；结算{len(implicated)}笔，统筹基金支付"
+            f"{fmt_money(amount)}（共检查{tests}家机构）",
         )
         start, end = period(flagged["date"])
         evidence = [
@@ -197,7 +214,8 @@ def detect(
             Ring(
                 typology=TYPOLOGY,
                 members=sort_members(members),
-                reasons=reasons,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=tests,
                 amount_at_risk=amount,

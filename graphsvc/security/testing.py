@@ -103,6 +103,7 @@ CREATE (r:DetectionRun {id: 'run1', started_at: '2024-05-01T00:00:00', current: 
                         ring_count: 1})
 CREATE (g:Ring {id: 'run1:abc', ring_id: 'abc', run_id: 'run1', typology: 'shared_identity',
                 score: 0.9, reasons: ['2 participants share phone ' + $phone],
+                reasons_zh: ['2名参保人共用同一手机号码 ' + $phone],
                 evidence_json: '[{"detail": "shared phone ' + $phone + '"}]'})
 CREATE (g)-[:HAS_MEMBER {role: 'recruited'}]->(p), (g)-[:IN_RUN]->(r)
 """

@@ -327,6 +327,8 @@ def _members(store: Store, ring_ids: list[str]) -> dict[str, list[dict[str, str]
 
 def _ring_summary(row: Mapping[str, Any], members: list[dict[str, str]]) -> dict[str, Any]:
     reasons = row.get("reasons") or []
+    # Rings written before Chinese reasons existed have none: pages fall back to English.
+    reasons_zh = row.get("reasons_zh") or []
     return {
         "id": row["id"],
         "ring_id": row.get("ring_id"),
@@ -338,6 +340,9 @@ def _ring_summary(row: Mapping[str, Any], members: list[dict[str, str]]) -> dict
         if row.get("member_count") is not None
         else len(members),
         "reasons": list(reasons) if isinstance(reasons, list | tuple) else [str(reasons)],
+        "reasons_zh": list(reasons_zh)
+        if isinstance(reasons_zh, list | tuple)
+        else [str(reasons_zh)],
         "amount_at_risk": row.get("amount_at_risk"),
         "region_code": row.get("region_code"),
         "period": {"start": row.get("period_start"), "end": row.get("period_end")},

@@ -129,9 +129,9 @@ def cached_view(
 
 
 def mask_ring(ring: dict[str, Any]) -> dict[str, Any]:
-    """Ring answers: reasons and evidence details may quote identifiers."""
+    """Ring answers: reasons (both languages) and evidence details may quote identifiers."""
     out = dict(ring)
-    for key in ("reasons", "evidence"):
+    for key in ("reasons", "reasons_zh", "evidence"):
         if key in out:
             out[key] = mask_any(out[key])
     return out

@@ -11,4 +11,4 @@ WHERE ($typology IS NULL OR g.typology = $typology)
 RETURN g.id AS id, g.ring_id AS ring_id, g.run_id AS run_id, g.typology AS typology,
        g.score AS score, g.amount_at_risk AS amount_at_risk, g.member_count AS member_count,
        g.region_code AS region_code, g.period_start AS period_start, g.period_end AS period_end,
-       g.reasons AS reasons, g.clause AS clause
+       g.reasons AS reasons, g.reasons_zh AS reasons_zh, g.clause AS clause

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from graphsvc.api.app import create_app
 from graphsvc.config import Settings
@@ -544,3 +545,36 @@ def test_static_assets_are_served(client: TestClient) -> None:
         resp = client.get(path)
         assert resp.status_code == 200, path
         assert len(resp.content) > 100
+
+
+def reason_items(html: str) -> list[str]:
+    """The texts of the page's reasons list (unescaped)."""
+    import html as html_lib
+
+    block = re.search(r'<ul class="gs-reasons">(.*?)</ul>', html, re.S)
+    assert block is not None
+    return [html_lib.unescape(li) for li in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)]
+
+
+def test_chinese_reasons_in_store_answers_and_pages(
+    client: TestClient, rings: list[dict[str, Any]], raw: Store
+) -> None:
+    stored = raw.query(
+        "MATCH (:DetectionRun {current: true})<-[:IN_RUN]-(g:Ring) RETURN g.reasons, g.reasons_zh"
+    ).rows
+    assert stored and all(len(zh) == len(en) > 0 for en, zh in stored)
+    for r in rings:
+        assert len(r["reasons_zh"]) == len(r["reasons"]) > 0, r["id"]
+    ring = biggest_ring(rings)
+    detail = client.get(f"/api/rings/{ring['id']}").json()
+    assert detail["reasons_zh"] == ring["reasons_zh"] and detail["reasons"] == ring["reasons"]
+    zh_items = reason_items(client.get(f"/rings/{ring['id']}?lang=zh").text)
+    assert zh_items == ring["reasons_zh"]
+    assert re.search(r"[\u4e00-\u9fff]", zh_items[0])
+    assert reason_items(client.get(f"/rings/{ring['id']}?lang=en").text) == ring["reasons"]
+    first = rings[0]
+    zh_list = client.get("/rings?lang=zh").text
+    en_list = client.get("/rings?lang=en").text
+    assert str(escape(first["reasons_zh"][0])) in zh_list
+    assert str(escape(first["reasons"][0])) not in zh_list
+    assert str(escape(first["reasons"][0])) in en_list

@@ -146,6 +146,7 @@ def seed_ring(store: Store) -> None:
         "score": 0.93,
         "amount_at_risk": 800.0,
         "reasons": ["3 participants share phone 13812345678", "fund paid ¥800.00 in 3 settlements"],
+        "reasons_zh": ["3名参保人共用同一手机号码 13812345678", "结算3笔，统筹基金支付¥800.00"],
         "clause": "Hainan Art. 11; Art. 24(1)(2)",
         "period_start": "2025-03-01",
         "period_end": "2025-03-31",

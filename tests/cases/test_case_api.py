@@ -50,6 +50,7 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
     cid = case["id"]
     assert case["status"] == "open" and case["allowed_next"] == ["dismissed", "in_review"]
     assert "13812345678" not in r.text  # reasons are masked in answers
+    assert case["reasons_zh"][0] == "3名参保人共用同一手机号码 138****5678"
     assert client.post("/api/cases", json={}, headers=inv).status_code == 422
     assert client.post("/api/cases", json={"ring_id": "nope"}, headers=inv).status_code == 404
 
@@ -151,12 +152,15 @@ def test_pages_list_detail_and_forms(app: FastAPI, client: TestClient) -> None:
     assert page.status_code == 200
     assert "页面立案" in page.text and "待处理" in page.text and "recruiter" in page.text
     assert "13812345678" not in page.text and "张三" not in page.text
+    assert "<li>3名参保人共用同一手机号码 138****5678</li>" in page.text
+    assert "3 participants share phone" not in page.text
     r = client.post(url, data={"status": "in_review", "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303
     r = client.post(url, data={"comment": "看过了", "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303
     en = client.get(url + "?lang=en").text
     assert "In review" in en and "看过了" in en
+    assert "<li>3 participants share phone 138****5678</li>" in en
     assert (
         client.post(url, data={"status": "in_review"}, follow_redirects=False).status_code == 403
     )  # no CSRF token

@@ -181,6 +181,15 @@ def test_report_pdf_has_chinese_text_and_renders(
         "800.00",
     ):
         assert expected in text, expected
+    # Each reason in Chinese, then its English original; identifiers masked in both.
+    flat = re.sub(r"\s+", "", text)
+    zh = flat.index("3名参保人共用同一手机号码138****5678")
+    assert zh < flat.index("3participantssharephone138****5678") < flat.index("结算3笔")
+    assert "13812345678" not in text
+    report = mf.read_zip(pkg.data)["report.html"].decode()
+    assert report.index("结算3笔，统筹基金支付¥800.00") < report.index(
+        "fund paid ¥800.00 in 3 settlements"
+    )
     # The CJK font is embedded (a subset "ABCDEF+Name" with its TrueType program).
     embedded = [
         f

@@ -31,6 +31,10 @@ def test_create_from_ring_snapshots_members_reasons_run_and_params(ring_store: S
     }
     assert case.params == {"shared_identity": {"min_members": 3}}
     assert case.reasons[0].startswith("3 participants share phone")
+    assert case.reasons_zh == [
+        "3名参保人共用同一手机号码 13812345678",
+        "结算3笔，统筹基金支付¥800.00",
+    ]
     assert case.evidence[0]["type"] == "SHARED_IDENTIFIER"
     # Detection changes the ring afterwards: the case keeps what it saw.
     ring_store.query(
@@ -40,6 +44,7 @@ def test_create_from_ring_snapshots_members_reasons_run_and_params(ring_store: S
     )
     again = service.get_case(ring_store, case.id)
     assert again.reasons == case.reasons and again.score == 0.93
+    assert again.reasons_zh == case.reasons_zh
     # Cypher sees the case, its members, its ring and its history.
     row = ring_store.query(
         "MATCH (c:Case {id: $id})-[r:CONCERNS]->(p:Participant {id: 'P1'}) "

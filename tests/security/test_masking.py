@@ -53,10 +53,12 @@ def test_mask_properties_by_label() -> None:
         "Ring",
         {
             "reasons": [f"shared phone {PHONE}"],
+            "reasons_zh": [f"共用手机号码{PHONE}，身份证号{ID_NUMBER}"],
             "evidence_json": json.dumps([{"detail": f"id {ID_NUMBER}"}]),
         },
     )
     assert PHONE not in str(ring) and ID_NUMBER not in ring["evidence_json"]
+    assert ring["reasons_zh"] == ["共用手机号码138****5678，身份证号4601**********123X"]
     assert json.loads(ring["evidence_json"])  # still valid JSON
     assert mask_text("no numbers here") == "no numbers here"
 
@@ -74,6 +76,8 @@ CONSOLE_QUERIES = [
     "MATCH path = (p:Participant)-[:HAS_IDENTIFIER]->(x) RETURN path",
     "MATCH (p:Participant)-[r]-(n) RETURN p, r, n",
     "MATCH (g:Ring) RETURN g.reasons, g.evidence_json",
+    "MATCH (g:Ring) RETURN g.reasons_zh AS zh",
+    "MATCH (g:Ring) RETURN g",
     "MATCH (d:Doctor) RETURN d.name AS doctor",
     "MATCH (p:Participant) RETURN substring(p.id_number, 0, 17) AS partial",
 ]
@@ -133,6 +137,29 @@ def test_api_and_pages_masked(client: TestClient, headers: dict[str, dict[str, s
         assert resp.status_code == 200, (url, resp.status_code, resp.text[:300])
         for value in PERSONAL_VALUES:
             assert value not in resp.text, (url, value)
+
+
+def test_chinese_reasons_masked_in_ring_answers_and_pages(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    """A Chinese reason may quote an identifier too: masked exactly like the English one."""
+    ring = quote("run1:abc", safe="")
+    inv = headers["investigator"]
+    detail = client.get(f"/api/rings/{ring}", headers=inv).json()
+    assert detail["reasons"] == ["2 participants share phone 138****5678"]
+    assert detail["reasons_zh"] == ["2名参保人共用同一手机号码 138****5678"]
+    listed = client.get("/api/rings", headers=inv).json()["rings"][0]
+    assert listed["reasons_zh"] == detail["reasons_zh"]
+    for url in (f"/rings/{ring}?lang=zh", "/rings?lang=zh"):
+        page = client.get(url, headers=inv).text
+        assert "2名参保人共用同一手机号码 138****5678" in page, url
+        assert PHONE not in page
+    console = client.post(
+        "/api/cypher",
+        json={"query": "MATCH (g:Ring) RETURN g.reasons_zh AS zh"},
+        headers=headers["analyst"],
+    ).json()
+    assert console["rows"] == [[["2名参保人共用同一手机号码 138****5678"]]]
 
 
 def test_unmask_needs_reason_and_is_audited(

@@ -95,6 +95,7 @@ class CommentIn(BaseModel):
 def case_json(case: CaseRecord, events: list[CaseEventRecord] | None = None) -> dict[str, Any]:
     out = case.to_json()
     out["reasons"] = mask_any(out["reasons"])
+    out["reasons_zh"] = mask_any(out["reasons_zh"])
     out["evidence"] = mask_any(out["evidence"])
     out["allowed_next"] = list(workflow.allowed_next(case.status))
     if events is not None:
