@@ -9,10 +9,8 @@ Each test has a fresh graph with the small seeded ring of graphsvc.security.test
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -36,31 +34,18 @@ URLS = (
 )
 
 
-@pytest.fixture
-def app(settings: Settings, store: Store, tmp_path: Path) -> FastAPI:
-    seed(store)
-    return create_app(isolated_settings(settings, tmp_path / "data"))
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        c.headers.update(bearer_headers(app.state.users, "investigator"))
-        yield c
-
-
 def _member(client: TestClient) -> dict[str, object]:
     body = client.get(f"/api/rings/{RING}/subgraph").json()
     nodes = {n["id"]: n for n in body["nodes"]}
     return dict(nodes["participant:P1"]["properties"])
 
 
-def test_answers_are_reused_and_stay_masked(app: FastAPI, client: TestClient) -> None:
-    cache = app.state.answer_cache
-    first = [client.get(u) for u in URLS]
+def test_answers_are_reused_and_stay_masked(seeded_app: FastAPI, seeded_client: TestClient) -> None:
+    cache = seeded_app.state.answer_cache
+    first = [seeded_client.get(u) for u in URLS]
     assert [r.status_code for r in first] == [200] * len(URLS)
     hits = cache.hits
-    again = [client.get(u) for u in URLS]
+    again = [seeded_client.get(u) for u in URLS]
     assert cache.hits == hits + len(URLS)
     for a, b in zip(first, again, strict=True):
         assert a.content == b.content
@@ -73,16 +58,16 @@ def test_answers_are_reused_and_stay_masked(app: FastAPI, client: TestClient) ->
     assert i18n.COOKIE in again[-1].headers.get("set-cookie", "")
 
 
-def test_a_write_is_seen_on_the_next_request(client: TestClient, store: Store) -> None:
-    assert _member(client)["region_code"] == "460100"
-    assert _member(client)["region_code"] == "460100"  # now from the cache
+def test_a_write_is_seen_on_the_next_request(seeded_client: TestClient, store: Store) -> None:
+    assert _member(seeded_client)["region_code"] == "460100"
+    assert _member(seeded_client)["region_code"] == "460100"  # now from the cache
     # What a load does to an existing participant (any writer, any process).
     store.query("MATCH (p:Participant {id: 'P1'}) SET p.region_code = '469000'", write=True)
-    assert _member(client)["region_code"] == "469000"
-    entity = client.get("/api/entities/participant/P1").json()
+    assert _member(seeded_client)["region_code"] == "469000"
+    entity = seeded_client.get("/api/entities/participant/P1").json()
     assert entity["properties"]["region_code"] == "469000"
     store.query("MATCH (p:Participant {id: 'P1'}) SET p.region_code = '460200'", write=True)
-    entity = client.get("/api/entities/participant/P1").json()
+    entity = seeded_client.get("/api/entities/participant/P1").json()
     assert entity["properties"]["region_code"] == "460200"
     # A new member written to the ring shows up at once, in both formats.
     store.query(
@@ -91,13 +76,13 @@ def test_a_write_is_seen_on_the_next_request(client: TestClient, store: Store) -
         {"ring": RING},
         write=True,
     )
-    ids = {n["id"] for n in client.get(f"/api/rings/{RING}/subgraph").json()["nodes"]}
+    ids = {n["id"] for n in seeded_client.get(f"/api/rings/{RING}/subgraph").json()["nodes"]}
     assert "participant:P2" in ids
-    assert "P2" in client.get(f"/api/rings/{RING}/subgraph?format=html").text
+    assert "P2" in seeded_client.get(f"/api/rings/{RING}/subgraph?format=html").text
 
 
-def test_a_new_run_replaces_the_cached_ring_list(client: TestClient, store: Store) -> None:
-    assert [r["id"] for r in client.get("/api/rings").json()["rings"]] == [RING]
+def test_a_new_run_replaces_the_cached_ring_list(seeded_client: TestClient, store: Store) -> None:
+    assert [r["id"] for r in seeded_client.get("/api/rings").json()["rings"]] == [RING]
     store.query(
         "MATCH (old:DetectionRun {id: 'run1'}) SET old.current = false "
         "CREATE (r:DetectionRun {id: 'run2', started_at: '2024-06-01T00:00:00', current: true, "
@@ -106,21 +91,21 @@ def test_a_new_run_replaces_the_cached_ring_list(client: TestClient, store: Stor
         "typology: 'fake_referral', score: 0.5, reasons: []})-[:IN_RUN]->(r)",
         write=True,
     )
-    body = client.get("/api/rings").json()
+    body = seeded_client.get("/api/rings").json()
     assert body["run_id"] == "run2"
     assert [r["id"] for r in body["rings"]] == ["run2:def"]
     # A ring id by hash resolves within the current run: the old answer is not reused.
-    assert client.get("/api/rings/abc").status_code == 404
-    assert client.get("/api/rings/def").json()["id"] == "run2:def"
+    assert seeded_client.get("/api/rings/abc").status_code == 404
+    assert seeded_client.get("/api/rings/def").json()["id"] == "run2:def"
 
 
-def test_answers_are_per_role(app: FastAPI, client: TestClient) -> None:
+def test_answers_are_per_role(seeded_app: FastAPI, seeded_client: TestClient) -> None:
     """Masking is applied before caching, so a key must hold the role it was made for."""
-    cache = app.state.answer_cache
-    client.get(f"/api/rings/{RING}")
+    cache = seeded_app.state.answer_cache
+    seeded_client.get(f"/api/rings/{RING}")
     misses = cache.misses
-    analyst = bearer_headers(app.state.users, "analyst")
-    assert client.get(f"/api/rings/{RING}", headers=analyst).status_code == 200
+    analyst = bearer_headers(seeded_app.state.users, "analyst")
+    assert seeded_client.get(f"/api/rings/{RING}", headers=analyst).status_code == 200
     assert cache.misses == misses + 1
 
 
