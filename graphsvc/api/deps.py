@@ -65,11 +65,6 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def get_users(request: Request) -> UserDB:
     users: UserDB = request.app.state.users
     return users
@@ -80,11 +75,6 @@ def get_audit_log(request: Request) -> AuditLog:
     return audit
 
 
-def get_answer_cache(request: Request) -> AnswerCache:
-    cache: AnswerCache = request.app.state.answer_cache
-    return cache
-
-
 # FastAPI runs a plain ``def`` dependency in the thread pool: one thread hop per
 # dependency per request, for a dict lookup. These only read app state, so they
 # are declared ``async`` and run on the event loop.
@@ -93,7 +83,8 @@ async def _settings_dep(request: Request) -> Settings:
 
 
 async def _store_dep(request: Request) -> Store:
-    return get_store(request)
+    store: Store = request.app.state.store
+    return store
 
 
 async def _users_dep(request: Request) -> UserDB:
@@ -101,7 +92,8 @@ async def _users_dep(request: Request) -> UserDB:
 
 
 async def _answer_cache_dep(request: Request) -> AnswerCache:
-    return get_answer_cache(request)
+    cache: AnswerCache = request.app.state.answer_cache
+    return cache
 
 
 SettingsDep = Annotated[Settings, Depends(_settings_dep)]

@@ -100,29 +100,26 @@ def login(
     client = request.client.host if request.client else "-"
     limiter.check("login", f"ip:{client}", LOGIN_ATTEMPTS_PER_MINUTE * 3)
     limiter.check("login", f"user:{username}", LOGIN_ATTEMPTS_PER_MINUTE)
-    cookie_token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
-    if not cookie_token or not sessions.csrf_matches(cookie_token, csrf_token):
+
+    def refused(outcome: str) -> None:
         audit.append(
             user=username,
             role="-",
             action="auth.login",
             target="session",
-            outcome="refused: csrf",
+            outcome=outcome,
             detail={"client": client},
         )
+
+    cookie_token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
+    if not cookie_token or not sessions.csrf_matches(cookie_token, csrf_token):
+        refused("refused: csrf")
         return _login_page(
             request, settings, next, "表单已过期，请重试 Form expired, try again", status=403
         )
     user = users.authenticate(username, password)
     if user is None:
-        audit.append(
-            user=username,
-            role="-",
-            action="auth.login",
-            target="session",
-            outcome="failed",
-            detail={"client": client},
-        )
+        refused("failed")
         return _login_page(
             request, settings, next, "用户名或密码错误 Wrong username or password", status=401
         )
