@@ -1,212 +1,256 @@
-"""The one configuration of detection: thresholds and weights, with documented defaults.
+"""The one configuration of detection: thresholds and weights, range-checked by pydantic.
 
 A YAML or JSON file overrides any field by section, e.g.::
 
     scoring:
       min_adjusted_surprise: 3
     shared_identity:
-      hub_degree: 20
+      min_pair_weight: 0.6
 
-Unknown sections or keys are refused (a typo must not silently keep a default).
-Every field is explained in docs/detection.md.
+Every field has a documented default and range (``Field(ge=..., le=...)``): a value
+out of range, of the wrong type, or an unknown section/key (a typo must never
+silently keep a default) is an :class:`InputError` naming the file and the field,
+with the nearest known name when there is one. Every field is explained in
+docs/detection.md; a test keeps the table there equal to these models.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
-from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graphsvc.errors import InputError
 
-
-@dataclass(frozen=True)
-class ScoringConfig:
-    # A ring is reported when its chance probability, Bonferroni-corrected for the number
-    # of candidate groups its detector examined, is below 10**-min_adjusted_surprise.
-    min_adjusted_surprise: float = 2.0
-    # score = 1 - 10**(-adjusted_surprise / score_scale): adjusted 2 -> 0.37, 10 -> 0.90.
-    score_scale: float = 10.0
+IDENTIFIER_KINDS: tuple[str, ...] = ("phone", "address", "bank_account", "device", "email")
 
 
-@dataclass(frozen=True)
-class SharedIdentityConfig:
-    # Evidence weight of one shared identifier by kind (before inverse-degree weighting).
-    kind_weights: dict[str, float] = field(
+class Section(BaseModel):
+    """A config section: frozen, unknown keys refused, ints not silently truncated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class ScoringConfig(Section):
+    min_adjusted_surprise: float = Field(
+        2.0,
+        ge=0.0,
+        le=50.0,
+        description="A ring is reported when its chance probability, Bonferroni-corrected for "
+        "the candidate groups its detector examined, is below 10**-min_adjusted_surprise.",
+    )
+    score_scale: float = Field(
+        10.0,
+        gt=0.0,
+        le=100.0,
+        description="score = 1 - 10**(-adjusted_surprise / score_scale).",
+    )
+
+
+class SharedIdentityConfig(Section):
+    kind_weights: dict[str, float] = Field(
         default_factory=lambda: {
             "device": 1.0,
             "bank_account": 1.0,
             "email": 0.8,
             "phone": 0.7,
             "address": 0.3,
-        }
+        },
+        description="How much a shared identifier of each kind says about control (0-1); "
+        "used to rank members' ties in reasons, never added up into a probability.",
     )
-    # Identifiers held by more participants than this are hubs (switchboards, nursing
-    # homes, collective addresses, kiosks): never used to link anyone.
-    hub_degree: int = 20
-    # A pair must share at least this much weighted evidence to be linked.
-    min_pair_weight: float = 0.5
-    # Address degree up to which people sharing an address live together and may share
-    # anything (households, and small care homes whose account manages residents'
-    # reimbursements); up to the hub degree, beyond which an address links nobody.
-    household_max: int = 20
-    min_members: int = 3
-    # A ring shares at least this many distinct identifiers, one of a kind a recruiter
-    # controls (an address and a landline alone describe a building, not a ring).
-    min_distinct_identifiers: int = 2
-    control_kinds: tuple[str, ...] = ("device", "bank_account", "email")
-    # Chance that two unrelated participants share one given identifier of a kind
-    # is estimated from the data; this floors it so tiny data does not explode scores.
-    min_chance: float = 1e-7
+    hub_degree: int = Field(
+        20,
+        ge=2,
+        le=100_000,
+        description="Identifiers held by more participants are described as hubs in reasons; "
+        "their evidence weighs by the chance of that many sharing by accident, not a cliff.",
+    )
+    min_pair_weight: float = Field(
+        0.5, ge=0.0, le=10.0, description="Weighted evidence a pair needs to be linked."
+    )
+    household_max: int = Field(
+        20,
+        ge=2,
+        le=1000,
+        description="Largest address group that may be a household or small care home; it "
+        "explains its pairs only when it also looks like one (ages and surnames).",
+    )
+    min_members: int = Field(3, ge=2, le=1000, description="Smallest ring.")
+    min_distinct_identifiers: int = Field(
+        2, ge=1, le=20, description="Distinct identifiers a ring shares."
+    )
+    control_kinds: tuple[str, ...] = Field(
+        ("device", "bank_account", "email"),
+        description="One shared identifier must be of a kind a recruiter controls.",
+    )
+    min_chance: float = Field(
+        1e-7, gt=0.0, le=0.1, description="Floor of the per-pair chance q_k of a kind."
+    )
+
+    @field_validator("kind_weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        defaults = {"device": 1.0, "bank_account": 1.0, "email": 0.8, "phone": 0.7, "address": 0.3}
+        for k, w in v.items():
+            if k not in IDENTIFIER_KINDS:
+                raise ValueError(
+                    f"unknown identifier kind {k!r}; kinds: {', '.join(IDENTIFIER_KINDS)}"
+                )
+            if not 0.0 <= w <= 1.0:
+                raise ValueError(f"weight of {k} must be in [0, 1], got {w}")
+        return {**defaults, **v}
+
+    @field_validator("control_kinds")
+    @classmethod
+    def _kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for k in v:
+            if k not in IDENTIFIER_KINDS:
+                raise ValueError(
+                    f"unknown identifier kind {k!r}; kinds: {', '.join(IDENTIFIER_KINDS)}"
+                )
+        return tuple(v)
 
 
-@dataclass(frozen=True)
-class OrganisedVisitsConfig:
-    # Sessions (doctor or institution x day) with more patients than this are skipped as
-    # too busy to say anything about who came together.
-    max_session_size: int = 80
-    # Two sessions of a provider on different schedule slots (weekdays)
-    # are one gathering when they share at least min_overlap patients, a share this
-    # unlikely (log10, beyond a Bonferroni over the provider's session pairs).
-    min_overlap: int = 3
-    min_pair_surprise: float = 0.5
-    min_members: int = 5
-    # A joint session of a group: at least this share of it (and min_members) came;
-    # a ring needs at least min_joint_sessions of them on distinct schedule slots ...
-    min_turnout: float = 0.4
-    min_joint_sessions: int = 2
-    # ... and each joint session's turnout is this unlikely beyond the provider's days.
-    min_session_surprise: float = 2.0
-    # Four or more joint sessions at a fixed interval (within this many days) are a
-    # shared treatment cycle (patients enrolled together), not outings.
-    schedule_tolerance_days: int = 3
-    # Gatherings whose sessions are linked less densely than this are split into groups
-    # by Leiden (modularity objective, seeded) on the session graph.
-    split_below_density: float = 0.6
-    leiden_resolution: float = 1.0
-    seed: int = 42
+def _f(default: Any, lo: float | None, hi: float | None, doc: str) -> Any:
+    """A numeric field with its documented closed range."""
+    return Field(default, ge=lo, le=hi, description=doc)
 
 
-@dataclass(frozen=True)
-class FakeReferralConfig:
-    # A loop: a patient referred back to an institution it left within this many days.
-    bounce_window_days: int = 90
-    min_bounced_patients: int = 2
-    # Referring doctors listed in a ring signed at least this many of its loop referrals.
-    min_patients_per_member: int = 2
-    # Two-way referral (双向转诊): up from the patient's usual institution and back down
-    # is care. "Usual" = most of the patient's visits away from loop episodes (a loop
-    # episode lasts from its first referral to this many days after its last), and at
-    # least ``min_usual_visits`` of them.
-    episode_tail_days: int = 14
-    min_usual_visits: int = 3
+class OrganisedVisitsConfig(Section):
+    max_session_size: int = _f(
+        80, 5, 100_000, "Sessions (provider x day) busier than this do not pair sessions."
+    )
+    min_overlap: int = _f(3, 2, 1000, "Patients two sessions of a provider share to be linked.")
+    min_pair_surprise: float = _f(
+        0.5, 0.0, 50.0, "log10 unlikeliness of that overlap beyond the provider's session pairs."
+    )
+    min_members: int = _f(5, 2, 1000, "Smallest group.")
+    min_turnout: float = _f(0.4, 0.05, 1.0, "Share of the group at a joint session.")
+    min_joint_sessions: int = _f(2, 2, 1000, "Joint sessions a ring needs.")
+    min_session_surprise: float = _f(
+        2.0, 0.0, 50.0, "Per joint session, log10 beyond Bonferroni over the provider's days."
+    )
+    schedule_tolerance_days: int = _f(
+        3, 0, 30, "Fixed-interval meetings within this many days look like a treatment cycle."
+    )
+    split_below_density: float = _f(
+        0.6, 0.0, 1.0, "Gatherings linked less densely are split by Leiden."
+    )
+    leiden_resolution: float = _f(1.0, 0.01, 100.0, "Leiden modularity resolution.")
+    seed: int = _f(42, 0, 2**31 - 1, "Leiden seed.")
 
 
-@dataclass(frozen=True)
-class FamilySharingConfig:
-    # Ages that make a declared or implied relation implausible.
-    min_parent_gap_years: float = 15.0
-    max_spouse_gap_years: float = 25.0
-    # Beyond this many people paid for, even a registered family is implausible.
-    max_family_size: int = 6
-    min_suspicious_beneficiaries: int = 3
+class FakeReferralConfig(Section):
+    bounce_window_days: int = _f(90, 1, 730, "A patient referred back within this many days.")
+    min_bounced_patients: int = _f(2, 1, 1000, "Patients per ring.")
+    min_patients_per_member: int = _f(2, 1, 1000, "Loop referrals a listed doctor signed.")
+    episode_tail_days: int = _f(14, 0, 365, "Days after a loop episode still part of it.")
+    min_usual_visits: int = _f(
+        3, 1, 1000, "Visits outside loop episodes that make an institution the patient's usual."
+    )
 
 
-@dataclass(frozen=True)
-class PharmacyCollusionConfig:
-    # A doctor's pharmacy fills: share going to one pharmacy compared with peers' share.
-    min_doctor_fills: int = 10
-    min_share: float = 0.2
-    min_lift: float = 2.0
-    # A fill is "without consultation" when the patient saw the prescriber neither in
-    # the days before nor during a stay ending in that many days before: refills steered
-    # by a doctor come without visits, designated-pharmacy (DTP) fills follow a visit.
-    visit_window_days: int = 7
-    min_unvisited_share: float = 0.5
-    # Patients filling at least this many of the doctor's prescriptions there recur.
-    min_recurring_fills: int = 2
-    min_recurring_patients: int = 3
-    # ... for whom the pharmacy is not their usual one (share of their other fills).
-    max_habit_share: float = 0.5
-    # An item counts as high-value above this quantile of unit prices.
-    high_value_quantile: float = 0.9
-    # Resale: a trace code settled more than once.
-    min_resale_settlements: int = 2
+class FamilySharingConfig(Section):
+    min_parent_gap_years: float = _f(15.0, 10.0, 40.0, "Parent-child age gap below = implausible.")
+    max_spouse_gap_years: float = _f(25.0, 5.0, 60.0, "Spouse age gap above = implausible.")
+    max_family_size: int = _f(6, 2, 50, "Beyond this many people paid for, implausible.")
+    min_suspicious_beneficiaries: int = _f(
+        3, 1, 100, "Suspicious beneficiaries (across the holders of a group) to flag."
+    )
 
 
-@dataclass(frozen=True)
-class SplitHospitalisationConfig:
-    # Readmission at the same institution with the same diagnosis within this many days
-    # of discharge counts as a split stay.
-    readmission_window_days: int = 15
-    # Diagnosis codes compared on this many leading characters (ICD-10 category).
-    diagnosis_prefix: int = 3
-    min_patients: int = 3
+class PharmacyCollusionConfig(Section):
+    min_doctor_fills: int = _f(10, 2, 100_000, "A doctor's fills at one pharmacy to test.")
+    min_share: float = _f(0.2, 0.0, 1.0, "Share of the doctor's fills there.")
+    min_lift: float = _f(2.0, 1.0, 1000.0, "Share compared with peers' share.")
+    visit_window_days: int = _f(7, 0, 90, "Days before a fill a visit to the prescriber counts.")
+    min_unvisited_share: float = _f(0.5, 0.0, 1.0, "Share of fills without consultation.")
+    min_recurring_fills: int = _f(2, 1, 1000, "Fills making a patient recurring.")
+    min_recurring_patients: int = _f(3, 1, 1000, "Recurring patients a ring needs.")
+    max_habit_share: float = _f(0.5, 0.0, 1.0, "The pharmacy's share of a patient's other fills.")
+    high_value_quantile: float = _f(0.9, 0.5, 0.999, "Unit-price quantile of 'high-value'.")
+    min_resale_settlements: int = _f(2, 2, 100, "Settlements of one trace code = resale.")
 
 
-@dataclass(frozen=True)
-class DetectConfig:
-    scoring: ScoringConfig = field(default_factory=ScoringConfig)
-    shared_identity: SharedIdentityConfig = field(default_factory=SharedIdentityConfig)
-    organised_visits: OrganisedVisitsConfig = field(default_factory=OrganisedVisitsConfig)
-    fake_referral: FakeReferralConfig = field(default_factory=FakeReferralConfig)
-    family_sharing_abuse: FamilySharingConfig = field(default_factory=FamilySharingConfig)
-    pharmacy_collusion: PharmacyCollusionConfig = field(default_factory=PharmacyCollusionConfig)
-    split_hospitalisation: SplitHospitalisationConfig = field(
+class SplitHospitalisationConfig(Section):
+    readmission_window_days: int = _f(
+        15, 1, 90, "Readmission with the same diagnosis within this many days of discharge."
+    )
+    diagnosis_prefix: int = _f(3, 1, 7, "Leading ICD-10 characters compared.")
+    min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
+
+
+class DetectConfig(Section):
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
+    organised_visits: OrganisedVisitsConfig = Field(default_factory=OrganisedVisitsConfig)
+    fake_referral: FakeReferralConfig = Field(default_factory=FakeReferralConfig)
+    family_sharing_abuse: FamilySharingConfig = Field(default_factory=FamilySharingConfig)
+    pharmacy_collusion: PharmacyCollusionConfig = Field(default_factory=PharmacyCollusionConfig)
+    split_hospitalisation: SplitHospitalisationConfig = Field(
         default_factory=SplitHospitalisationConfig
     )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump(mode="json")
 
     def section_json(self, section: str) -> str:
         """Canonical JSON of one detector's section plus scoring (feeds ring ids)."""
-        data = {"scoring": asdict(self.scoring), section: asdict(getattr(self, section))}
+        data = {"scoring": self.scoring.model_dump(mode="json")}
+        if section in type(self).model_fields:
+            data[section] = getattr(self, section).model_dump(mode="json")
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
 
-def _override(obj: Any, values: dict[str, Any], where: str) -> Any:
-    known = {f.name: f for f in fields(obj)}
-    changes: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in known:
-            raise InputError(f"detection config: unknown key {where}{key}")
-        current = getattr(obj, key)
-        if is_dataclass(current):
-            if not isinstance(value, dict):
-                raise InputError(f"detection config: {where}{key} must be a mapping")
-            changes[key] = _override(current, value, f"{where}{key}.")
-        elif isinstance(current, dict):
-            if not isinstance(value, dict):
-                raise InputError(f"detection config: {where}{key} must be a mapping")
-            changes[key] = {**current, **{str(k): float(v) for k, v in value.items()}}
-        elif isinstance(current, tuple):
-            if not isinstance(value, list | tuple):
-                raise InputError(f"detection config: {where}{key} must be a list")
-            changes[key] = tuple(str(v) for v in value)
-        elif isinstance(current, bool) or not isinstance(current, int | float):
-            changes[key] = value
+def _known(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Field names at ``loc`` (the parent path of an error), for 'did you mean'."""
+    current = model
+    for part in loc:
+        field = current.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        current = annotation
+    return list(current.model_fields)
+
+
+def _message(exc: ValidationError, where: str) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        name = ".".join(str(x) for x in loc)
+        if err["type"] == "extra_forbidden":
+            near = difflib.get_close_matches(str(loc[-1]), _known(DetectConfig, loc[:-1]), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            parts.append(f"unknown key {name}{hint}")
         else:
-            try:
-                changes[key] = type(current)(value)
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"detection config: {where}{key} must be a number") from exc
-    return replace(obj, **changes)
+            parts.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+    return f"detection config{where}: " + "; ".join(parts)
 
 
-def config_from_dict(values: dict[str, Any]) -> DetectConfig:
-    """Defaults overridden by ``values``.
+def config_from_dict(values: dict[str, Any], where: str = "") -> DetectConfig:
+    """Defaults overridden by ``values``; a clear InputError naming any bad field.
 
     >>> config_from_dict({"shared_identity": {"hub_degree": 12}}).shared_identity.hub_degree
     12
+    >>> try:
+    ...     config_from_dict({"shared_identity": {"hub_degre": 12}})
+    ... except InputError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    unknown key shared_identity.hub_degre (did you mean 'hub_degree'?)
     """
-    return _override(DetectConfig(), values, "")  # type: ignore[no-any-return]
+    try:
+        return DetectConfig.model_validate(values)
+    except ValidationError as exc:
+        raise InputError(_message(exc, where)) from None
 
 
 def load_config(path: str | Path | None) -> DetectConfig:
@@ -223,4 +267,4 @@ def load_config(path: str | Path | None) -> DetectConfig:
         return DetectConfig()
     if not isinstance(data, dict):
         raise InputError(f"detection config {p.name}: top level must be a mapping")
-    return config_from_dict(data)
+    return config_from_dict(data, f" {p.name}")

@@ -29,14 +29,12 @@ import pandas as pd
 
 from graphsvc.detection.common import (
     Clustering,
-    fmt_money,
-    fmt_p,
-    money,
     period,
     region_of_participants,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -68,6 +66,8 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
                 "relation",
                 "age_gap",
                 "same_address",
+                "address_known",
+                "contradicted",
                 "suspicious",
                 "why",
             ]
@@ -108,18 +108,33 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     pairs["same_address"] = [
         (h, m) in same for h, m in zip(pairs["holder"], pairs["member"], strict=True)
     ]
+    # "Lives elsewhere" needs both addresses on record; unknown is not different.
+    has_addr = set(addr["participant_id"].astype(str))
+    pairs["address_known"] = [
+        h in has_addr and m in has_addr
+        for h, m in zip(pairs["holder"].astype(str), pairs["member"].astype(str), strict=True)
+    ]
     # A family has one spouse and two parents: more registered ones are not all real.
     counts: dict[tuple[str, str], int] = {}
     for (h, _m), r in rel.items():
         counts[(h, r)] = counts.get((h, r), 0) + 1
     limits = {"spouse": 1, "parent": 2}
     why: list[str] = []
-    for h, r, gap, same in zip(
-        pairs["holder"], pairs["relation"], pairs["age_gap"], pairs["same_address"], strict=True
+    contradicted: list[bool] = []
+    for h, r, gap, same, known in zip(
+        pairs["holder"],
+        pairs["relation"],
+        pairs["age_gap"],
+        pairs["same_address"],
+        pairs["address_known"],
+        strict=True,
     ):
         g = None if gap is None or (isinstance(gap, float) and np.isnan(gap)) else float(gap)
+        bad = True
         if r is None or (isinstance(r, float) and np.isnan(r)):
-            why.append("" if same else "no registered link, different address")
+            bad = False
+            elsewhere = "different address" if known else "no address on record"
+            why.append("" if same else f"no registered link, {elsewhere}")
         elif str(r) in limits and counts.get((str(h), str(r)), 0) > limits[str(r)]:
             why.append(f"one of {counts[(str(h), str(r))]} registered {r}s of the holder")
         elif r == "child" and g is not None and g < cfg.min_parent_gap_years:
@@ -129,8 +144,11 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         elif r == "spouse" and g is not None and abs(g) > cfg.max_spouse_gap_years:
             why.append(f"registered as spouse but {abs(g):.0f} years apart")
         else:
+            bad = False
             why.append("")
+        contradicted.append(bad)
     pairs["why"] = why
+    pairs["contradicted"] = contradicted
     pairs["suspicious"] = pairs["why"] != ""
     return pairs.sort_values(["holder", "member"], kind="stable").reset_index(drop=True)
 
@@ -176,14 +194,20 @@ def detect(
         n, k = int(n), int(k)
         grp = by_holder[str(holder)]
         too_many = n > cfg.max_family_size
-        # The abuse is the account paying for people outside the holder's household:
-        # everyone paid for is listed except plausible family living with the holder.
-        flagged = grp[grp["suspicious"] | ~grp["same_address"]]
+        # The ring is the holder and the people the evidence does not call family.
+        # Plausible family (a registered relation the ages fit, or an unregistered
+        # co-resident) is never a "beneficiary" of the abuse, wherever it lives; only
+        # past max_family_size are unregistered co-residents listed too (Art. 14 names
+        # spouse, parents and children, not a household of any size).
+        unregistered = grp["relation"].isna()
+        listed = grp["suspicious"] | (too_many & unregistered)
+        flagged = grp[listed]
         k_eff = len(flagged)
         # Base rate from every other holder (leave-one-out, Laplace-smoothed): a ring
         # must not make its own pattern look normal.
         p0 = min((total_sus - k + 1) / (total_n - n + 2), 0.5)
-        lp = log10_binom_sf(k_eff, max(n, cfg.max_family_size), p0)
+        n_eff = max(n, cfg.max_family_size)
+        lp = log10_binom_sf(k_eff, n_eff, p0)
         surprise = -lp
         if weak(surprise, tests, config.scoring.min_adjusted_surprise):
             continue
@@ -194,34 +218,59 @@ def detect(
         ben = set(flagged["member"].astype(str))
         hrx = rx_of[str(holder)]
         implicated = hrx[hrx["participant_id"].isin(ben)]
-        amount = money(implicated)
-        no_link = int(flagged["relation"].isna().sum())
-        diff_addr = int((~flagged["same_address"]).sum())
-        contradicted = int(flagged["why"].str.startswith("registered").sum())
-        account_paid = fmt_money(float(implicated["account_paid"].fillna(0).sum()))
+        cash = money_at_risk(implicated)
+        # Counts from the data columns, never from the wording of the explanations.
+        no_link = int((flagged["relation"].isna()).sum())
+        known = flagged["address_known"].astype(bool)
+        diff_addr = int((known & ~flagged["same_address"].astype(bool)).sum())
+        no_addr = int((~known).sum())
+        contradicted = int(flagged["contradicted"].astype(bool).sum())
+        spared = int((~listed).sum())
+        finding = Finding(
+            typology=TYPOLOGY,
+            clause="",
+            members=members,
+            observed=k_eff,
+            expected=round(n_eff * p0, 4),
+            unit=f"of {n_eff} people paid for not plausibly family",
+            unit_zh=f"人（共{n_eff}人）难以认定为家庭成员",
+            null_model=(
+                f"each person paid for is implausible at other holders' rate {p0:.3f} (binomial)"
+            ),
+            null_model_zh=f"每名被支付人按其他账户持有人的比例{p0:.3f}独立判定（二项分布）",
+            log10_p=lp,
+            tests=tests,
+            exemptions=[
+                Exemption(
+                    "plausible_family",
+                    "plausible family (registered relation the ages fit, or co-resident)",
+                    "合理家庭成员（年龄相符的登记亲属或同住人员）",
+                    spared,
+                    "of the people paid for",
+                    "名被支付人",
+                )
+            ],
+        )
         reasons = Reasons()
         reasons.add(
             f"the personal account of participant {holder} paid for {n} other people; "
             f"{k} of them are not plausibly family",
             f"参保人{holder}的个人账户为{n}名他人支付费用，其中{k}人难以认定为其家庭成员",
         )
-        reasons.add(
-            f"{no_link} have no registered family link with the holder, {diff_addr} live at a "
-            f"different address, {contradicted} have a declared relation their ages contradict",
-            f"{no_link}人与账户持有人无登记的亲属关系，{diff_addr}人居住地址不同，"
-            f"{contradicted}人申报的亲属关系与年龄不符",
-        )
-        reasons.add(
-            f"{len(implicated)} settlements, account paid {account_paid}, fund paid "
-            f"{fmt_money(amount)}",
-            f"结算{len(implicated)}笔，个人账户支付{account_paid}，统筹基金支付{fmt_money(amount)}",
-        )
-        reasons.add(
-            f"chance at other holders' rate of unexplained sharing ({p0:.3f}): {fmt_p(lp)} "
-            f"({tests} account holders examined)",
-            f"按其他账户持有人无合理解释的共济比例（{p0:.3f}）推算，偶然发生的概率："
-            f"{fmt_p(lp)}（共检查{tests}名账户持有人）",
-        )
+        facts_en = [f"{no_link} have no registered family link with the holder"]
+        facts_zh = [f"{no_link}人与账户持有人无登记的亲属关系"]
+        if diff_addr:
+            facts_en.append(f"{diff_addr} live at a different address")
+            facts_zh.append(f"{diff_addr}人居住地址不同")
+        if no_addr:
+            facts_en.append(f"{no_addr} have no address on record")
+            facts_zh.append(f"{no_addr}人无地址记录")
+        facts_en.append(f"{contradicted} have a declared relation the ages or counts contradict")
+        facts_zh.append(f"{contradicted}人申报的亲属关系与年龄或人数不符")
+        reasons.add(", ".join(facts_en), "，".join(facts_zh))
+        for en, zh in render_finding(finding):
+            reasons.add(en, zh)
+        reasons.add(*cash.sentence())
         if too_many:
             reasons.insert(
                 1,
@@ -231,13 +280,14 @@ def detect(
                 f"{cfg.max_family_size}人的家庭规模",
             )
         start, end = period(implicated["date"])
+        co_resident = f"unregistered co-resident beyond a family of {cfg.max_family_size}"
         evidence = [
             Evidence(
                 ("participant", str(holder)),
                 ("participant", str(m)),
                 "PAID_BY_ACCOUNT",
                 float(s),
-                f"{int(s)} settlements; {w or 'plausible family'}",
+                f"{int(s)} settlements; {w or co_resident}",
             )
             for m, s, w in zip(
                 flagged["member"], flagged["settlements"], flagged["why"], strict=True
@@ -251,7 +301,9 @@ def detect(
                 reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=tests,
-                amount_at_risk=amount,
+                amount_at_risk=cash.total,
+                money=cash,
+                findings=[finding],
                 period_start=start,
                 period_end=end,
                 region_code=region_of_participants(data, [str(holder)]),

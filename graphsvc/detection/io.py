@@ -151,6 +151,21 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"run-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
+def ring_params_json(r: Ring, config: DetectConfig) -> str:
+    """The ring's detector config plus its typed findings, money split and typologies.
+
+    >>> from graphsvc.detection.rings import Member
+    >>> r = Ring("shared_identity", [Member("participant", "P1", "member")], ["x"], 5.0, 1, 0.0)
+    >>> sorted(json.loads(ring_params_json(r, DetectConfig())))
+    ['findings', 'money', 'scoring', 'shared_identity', 'typologies']
+    """
+    data = json.loads(config.section_json(r.typology))
+    data["findings"] = [f.to_json() for f in r.findings]
+    data["money"] = r.money.to_json() if r.money is not None else None
+    data["typologies"] = r.typologies()
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def ring_rows(
     rings: list[Ring], run_id: str, config: DetectConfig, created_at: str
 ) -> list[dict[str, Any]]:
@@ -183,7 +198,7 @@ def ring_rows(
                 "evidence_json": json.dumps(
                     [e.to_json() for e in r.evidence], ensure_ascii=False, separators=(",", ":")
                 ),
-                "params_json": config.section_json(r.typology),
+                "params_json": ring_params_json(r, config),
             }
         )
     return out

@@ -34,14 +34,13 @@ from graphsvc.detection.common import (
     Clustering,
     Explainer,
     UnionFind,
-    fmt_money,
     fmt_p,
-    money,
     period,
     region_of_participants,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import money_at_risk
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -384,7 +383,7 @@ def detect(
             & (rx["visit_type"] != "pharmacy")
             & rx["date"].isin(joint_rows["day"].unique())
         ]
-        amount = money(implicated)
+        cash = money_at_risk(implicated)
         per_day = list(joint_rows.groupby("day")["participant_id"].nunique().items())
         turnout = ", ".join(f"{d.date().isoformat()}: {int(n)}" for d, n in per_day)
         turnout_zh = "，".join(f"{d.date().isoformat()}：{int(n)}人" for d, n in per_day)
@@ -403,10 +402,7 @@ def detect(
             f"按其他参保人在上述机构或医师处的就诊情况推算，成员偶然如此聚集就诊的概率："
             f"{fmt_p(-surprise)}（共检查{tests}对场次）",
         )
-        reasons.add(
-            f"settlements on those days: {len(implicated)}, fund paid {fmt_money(amount)}",
-            f"上述日期结算{len(implicated)}笔，统筹基金支付{fmt_money(amount)}",
-        )
+        reasons.add(*cash.sentence())
         if any(m.role == "hub doctor" for m in members):
             reasons.insert(
                 1,
@@ -434,7 +430,8 @@ def detect(
                 reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=max(tests, 1),
-                amount_at_risk=amount,
+                amount_at_risk=cash.total,
+                money=cash,
                 period_start=start,
                 period_end=end,
                 region_code=region_of_participants(data, group),

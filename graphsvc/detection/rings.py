@@ -16,11 +16,14 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graphsvc.model import RingMember
+
+if TYPE_CHECKING:
+    from graphsvc.detection.finding import Finding, MoneyAtRisk
 
 TYPOLOGIES: tuple[str, ...] = (
     "shared_identity",
@@ -136,6 +139,14 @@ class Ring:
     ring_id: str = ""
     # Chinese twins of ``reasons`` (same order); empty for rings built without them.
     reasons_zh: list[str] = field(default_factory=list)
+    # Typed evidence (graphsvc.detection.finding): one Finding per typology the ring
+    # meets (absorbed rings add theirs), each with the exemptions weighed; and the
+    # money split of the implicated settlements. Stored in the Ring's params_json.
+    findings: list[Finding] = field(default_factory=list)
+    money: MoneyAtRisk | None = None
+    # Other typologies' rings folded into this one (runner.absorb): each keeps its
+    # typology, clause, score, ring id and reasons.
+    also: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def bilingual(self) -> bool:
@@ -169,7 +180,32 @@ class Ring:
             "surprise": round(self.surprise, 3),
             "adjusted_surprise": round(self.adjusted_surprise, 3),
             "evidence": [e.to_json() for e in self.evidence],
+            "findings": [f.to_json() for f in self.findings],
+            "money": self.money.to_json() if self.money is not None else None,
+            "typologies": self.typologies(),
         }
+
+    def summary(self) -> dict[str, Any]:
+        """This ring's own typology verdict (what absorb keeps of a folded ring)."""
+        return {
+            "typology": self.typology,
+            "clause": self.clause,
+            "score": self.score,
+            "ring_id": self.ring_id,
+            "reasons": list(self.reasons),
+            "reasons_zh": list(self.reasons_zh),
+        }
+
+    def typologies(self) -> list[dict[str, Any]]:
+        """Every typology the ring meets: its own first, then the ones folded into it."""
+        own = {k: v for k, v in self.summary().items() if k not in ("reasons", "reasons_zh")}
+        return [
+            own,
+            *(
+                {k: v for k, v in a.items() if k not in ("reasons", "reasons_zh")}
+                for a in self.also
+            ),
+        ]
 
 
 def weak(surprise: float, tests: int, min_adjusted: float) -> bool:

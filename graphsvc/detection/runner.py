@@ -97,6 +97,11 @@ def finalise(rings: list[Ring], typology: str, config: DetectConfig) -> list[Rin
         r.clause = r.clause or CLAUSES[typology]
         r.score = score_of(r.adjusted_surprise, config.scoring.score_scale)
         r.ring_id = ring_id_of(typology, r.members, params)
+        for f in r.findings:
+            f.clause = f.clause or CLAUSES.get(f.typology, "")
+            f.score = score_of(-f.log10_p_corrected, config.scoring.score_scale)
+        if r.money is not None:
+            r.amount_at_risk = r.money.total
         if r.ring_id in seen:
             continue
         seen.add(r.ring_id)
@@ -127,6 +132,9 @@ def absorb(rings: list[Ring]) -> list[Ring]:
             kept.append(r)
             continue
         both = host.bilingual and r.bilingual
+        host.also.append(r.summary())
+        host.also.extend(r.also)
+        host.findings.extend(r.findings)
         host.reasons.append(f"also {r.typology.replace('_', ' ')} (ring {r.ring_id}):")
         host.reasons.extend(r.reasons)
         if both:

@@ -39,14 +39,13 @@ from graphsvc.detection.common import (
     PYTHON_CLUSTERING,
     Clustering,
     Explainer,
-    fmt_money,
     fmt_p,
-    money,
     period,
     region_of_participants,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import money_at_risk
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -218,11 +217,8 @@ def detect(
             f"（共检查{tests}个共用标识，忽略{hubs}个大量人员共用的公共标识）",
         )
         mrx = rx[rx["participant_id"].isin(gset)]
-        amount = money(mrx)
-        reasons.add(
-            f"members' settlements: {len(mrx)}, fund paid {fmt_money(amount)}",
-            f"成员结算{len(mrx)}笔，统筹基金支付{fmt_money(amount)}",
-        )
+        cash = money_at_risk(mrx)
+        reasons.add(*cash.sentence())
         start, end = period(mrx["date"])
         evidence = [
             Evidence(
@@ -244,7 +240,8 @@ def detect(
                 reasons_zh=reasons.zh,
                 surprise=surprise,
                 tests=tests,
-                amount_at_risk=amount,
+                amount_at_risk=cash.total,
+                money=cash,
                 period_start=start,
                 period_end=end,
                 region_code=region_of_participants(data, group),

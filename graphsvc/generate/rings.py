@@ -21,6 +21,7 @@ from graphsvc.generate.population import (
     styled_phones,
     styled_text,
 )
+from graphsvc.generate.shapes import SHAPES
 from graphsvc.generate.truth import Member, PlantedRing
 from graphsvc.generate.world import (
     BANK,
@@ -50,9 +51,13 @@ def ring_count(w: World) -> int:
     return max(2, round(float(w.rng.uniform(3, 6)) * w.scale))
 
 
-def _add_ring(w: World, typology: str, members: list[Member], description: str) -> None:
+def _add_ring(w: World, typology: str, members: list[Member], description: str, shape: str) -> None:
+    if shape not in SHAPES[typology]:
+        raise ValueError(f"shape {shape!r} is not listed for {typology} in shapes.SHAPES")
     n = sum(1 for r in w.truth.rings if r.typology == typology) + 1
-    w.truth.rings.append(PlantedRing(f"GT-{typology}-{n:03d}", typology, members, description))
+    w.truth.rings.append(
+        PlantedRing(f"GT-{typology}-{n:03d}", typology, members, description, shape)
+    )
 
 
 def _region(w: World) -> int:
@@ -192,6 +197,7 @@ def shared_identity(w: World) -> None:
             if has_recruiter
             else ""
         ),
+        ("recruiter" if has_recruiter else "peers") + ("_phone" if use_phone.sum() >= 2 else ""),
     )
 
 
@@ -264,6 +270,9 @@ def organised_visits(w: World) -> None:
             if split
             else ("; one outing is a group admission" if inpatient_outing >= 0 else "")
         ),
+        "group_admission_split"
+        if split
+        else ("group_admission" if inpatient_outing >= 0 else "outpatient_only"),
     )
 
 
@@ -354,6 +363,7 @@ def fake_referral(w: World) -> None:
         members,
         f"{m} institutions and their doctors refer {k} patients {shape}, again and again, "
         f"each referral followed by a billed visit",
+        "reciprocal_pairs" if reciprocal else "loop",
     )
 
 
@@ -408,6 +418,7 @@ def family_sharing_abuse(w: World) -> None:
         "family_sharing_abuse",
         members,
         f"personal account of {w.pid(holder)} pays for {k} people at {k} other addresses, {how}",
+        str(variant),
     )
 
 
@@ -488,6 +499,7 @@ def pharmacy_collusion(w: World) -> None:
         members,
         f"{w.did(doc)} ({w.iid(hosp)}) prescribes {names} to {k} recurring patients, "
         f"filled almost only at {w.iid(shop)}; {resold} packs settled twice (resale)",
+        "one_drug" if drugs.shape[0] == 1 else "two_drugs",
     )
 
 
@@ -554,4 +566,5 @@ def split_hospitalisation(w: World) -> None:
         f"{w.iid(hosp)} ({w.did(doc)}): {n_split} patients readmitted with the same diagnosis "
         f"2-15 days after discharge; {n_ghost} patients settle purchases/visits elsewhere "
         f"while registered as inpatients",
+        "split_and_ghost",
     )

@@ -42,14 +42,20 @@ class PlantedRing:
     typology: str
     members: list[Member]
     description: str
+    # Which variant of the typology was planted (graphsvc.generate.shapes.SHAPES), so
+    # quality can be reported per shape; an added field, old readers ignore it.
+    shape: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "typology": self.typology,
             "members": [m.to_json() for m in self.members],
             "description": self.description,
         }
+        if self.shape:
+            out["shape"] = self.shape
+        return out
 
 
 @dataclass
@@ -140,7 +146,13 @@ class GroundTruth:
             seed=data["seed"],
             participants=data["participants"],
             rings=[
-                PlantedRing(r["id"], r["typology"], members(r["members"]), r["description"])
+                PlantedRing(
+                    r["id"],
+                    r["typology"],
+                    members(r["members"]),
+                    r["description"],
+                    r.get("shape", ""),
+                )
                 for r in data["rings"]
             ],
             benign_groups=[

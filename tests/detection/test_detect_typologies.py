@@ -87,7 +87,9 @@ def test_family_sharing(make_data: Callable[..., GraphData]) -> None:
     rings = run_detectors(data, DetectConfig(), "family_sharing_abuse").rings
     assert _ids(rings) == [sorted(["H"] + [f"B{i}" for i in range(6)])]
     assert rings[0].members[0].role == "account holder"
-    assert rings[0].amount_at_risk == 6 * 3 * 30.0
+    # Fund + personal account on the implicated settlements (all of it 共济 here).
+    assert rings[0].amount_at_risk == 6 * 3 * (30.0 + 25.0)
+    assert rings[0].money is not None and rings[0].money.shared == 6 * 3 * 25.0
 
 
 def test_pharmacy_steering_and_resale(make_data: Callable[..., GraphData]) -> None:

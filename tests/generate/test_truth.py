@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from gen_helpers import Province
 
+from graphsvc.generate.shapes import SHAPES
 from graphsvc.generate.truth import BENIGN_KINDS, TYPOLOGIES, GroundTruth, PlantedRing
 from loaders.normalise import normalise_identifier
 
@@ -35,7 +36,8 @@ def test_ground_truth_file_format(province: Province) -> None:
     assert data["seed"] == 5 and data["participants"] == 3_000
     assert data["bad_rows"] == []
     for r in data["rings"]:
-        assert set(r) == {"id", "typology", "members", "description"}
+        assert set(r) == {"id", "typology", "members", "description", "shape"}
+        assert r["shape"] in SHAPES[r["typology"]], r["id"]
         assert r["id"].startswith(f"GT-{r['typology']}-")
         for m in r["members"]:
             assert set(m) == {"kind", "id", "role"}

@@ -1,0 +1,25 @@
+"""Shapes of each planted typology, and the tuning / held-out split of shapes and seeds.
+
+A *shape* is one variant of a typology (who shares what, how a loop runs). Every
+planted ring records its shape in ``ground_truth.json`` so quality is reported per
+shape, not only per typology: a detector that catches the common variant and misses
+a rare one must show it. Thresholds are tuned on ``TUNING_SEEDS``; the
+``HELDOUT_SEEDS`` (and any shape in ``HELDOUT_SHAPES``) are only measured, never
+tuned on (issue #11: "Hold some shapes and seeds out"), see docs/generator.md.
+"""
+
+from __future__ import annotations
+
+SHAPES: dict[str, tuple[str, ...]] = {
+    "shared_identity": ("recruiter", "recruiter_phone", "peers", "peers_phone"),
+    "organised_visits": ("outpatient_only", "group_admission", "group_admission_split"),
+    "fake_referral": ("loop", "reciprocal_pairs"),
+    "family_sharing_abuse": ("unregistered", "implausible", "mixed"),
+    "pharmacy_collusion": ("one_drug", "two_drugs"),
+    "split_hospitalisation": ("split_and_ghost",),
+}
+TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
+HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
+# Shapes kept out of tuning altogether (none yet: every current shape is a variant the
+# detectors were written against; new shapes are added here first).
+HELDOUT_SHAPES: frozenset[str] = frozenset()
