@@ -24,6 +24,14 @@ from typing import Any
 from graphsvc.errors import InputError
 
 VERDICTS = ("pass", "review", "hold")
+
+
+class ScreenInputError(InputError):
+    """A settlement sent for screening misses or breaks a field (HTTP 400, field named)."""
+
+    http_status = 400
+
+
 REQUIRED = ("prescription_id", "participant_id", "institution_id", "date")
 VISIT_TYPES = ("outpatient", "inpatient", "pharmacy")
 
@@ -117,41 +125,41 @@ def _date(value: Any, name: str, where: str) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or len(value) < 10:
-        raise InputError(f"{where}: {name} must be a date YYYY-MM-DD")
+        raise ScreenInputError(f"{where}: {name} must be a date YYYY-MM-DD")
     try:
         return date.fromisoformat(value[:10])
     except ValueError as exc:
-        raise InputError(f"{where}: {name} must be a date YYYY-MM-DD") from exc
+        raise ScreenInputError(f"{where}: {name} must be a date YYYY-MM-DD") from exc
 
 
 def parse_settlement(raw: Mapping[str, Any], where: str = "settlement") -> Settlement:
     """One settlement in the contract's prescriptions shape; InputError names the field."""
     if not isinstance(raw, Mapping):
-        raise InputError(f"{where}: must be an object with the prescriptions columns")
+        raise ScreenInputError(f"{where}: must be an object with the prescriptions columns")
     for name in REQUIRED:
         value = raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise InputError(f"{where}: {name} is required")
+            raise ScreenInputError(f"{where}: {name} is required")
     for name in ("prescription_id", "participant_id", "institution_id"):
         if not isinstance(raw[name], str):
-            raise InputError(f"{where}: {name} must be a string")
+            raise ScreenInputError(f"{where}: {name} must be a string")
 
     def opt(name: str) -> str | None:
         value = raw.get(name)
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            raise InputError(f"{where}: {name} must be a string")
+            raise ScreenInputError(f"{where}: {name} must be a string")
         return value.strip()
 
     visit = opt("visit_type")
     if visit is not None and visit.lower() not in VISIT_TYPES:
-        raise InputError(f"{where}: visit_type must be one of {', '.join(VISIT_TYPES)}")
+        raise ScreenInputError(f"{where}: visit_type must be one of {', '.join(VISIT_TYPES)}")
     start = _date(raw["date"], "date", where)
     discharge = raw.get("discharge_date")
     end = _date(discharge, "discharge_date", where) if discharge not in (None, "") else None
     if end is not None and end < start:
-        raise InputError(f"{where}: discharge_date is before date")
+        raise ScreenInputError(f"{where}: discharge_date is before date")
     holder = opt("account_holder_id")
     pid = raw["participant_id"].strip()
     return Settlement(
