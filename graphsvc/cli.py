@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "generate",
     "load",
     "detect",
+    "screen",
     "cypher",
     "serve",
     "demo",

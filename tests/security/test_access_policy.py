@@ -56,6 +56,8 @@ POLICY: dict[tuple[str, str], Any] = {
     # investigation
     ("POST", "/api/entities/{}/{}/unmask"): INVESTIGATION,
     ("GET", "/api/rings"): INVESTIGATION,
+    ("POST", "/api/screen"): INVESTIGATION,
+    ("GET", "/api/screen/participant/{}"): INVESTIGATION,
     ("GET", "/api/rings/{}"): INVESTIGATION,
     ("GET", "/api/rings/{}/subgraph"): INVESTIGATION,
     ("GET", "/api/entities/{}/{}"): INVESTIGATION,

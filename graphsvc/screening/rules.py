@@ -1,0 +1,318 @@
+"""The screening index and its rules (pure: no store, no clock).
+
+Why an in-memory index: a settlement must be answered while it is being made
+(Hainan Art. 32, 事中审核), so nothing here queries the store; ``graphsvc.screening.io``
+fills a :class:`ScreenIndex` from the store in packed pages and the rules only look
+up dictionaries. Settlements are keyed by their id, so one screened now and loaded
+later (then read again at the next rebuild) is held once, never counted twice.
+
+Verdicts: ``hold`` only when the settlement's participant, doctor or institution is a
+member of a current ring with score >= ``hold_score`` and a pattern reason also
+applies, or the ring score alone is >= ``hold_score``; ``review`` for any other listed
+reason; ``pass`` when no reason applies. Every reason is a code plus an English and a
+Chinese sentence naming the facts an auditor can check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from graphsvc.errors import InputError
+
+VERDICTS = ("pass", "review", "hold")
+
+
+class ScreenInputError(InputError):
+    """A settlement sent for screening misses or breaks a field (HTTP 400, field named)."""
+
+    http_status = 400
+
+
+REQUIRED = ("prescription_id", "participant_id", "institution_id", "date")
+VISIT_TYPES = ("outpatient", "inpatient", "pharmacy")
+
+
+@dataclass(frozen=True)
+class RingRef:
+    ring_id: str
+    typology: str
+    role: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """One settlement as screened: the contract's prescriptions columns that rules read."""
+
+    prescription_id: str
+    participant_id: str
+    institution_id: str
+    date: dt.date
+    doctor_id: str | None = None
+    discharge_date: dt.date | None = None
+    visit_type: str | None = None
+    diagnosis_code: str | None = None
+    account_holder_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    en: str
+    zh: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "en": self.en, "zh": self.zh, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    prescription_id: str
+    verdict: str
+    reasons: tuple[Reason, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "prescription_id": self.prescription_id,
+            "verdict": self.verdict,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
+
+
+@dataclass
+class ScreenIndex:
+    """What is known now: entities, rings, family links, ID numbers, settlements."""
+
+    participants: set[str] = field(default_factory=set)
+    institutions: set[str] = field(default_factory=set)
+    id_number: dict[str, str] = field(default_factory=dict)  # participant -> ID number
+    by_id_number: dict[str, set[str]] = field(default_factory=dict)
+    family: set[tuple[str, str]] = field(default_factory=set)  # (holder, member)
+    rings: dict[tuple[str, str], list[RingRef]] = field(default_factory=dict)
+    settlements: dict[str, Settlement] = field(default_factory=dict)
+    by_participant: dict[str, list[str]] = field(default_factory=dict)  # -> settlement ids
+    version: str | None = None
+
+    def add_participant(self, pid: str, id_number: str | None) -> None:
+        self.participants.add(pid)
+        if id_number:
+            self.id_number[pid] = id_number
+            self.by_id_number.setdefault(id_number, set()).add(pid)
+
+    def add_ring_member(self, kind: str, eid: str, ref: RingRef) -> None:
+        self.rings.setdefault((kind, eid), []).append(ref)
+
+    def add_settlement(self, s: Settlement) -> bool:
+        """Remember ``s``; False when its id was already known (nothing is doubled)."""
+        if s.prescription_id in self.settlements:
+            return False
+        self.settlements[s.prescription_id] = s
+        self.by_participant.setdefault(s.participant_id, []).append(s.prescription_id)
+        return True
+
+    def history(self, pid: str) -> list[Settlement]:
+        """A participant's settlements, oldest first (stable: date, then id)."""
+        found = [self.settlements[i] for i in self.by_participant.get(pid, ())]
+        return sorted(found, key=lambda s: (s.date, s.prescription_id))
+
+
+def _date(value: Any, name: str, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or len(value) < 10:
+        raise ScreenInputError(f"{where}: {name} must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ScreenInputError(f"{where}: {name} must be a date YYYY-MM-DD") from exc
+
+
+def parse_settlement(raw: Mapping[str, Any], where: str = "settlement") -> Settlement:
+    """One settlement in the contract's prescriptions shape; InputError names the field."""
+    if not isinstance(raw, Mapping):
+        raise ScreenInputError(f"{where}: must be an object with the prescriptions columns")
+    for name in REQUIRED:
+        value = raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ScreenInputError(f"{where}: {name} is required")
+    for name in ("prescription_id", "participant_id", "institution_id"):
+        if not isinstance(raw[name], str):
+            raise ScreenInputError(f"{where}: {name} must be a string")
+
+    def opt(name: str) -> str | None:
+        value = raw.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise ScreenInputError(f"{where}: {name} must be a string")
+        return value.strip()
+
+    visit = opt("visit_type")
+    if visit is not None and visit.lower() not in VISIT_TYPES:
+        raise ScreenInputError(f"{where}: visit_type must be one of {', '.join(VISIT_TYPES)}")
+    start = _date(raw["date"], "date", where)
+    discharge = raw.get("discharge_date")
+    end = _date(discharge, "discharge_date", where) if discharge not in (None, "") else None
+    if end is not None and end < start:
+        raise ScreenInputError(f"{where}: discharge_date is before date")
+    holder = opt("account_holder_id")
+    pid = raw["participant_id"].strip()
+    return Settlement(
+        prescription_id=raw["prescription_id"].strip(),
+        participant_id=pid,
+        institution_id=raw["institution_id"].strip(),
+        date=start,
+        doctor_id=opt("doctor_id"),
+        discharge_date=end,
+        visit_type=visit.lower() if visit else None,
+        diagnosis_code=opt("diagnosis_code"),
+        account_holder_id=None if holder == pid else holder,
+    )
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds, stated so that a verdict can be reproduced."""
+
+    readmission_days: int = 15
+    hold_score: float = 0.8
+
+
+def _ring_reasons(index: ScreenIndex, s: Settlement) -> list[Reason]:
+    out = []
+    for kind, eid in (
+        ("participant", s.participant_id),
+        ("doctor", s.doctor_id),
+        ("institution", s.institution_id),
+    ):
+        if eid is None:
+            continue
+        for ref in sorted(index.rings.get((kind, eid), ()), key=lambda r: (-r.score, r.ring_id)):
+            out.append(
+                Reason(
+                    "ring_member",
+                    f"{kind} {eid} is {ref.role} of current ring {ref.ring_id} "
+                    f"({ref.typology}, score {ref.score:.2f})",
+                    f"{kind} {eid} 是当前团伙 {ref.ring_id}（{ref.typology}，评分 "
+                    f"{ref.score:.2f}）的{ref.role}",
+                    {
+                        "kind": kind,
+                        "id": eid,
+                        "ring": ref.ring_id,
+                        "typology": ref.typology,
+                        "role": ref.role,
+                        "score": ref.score,
+                    },
+                )
+            )
+    return out
+
+
+def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Reason]:
+    out: list[Reason] = []
+    past = [h for h in index.history(s.participant_id) if h.prescription_id != s.prescription_id]
+    if s.visit_type == "inpatient" and s.diagnosis_code:
+        window = timedelta(days=rules.readmission_days)
+        for h in past:
+            if (
+                h.visit_type == "inpatient"
+                and h.institution_id == s.institution_id
+                and h.diagnosis_code == s.diagnosis_code
+                and h.discharge_date is not None
+                and timedelta(0) <= s.date - h.discharge_date <= window
+            ):
+                days = (s.date - h.discharge_date).days
+                out.append(
+                    Reason(
+                        "readmission",
+                        f"readmitted {days} days after discharge ({h.prescription_id}) at the "
+                        f"same institution with the same diagnosis {s.diagnosis_code}",
+                        f"出院（{h.prescription_id}）{days} 天后在同一机构以相同诊断 "
+                        f"{s.diagnosis_code} 再次入院",
+                        {"previous": h.prescription_id, "days": days},
+                    )
+                )
+                break
+    for h in past:
+        if (
+            h.visit_type == "inpatient"
+            and h.institution_id != s.institution_id
+            and h.discharge_date is not None
+            and h.date < s.date < h.discharge_date
+        ):
+            out.append(
+                Reason(
+                    "inpatient_elsewhere",
+                    f"settled while an inpatient at {h.institution_id} "
+                    f"({h.prescription_id}, {h.date} to {h.discharge_date})",
+                    f"结算时正在 {h.institution_id} 住院（{h.prescription_id}，"
+                    f"{h.date} 至 {h.discharge_date}）",
+                    {"stay": h.prescription_id, "institution": h.institution_id},
+                )
+            )
+            break
+    holder = s.account_holder_id
+    if holder is not None and (holder, s.participant_id) not in index.family:
+        out.append(
+            Reason(
+                "account_not_family",
+                f"personal account of {holder} pays for {s.participant_id}, who is not "
+                "registered family of the holder (Hainan Art. 14)",
+                f"{holder} 的个人账户为非登记共济家庭成员 {s.participant_id} 支付"
+                "（海南办法第十四条）",
+                {"holder": holder},
+            )
+        )
+    number = index.id_number.get(s.participant_id)
+    if number is not None:
+        twins = sorted(index.by_id_number.get(number, set()) - {s.participant_id})
+        if twins:
+            out.append(
+                Reason(
+                    "duplicate_enrolment",
+                    f"participant {s.participant_id} shares its ID number with "
+                    f"{', '.join(twins)}: a second card of one person",
+                    f"参保人 {s.participant_id} 与 {'、'.join(twins)} 身份证号相同：重复参保",
+                    {"others": twins},
+                )
+            )
+    return out
+
+
+def screen(index: ScreenIndex, s: Settlement, rules: Rules | None = None) -> Verdict:
+    """The verdict on one settlement from what ``index`` knows now."""
+    rules = rules or Rules()
+    reasons: list[Reason] = []
+    if s.participant_id not in index.participants:
+        reasons.append(
+            Reason(
+                "unknown_participant",
+                f"participant {s.participant_id} is not known to the fund",
+                f"参保人 {s.participant_id} 不在参保库中",
+            )
+        )
+    if s.institution_id not in index.institutions:
+        reasons.append(
+            Reason(
+                "unknown_institution",
+                f"institution {s.institution_id} is not a known designated institution",
+                f"机构 {s.institution_id} 不是已知的定点医药机构",
+            )
+        )
+    ring = _ring_reasons(index, s)
+    pattern = _pattern_reasons(index, s, rules)
+    reasons.extend(ring)
+    reasons.extend(pattern)
+    top = max((float(r.detail["score"]) for r in ring), default=0.0)
+    if ring and (top >= rules.hold_score or pattern):
+        verdict = "hold"
+    elif reasons:
+        verdict = "review"
+    else:
+        verdict = "pass"
+    return Verdict(s.prescription_id, verdict, tuple(reasons))
