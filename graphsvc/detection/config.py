@@ -67,8 +67,8 @@ class SharedIdentityConfig(Section):
         20,
         ge=2,
         le=100_000,
-        description="Identifiers held by more participants are described as hubs in reasons; "
-        "their evidence weighs by the chance of that many sharing by accident, not a cliff.",
+        description="Identifiers held by more participants are hubs (switchboards, nursing "
+        "homes, kiosks) and link nobody. A fixed cut: issue #11 asks for weighting by degree.",
     )
     min_pair_weight: float = Field(
         0.5, ge=0.0, le=10.0, description="Weighted evidence a pair needs to be linked."
@@ -77,8 +77,8 @@ class SharedIdentityConfig(Section):
         20,
         ge=2,
         le=1000,
-        description="Largest address group that may be a household or small care home; it "
-        "explains its pairs only when it also looks like one (ages and surnames).",
+        description="Largest address group that may be a household or small care home; every "
+        "pair at such an address is explained (not yet checked against ages and surnames).",
     )
     min_members: int = Field(3, ge=2, le=1000, description="Smallest ring.")
     min_distinct_identifiers: int = Field(
