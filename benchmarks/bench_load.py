@@ -42,8 +42,8 @@ from benchmarks.common import (  # noqa: E402
 # -- a simple synthetic province (only with --synthetic) -------------------------------
 def synthetic_province(out: Path, participants: int, seed: int) -> Path:
     """Contract CSVs of a plausible shape: ~6 settlements and ~2.5 lines per person."""
-    from loaders.normalise import gb11643_check_digit
-    from loaders.schema import SPECS
+    from graphsvc.contract.normalise import gb11643_check_digit
+    from graphsvc.contract.schema import SPECS
 
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,7 @@ def synthetic_province(out: Path, participants: int, seed: int) -> Path:
     n_doc = n_inst * 5
 
     def w(name: str, rows: Any) -> None:
-        """One contract table, its header in the contract's order (loaders.schema)."""
+        """One contract table, its header in the contract's order (graphsvc.contract.schema)."""
         with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
             wr = csv.writer(fh)
             wr.writerow(SPECS[name].columns)

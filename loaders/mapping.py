@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
+from graphsvc.contract.schema import SPECS
 from graphsvc.errors import InputError
-from loaders.schema import SPECS
 
 RESERVED_KEYS = frozenset({"description", "encoding", "files", "values"})
 

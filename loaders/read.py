@@ -24,10 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from graphsvc.contract.normalise import clean_text, property_name
+from graphsvc.contract.schema import (
+    REQUIRED_TABLES,
+    RESERVED_PROPERTIES,
+    SPECS,
+    SUFFIXES,
+    TABLE_ORDER,
+)
 from graphsvc.errors import InputError
 from loaders.mapping import ColumnMapping
-from loaders.normalise import clean_text, property_name
-from loaders.schema import REQUIRED_TABLES, RESERVED_PROPERTIES, SPECS, SUFFIXES, TABLE_ORDER
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from loaders.normalise import (
+from graphsvc.contract.normalise import (
     gb11643_valid,
     identifier_id,
     normalise_identifier,
@@ -29,8 +29,8 @@ from loaders.normalise import (
     parse_decimal,
     valid_region,
 )
+from graphsvc.contract.schema import SPECS, TABLE_ORDER, TableSpec
 from loaders.read import Table
-from loaders.schema import SPECS, TABLE_ORDER, TableSpec
 
 EXCERPT_CHARS = 40
 

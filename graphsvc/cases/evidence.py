@@ -31,17 +31,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphsvc.cases.records import CaseMember, CaseRecord
+from graphsvc.contract.schema import SPECS
 from graphsvc.model import MEMBER_KINDS
 from graphsvc.privacy import mask_properties, mask_value
 from graphsvc.store import Store
 from graphsvc.store.values import Node, Relationship
-from loaders.schema import SPECS
 from viz.model import ACCOUNT_PAID_FOR, EVIDENCE, REFERRED, TREATED_BY, VISITED
 
 SETTLEMENT_LIMIT = 20_000  # more than a ring ever has; the report says when it was reached
 ID_CHUNK = 2_000
 
-# The contract's columns (loaders.schema is their one definition); line items add the
+# The contract's columns (graphsvc.contract.schema is their one definition); line items add the
 # line's number within its settlement.
 SETTLEMENT_COLUMNS = SPECS["prescriptions"].columns
 _ITEMS = SPECS["prescription_items"].columns

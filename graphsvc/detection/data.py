@@ -8,7 +8,7 @@ hand in a test. :func:`GraphData.create` fixes dtypes once so detectors can rely
 them: ids are strings, dates are ``datetime64`` (date only), money is float.
 
 Identifier values are normalised by the loader's own function
-(``loaders.normalise.normalise_identifier``), so that a CSV-built GraphData and a
+(``graphsvc.contract.normalise.normalise_identifier``), so that a CSV-built GraphData and a
 store-read one group identifiers the same way.
 """
 
@@ -21,13 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from graphsvc.contract.normalise import normalise_identifier as _loader_normalise
+from graphsvc.contract.schema import SPECS
 from graphsvc.errors import InputError
-from loaders.normalise import normalise_identifier as _loader_normalise
-from loaders.schema import SPECS
 
 log = logging.getLogger(__name__)
 
-# The contract's columns (one definition, loaders.schema), minus what no detector reads:
+# The contract's columns (one definition, graphsvc.contract.schema), minus what no detector reads:
 # ID numbers stay in the store, out of the detection process's memory.
 _NOT_READ: dict[str, frozenset[str]] = {"participants": frozenset({"id_number"})}
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from graphsvc.contract.schema import SPECS
 from graphsvc.generate import catalog as cat
 from graphsvc.generate.facilities import person_names
 from graphsvc.generate.population import ROLE_CHILD, bijection, id_numbers
@@ -30,7 +31,6 @@ from graphsvc.generate.world import (
     IntArray,
     World,
 )
-from loaders.schema import SPECS
 
 TABLES: tuple[str, ...] = (
     "participants",

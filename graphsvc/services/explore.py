@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graphsvc import model
+from graphsvc.contract.normalise import identifier_id, normalise_identifier
 from graphsvc.errors import InputError, NotFound
 from graphsvc.privacy import mask_properties
 from graphsvc.store import Node, Path, Relationship, Store
-from loaders.normalise import identifier_id, normalise_identifier
 from viz.model import (
     ACCOUNT_PAID_FOR,
     EVIDENCE,

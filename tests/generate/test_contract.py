@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from gen_helpers import TABLES, Province
 
+from graphsvc.contract.normalise import gb11643_valid
 from graphsvc.generate.idnumber import check_char, check_chars, is_valid
 from graphsvc.generate.writer import COLUMNS
-from loaders.normalise import gb11643_valid
 
 HAINAN = re.compile(r"^46(0[1-4]00|90[0-3]\d)$")
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from gen_helpers import Province
 
+from graphsvc.contract.normalise import normalise_identifier
 from graphsvc.generate.shapes import SHAPES
 from graphsvc.generate.truth import BENIGN_KINDS, TYPOLOGIES, GroundTruth, PlantedRing
-from loaders.normalise import normalise_identifier
 
 
 def ids(ring: PlantedRing, kind: str, role: str | None = None) -> list[str]:
