@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "case",
     "users",
     "tokens",
+    "keys",
     "audit",
     "export_import",
 )
