@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "case",
     "users",
     "tokens",
+    "keys",
     "audit",
     "export_import",
 )

@@ -3,7 +3,9 @@
 Layout::
 
     manifest.json              hashes + sizes of every other file, case/run identity,
-                               exported by/at, HMAC-SHA256 signature (see manifest.py)
+                               exported by/at, Ed25519 signature (see manifest.py)
+    SHA256SUMS                 the same hashes for ``sha256sum -c SHA256SUMS``
+    verify_package.py          the standalone verifier (stdlib + cryptography)
     report.html, report.pdf    the bilingual report
     network.html               the interactive network, every script inlined
     case.json                  the case snapshot and its history
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from graphsvc.cases import manifest as mf
 from graphsvc.cases import service, workflow
@@ -133,11 +136,11 @@ def package_files(
     files["graph/subgraph.json"] = graph_json_bytes(case, nodes, rels)
     files["case.json"] = case_json_bytes(case, events)
     files["network.html"] = network_html_bytes(case, nodes, rels, lang)
-    listed = sorted([*files, "report.html", "report.pdf", mf.MANIFEST])
+    listed = sorted([*files, "report.html", "report.pdf", mf.MANIFEST, mf.SUMS, mf.VERIFIER])
     model = report_model(case, events, ev, nodes, rels, masked, listed)
     files["report.html"] = render_html(model)
     files["report.pdf"] = render_pdf(model, font_file)
-    return files
+    return mf.with_verifier(files)
 
 
 def export_case(
@@ -145,7 +148,7 @@ def export_case(
     case_id: str,
     *,
     viewer: service.Viewer,
-    key: str,
+    key: Ed25519PrivateKey,
     lang: str = "zh",
     font_file: Path | None = None,
     exported_at: str | None = None,

@@ -87,13 +87,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="check a package's hashes and signature; exit 1 naming changed/missing/added files",
     )
     ve.add_argument("file", type=Path)
-    key = ve.add_mutually_exclusive_group()
-    key.add_argument("--key", help="the signing key (default: this server's GRAPHSVC_SECRET_KEY)")
-    key.add_argument("--key-file", type=Path, help="read the key from a file")
-    key.add_argument(
+    ve.add_argument(
+        "--public-key",
+        type=Path,
+        help="the fund's public key, PEM (default: this server's, `graphsvc keys export-public`)",
+    )
+    ve.add_argument(
         "--no-key",
         action="store_true",
-        help="check hashes only (origin not checked; exits 1 all the same)",
+        help="check the files only; the signature is reported 'not checked' (exit 1)",
+    )
+    ve.add_argument(
+        "--hmac-key",
+        help="old (format /1) packages only: the shared HMAC key they were signed with",
     )
     ve.add_argument("--json", action="store_true")
     ve.set_defaults(func=run_verify)
@@ -218,6 +224,7 @@ def run_update(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from graphsvc.audit import AuditLog
     from graphsvc.cases.package import export_case
+    from graphsvc.security import keys
     from graphsvc.store import open_store
 
     settings = get_settings()
@@ -229,7 +236,7 @@ def run_export(args: argparse.Namespace) -> int:
                 store,
                 args.id,
                 viewer=who,
-                key=settings.resolved_secret_key(),
+                key=keys.load(settings),
                 lang=args.lang,
                 font_file=settings.report_font,
             )
@@ -262,27 +269,25 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    """Each check on its own line (the standalone verifier's lines); exit 1 unless all pass."""
     from graphsvc.cases.manifest import verify_package
 
     if not args.file.is_file():
         raise InputError(f"no such file: {args.file}")
-    if args.no_key:
-        key: str | None = None
-    elif args.key_file:
-        key = args.key_file.read_text(encoding="utf-8").strip()
-    else:
-        key = args.key or get_settings().resolved_secret_key()
-    result = verify_package(args.file.read_bytes(), key)
+    pem: bytes | None = None
+    if args.public_key is not None:
+        if not args.public_key.is_file():
+            raise InputError(f"no such public key file: {args.public_key}")
+        pem = args.public_key.read_bytes()
+    elif not args.no_key:
+        from graphsvc.security import keys
+
+        pem = keys.public_pem(keys.load(get_settings()))
+    result = verify_package(args.file.read_bytes(), pem, hmac_key=args.hmac_key)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in result.lines()))
     if result.ok:
-        if not args.json:
-            sys.stdout.write(
-                f"{args.file}: OK, {len(result.manifest.get('files', []))} files intact, "
-                f"signature valid (case {result.manifest.get('case_id')})\n"
-            )
         return 0
-    if not args.json:
-        for line in result.problems():
-            sys.stdout.write(f"{args.file}: {line}\n")
-    raise GraphsvcError(f"package verification failed: {'; '.join(result.problems())}")
+    raise GraphsvcError(f"{args.file}: verification failed: {'; '.join(result.problems())}")

@@ -12,12 +12,16 @@ import os
 import subprocess
 import sys
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from graphsvc.config import Settings
 from graphsvc.store import Store
 
 RUN_ID = "run-test-1"
 RING_ID = "abc123ring"
 RING_KEY = f"{RUN_ID}:{RING_ID}"
+# A fixed signing key: deterministic packages in tests.
+KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 PARTICIPANTS = [
     {
         "id": "P1",

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from graphsvc.api.app import create_app
 from graphsvc.cases import manifest as mf
 from graphsvc.config import Settings
+from graphsvc.security import keys
 from graphsvc.security.testing import add_user, bearer_headers, browser_login, isolated_settings
 from graphsvc.store import Store
 
@@ -85,7 +86,7 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
     masked = client.get(f"/api/cases/{cid}/package", headers=inv)
     assert masked.status_code == 200 and masked.headers["content-type"] == "application/zip"
     assert f'filename="{cid}.zip"' in masked.headers["content-disposition"]
-    key = app.state.settings.resolved_secret_key()
+    key = keys.public_pem(keys.load(app.state.settings))
     assert mf.verify_package(masked.content, key).ok
     assert json.loads(mf.read_zip(masked.content)["manifest.json"])["masked"] is True
 

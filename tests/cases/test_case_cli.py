@@ -10,9 +10,11 @@ from case_fixtures import (
     rezip,
     run_cli,
 )
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from graphsvc.cases import manifest as mf
 from graphsvc.config import Settings
+from graphsvc.security import keys
 from graphsvc.store import Store
 
 
@@ -38,20 +40,32 @@ def test_create_list_update_export_verify(
     )
     out = tmp_path / "pkg" / f"{case_id}.zip"
     assert "masked" in ok(["export", case_id, "--out", str(out), "--as", "alice"], settings)
-    assert f"OK, {len(mf.read_zip(out.read_bytes())) - 1} files" in ok(
-        ["verify", str(out)], settings
-    )
+    n = len(mf.read_zip(out.read_bytes())) - 1
+    assert ok(["verify", str(out)], settings).splitlines()[-2:] == [
+        f"files: ok ({n} files)",
+        f"signature: valid (Ed25519, key id {keys.key_id(keys.load(settings))})",
+    ]
 
     bad = tmp_path / "bad.zip"
     bad.write_bytes(rezip(out.read_bytes(), {"evidence/line_items.csv": b"x", "extra.txt": b"y"}))
     r = run_cli(["case", "verify", str(bad)], settings)
     assert r.returncode == 1
-    assert f"{bad}: changed: evidence/line_items.csv" in r.stdout
-    assert f"{bad}: added: extra.txt" in r.stdout
+    assert "files: changed evidence/line_items.csv\n" in r.stdout
+    assert "files: added extra.txt\n" in r.stdout
     assert r.stderr.count("graphsvc: error") == 1
 
-    r = run_cli(["case", "verify", str(out), "--key", "not-the-key"], settings)
-    assert r.returncode == 1 and "signature" in r.stdout
+    other = tmp_path / "other.pem"
+    other.write_bytes(keys.public_pem(Ed25519PrivateKey.generate()))
+    r = run_cli(["case", "verify", str(out), "--public-key", str(other)], settings)
+    assert r.returncode == 1 and "signature: invalid (signed by key id" in r.stdout
+    r = run_cli(["case", "verify", str(out), "--no-key"], settings)
+    assert r.returncode == 1 and f"files: ok ({n} files)" in r.stdout
+    assert "signature: not checked" in r.stdout
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(out.read_bytes()[: len(out.read_bytes()) // 2])
+    r = run_cli(["case", "verify", str(corrupt)], settings)
+    assert r.returncode == 1 and r.stdout.startswith("zip: corrupt (not a readable zip")
+    assert r.stdout.count("\n") == 1
 
     history = json.loads(ok(["show", case_id], settings))
     assert [e["action"] for e in history["events"]] == ["created", "status", "status", "comment"]

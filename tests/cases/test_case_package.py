@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from case_fixtures import (
+    KEY,
     RING_ID,
     RUN_ID,
     rezip,
@@ -21,10 +22,11 @@ from graphsvc.cases import manifest as mf
 from graphsvc.cases import service
 from graphsvc.cases.package import Package, export_case
 from graphsvc.errors import NotFound, PermissionDenied
+from graphsvc.security import keys
 from graphsvc.store import Store
 from viz.offline import VENDOR_INERT_URLS, external_urls
 
-KEY = "package-test-key"
+PUB = keys.public_pem(KEY)
 INV = service.Viewer("alice", "investigator")
 EVIDENCE_FILES = {
     "evidence/members.csv",
@@ -66,8 +68,10 @@ def test_create_review_confirm_export_verify(confirmed: tuple[Store, str, Packag
         "case.json",
         "graph/subgraph.graphml",
         "graph/subgraph.json",
+        "SHA256SUMS",
+        "verify_package.py",
     } | EVIDENCE_FILES == set(files)
-    v = mf.verify_package(pkg.data, KEY)
+    v = mf.verify_package(pkg.data, PUB)
     assert v.ok, v.problems()
     m = pkg.manifest
     assert (m["case_id"], m["run_id"], m["ring_id"], m["status"]) == (
@@ -78,7 +82,7 @@ def test_create_review_confirm_export_verify(confirmed: tuple[Store, str, Packag
     )
     assert m["params"] == {"shared_identity": {"min_members": 3}}
     assert m["exported_by"] == "alice" and m["exported_at"].endswith("Z")
-    assert m["signature"]["alg"] == "HMAC-SHA256" and m["masked"] is True
+    assert m["signature"]["alg"] == "Ed25519" and m["masked"] is True
     assert {f["path"] for f in m["files"]} == set(files) - {"manifest.json"}
 
 
@@ -149,12 +153,12 @@ def test_changed_removed_added_files_fail_verify_naming_them(
     pdf = mf.read_zip(data)["report.pdf"]
     flipped = pdf[:100] + bytes([pdf[100] ^ 1]) + pdf[101:]
     cases = {
-        "changed: report.pdf": rezip(data, {"report.pdf": flipped}),
-        "missing: evidence/settlements.csv": rezip(data, {"evidence/settlements.csv": None}),
-        "added: notes.txt": rezip(data, {"notes.txt": b"hello"}),
+        "files: changed report.pdf": rezip(data, {"report.pdf": flipped}),
+        "files: missing evidence/settlements.csv": rezip(data, {"evidence/settlements.csv": None}),
+        "files: added notes.txt": rezip(data, {"notes.txt": b"hello"}),
     }
     for expected, tampered in cases.items():
-        v = mf.verify_package(tampered, KEY)
+        v = mf.verify_package(tampered, PUB)
         assert not v.ok
         assert v.problems() == [expected]
 
@@ -340,5 +344,5 @@ def test_manual_case_exports(ring_store: Store) -> None:
         clause="Hainan Art. 14",
     )
     pkg = export_case(ring_store, case.id, viewer=INV, key=KEY)
-    assert mf.verify_package(pkg.data, KEY).ok
+    assert mf.verify_package(pkg.data, PUB).ok
     assert pkg.manifest["run_id"] is None and pkg.manifest["source"] == "manual"

@@ -6,9 +6,12 @@ import csv
 import io
 from pathlib import Path
 
+from case_fixtures import KEY
+
 from graphsvc.cases import manifest as mf
 from graphsvc.cases import service
 from graphsvc.cases.package import export_case
+from graphsvc.security import keys
 from graphsvc.store import Store
 
 INV = service.Viewer("alice", "investigator")
@@ -32,8 +35,8 @@ def test_case_per_typology_from_a_detection_run(store: Store, province_dir: Path
     for typology, ring in sorted(best.items()):
         case = service.create_from_ring(store, ring["ring_id"], actor="alice")
         assert (case.typology, case.run_id) == (typology, run.run_id)
-        pkg = export_case(store, case.id, viewer=INV, key="k")
-        assert mf.verify_package(pkg.data, "k").ok, typology
+        pkg = export_case(store, case.id, viewer=INV, key=KEY)
+        assert mf.verify_package(pkg.data, keys.public_pem(KEY)).ok, typology
         files = mf.read_zip(pkg.data)
         members = list(
             csv.DictReader(io.StringIO(files["evidence/members.csv"].decode("utf-8-sig")))

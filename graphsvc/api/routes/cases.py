@@ -26,6 +26,7 @@ from graphsvc.api.deps import (
     rate_limit,
     require_roles,
 )
+from graphsvc.cases import manifest as mf
 from graphsvc.cases import service, workflow
 from graphsvc.cases.evidence import gather, member_rows, subgraph
 from graphsvc.cases.package import export_case
@@ -33,7 +34,7 @@ from graphsvc.cases.records import CaseEventRecord, CaseMember, CaseRecord
 from graphsvc.cases.texts import one
 from graphsvc.errors import GraphsvcError, InputError, NotFound
 from graphsvc.privacy import mask_any
-from graphsvc.security import sessions
+from graphsvc.security import keys, sessions
 from graphsvc.web.views import lang_of, render_page
 from viz.model import build_view
 from viz.render import network_fragment
@@ -241,7 +242,7 @@ def case_package(
             store,
             case_id,
             viewer=viewer_of(user),
-            key=settings.resolved_secret_key(),
+            key=keys.load(settings),
             lang=lang,
             font_file=settings.report_font,
         )
@@ -255,7 +256,8 @@ def case_package(
         detail={
             "masked": pkg.manifest["masked"],
             "status": pkg.manifest["status"],
-            "sha256_manifest": pkg.manifest["signature"]["value"][:16],
+            "sha256_manifest": mf.sha256_hex(mf.manifest_bytes(pkg.manifest))[:16],
+            "key_id": pkg.manifest["signature"]["key_id"],
         },
     )
     return Response(
