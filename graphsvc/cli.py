@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "tokens",
     "audit",
     "export_import",
+    "grades",
 )
 
 
