@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "keys",
     "audit",
     "export_import",
+    "grades",
 )
 
 

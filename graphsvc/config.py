@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         "WenQuanYi Zen Hei (Debian fonts-wqy-zenhei) or another known CJK TrueType font.",
     )
 
+    # Supervision (credit grades)
+    grades_config: Path | None = Field(
+        None,
+        description="JSON file with the credit-grade method and weights (docs/supervision.md); "
+        "default: the built-in weights.",
+    )
+
     @property
     def backend(self) -> Literal["falkordb", "neo4j"]:
         return "neo4j" if self.neo4j_uri else "falkordb"

@@ -1,0 +1,1 @@
+"""Supervision around the rings (issue 17): credit grades, with their history."""
