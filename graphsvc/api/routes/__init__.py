@@ -19,5 +19,6 @@ ROUTERS: tuple[str, ...] = (
     "entities",
     "explore",
     "cases",
+    "grades",
     "pages",
 )
