@@ -74,6 +74,10 @@ POLICY: dict[tuple[str, str], Any] = {
     # packages; investigators and analysts change cases (graphsvc.cases.workflow.EDITOR_ROLES)
     ("POST", "/api/cases"): CASE_EDIT,
     ("GET", "/api/cases"): CASES_READ,
+    ("GET", "/api/grades"): INVESTIGATION,
+    ("POST", "/api/grades/compute"): ADMIN,
+    ("GET", "/api/grades/{}/{}"): INVESTIGATION,
+    ("GET", "/grades"): INVESTIGATION,
     ("GET", "/api/cases/{}"): CASES_READ,
     ("PATCH", "/api/cases/{}"): CASE_EDIT,
     ("POST", "/api/cases/{}/comments"): CASE_EDIT,

@@ -20,5 +20,6 @@ ROUTERS: tuple[str, ...] = (
     "explore",
     "cases",
     "screen",
+    "grades",
     "pages",
 )
