@@ -1,6 +1,11 @@
 """UNWIND parameter rows per write query (pure), from validated rows.
 
-Rows already in the store unchanged are left out, so a reload writes nothing.
+Rows already in the store unchanged are left out as nodes, so a reload creates no
+node twice. Their optional relationships (PRESCRIBED_BY, PAID_BY_ACCOUNT, WORKS_AT,
+REFERRED_BY) are still sent, to ``*_existing`` queries that MERGE: a load killed after
+a node batch but before its relationship batch left nodes without those links, and
+idempotence must be decided per row *and its relationships*, or the re-run would count
+the half-written rows as "unchanged" and never link them (issue #19).
 Properties travel as one ``props`` map per row without nulls: ``SET n += row.props``
 then stores exactly the columns a row has.
 
@@ -22,15 +27,19 @@ WRITE_PLAN: tuple[tuple[str, str], ...] = (
     ("institutions", "load_institutions"),
     ("doctors", "load_doctors"),
     ("doctors", "load_works_at"),
+    ("doctors", "load_works_at_existing"),
     ("participants", "load_participants"),
     ("identifiers", "load_identifiers"),
     ("family_links", "load_family_links"),
     ("prescriptions", "load_prescriptions"),
     ("prescriptions", "load_prescribed_by"),
     ("prescriptions", "load_paid_by_account"),
+    ("prescriptions", "load_prescribed_by_existing"),
+    ("prescriptions", "load_paid_by_account_existing"),
     ("prescription_items", "load_contains"),
     ("referrals", "load_referrals"),
     ("referrals", "load_referred_by"),
+    ("referrals", "load_referred_by_existing"),
 )
 
 NODE_PROPS: dict[str, tuple[str, ...]] = {
@@ -89,29 +98,37 @@ def _node(row: Row, table: str) -> dict[str, Any]:
 
 def _simple(table: str) -> Callable[[Iterable[Row]], list[Batch]]:
     def build(rows: Iterable[Row]) -> list[Batch]:
-        return [Batch(table, f"load_{table}", (_node(r, table) for r in rows))]
+        return [Batch(table, f"load_{table}", (_node(r, table) for r in rows if not r.unchanged))]
 
     return build
 
 
 def _doctors(rows: Iterable[Row]) -> list[Batch]:
     works_at: list[dict[str, Any]] = []
+    works_at_existing: list[dict[str, Any]] = []
 
     def nodes() -> Iterator[dict[str, Any]]:
         for r in rows:
             if r.values.get("institution_id"):
-                works_at.append(
+                (works_at_existing if r.unchanged else works_at).append(
                     {"id": r.values["doctor_id"], "institution_id": r.values["institution_id"]}
                 )
-            yield _node(r, "doctors")
+            if not r.unchanged:
+                yield _node(r, "doctors")
 
-    return [Batch("doctors", "load_doctors", nodes()), Batch("doctors", "load_works_at", works_at)]
+    return [
+        Batch("doctors", "load_doctors", nodes()),
+        Batch("doctors", "load_works_at", works_at),
+        Batch("doctors", "load_works_at_existing", works_at_existing),
+    ]
 
 
 def _identifiers(rows: Iterable[Row]) -> list[Batch]:
     def gen() -> Iterator[dict[str, Any]]:
         seen: set[tuple[str, str]] = set()
         for r in rows:
+            if r.unchanged:
+                continue
             pair = (r.values["participant_id"], r.values["identifier_id"])
             if pair in seen:  # the same fact written twice: one edge
                 continue
@@ -131,6 +148,8 @@ def _family_links(rows: Iterable[Row]) -> list[Batch]:
     def gen() -> Iterator[dict[str, Any]]:
         seen: set[tuple[str, str]] = set()
         for r in rows:
+            if r.unchanged:
+                continue
             link = (r.values["holder_id"], r.values["member_id"])
             if link in seen:
                 continue
@@ -147,35 +166,45 @@ def _family_links(rows: Iterable[Row]) -> list[Batch]:
 def _prescriptions(rows: Iterable[Row]) -> list[Batch]:
     by_doctor: list[dict[str, Any]] = []
     by_account: list[dict[str, Any]] = []
+    by_doctor_existing: list[dict[str, Any]] = []
+    by_account_existing: list[dict[str, Any]] = []
 
     def nodes() -> Iterator[dict[str, Any]]:
         for r in rows:
             v = r.values
-            row = _node(r, "prescriptions")
-            row["participant_id"] = v["participant_id"]
-            row["institution_id"] = v["institution_id"]
             if v.get("doctor_id"):
-                by_doctor.append({"id": v["prescription_id"], "doctor_id": v["doctor_id"]})
+                (by_doctor_existing if r.unchanged else by_doctor).append(
+                    {"id": v["prescription_id"], "doctor_id": v["doctor_id"]}
+                )
             if v.get("account_holder_id"):
-                by_account.append(
+                (by_account_existing if r.unchanged else by_account).append(
                     {
                         "id": v["prescription_id"],
                         "holder_id": v["account_holder_id"],
                         "amount": v.get("account_paid"),
                     }
                 )
+            if r.unchanged:
+                continue
+            row = _node(r, "prescriptions")
+            row["participant_id"] = v["participant_id"]
+            row["institution_id"] = v["institution_id"]
             yield row
 
     return [
         Batch("prescriptions", "load_prescriptions", nodes()),
         Batch("prescriptions", "load_prescribed_by", by_doctor),
         Batch("prescriptions", "load_paid_by_account", by_account),
+        Batch("prescriptions", "load_prescribed_by_existing", by_doctor_existing),
+        Batch("prescriptions", "load_paid_by_account_existing", by_account_existing),
     ]
 
 
 def _items(rows: Iterable[Row]) -> list[Batch]:
     def gen() -> Iterator[dict[str, Any]]:
         for r in rows:
+            if r.unchanged:
+                continue
             v = r.values
             yield {
                 "prescription_id": v["prescription_id"],
@@ -189,23 +218,29 @@ def _items(rows: Iterable[Row]) -> list[Batch]:
 
 def _referrals(rows: Iterable[Row]) -> list[Batch]:
     by_doctor: list[dict[str, Any]] = []
+    by_doctor_existing: list[dict[str, Any]] = []
 
     def nodes() -> Iterator[dict[str, Any]]:
         for r in rows:
             v = r.values
+            if v.get("from_doctor_id"):
+                (by_doctor_existing if r.unchanged else by_doctor).append(
+                    {"id": v["referral_id"], "doctor_id": v["from_doctor_id"]}
+                )
+            if r.unchanged:
+                continue
             row = _node(r, "referrals")
             row.update(
                 participant_id=v["participant_id"],
                 from_id=v["from_institution_id"],
                 to_id=v["to_institution_id"],
             )
-            if v.get("from_doctor_id"):
-                by_doctor.append({"id": v["referral_id"], "doctor_id": v["from_doctor_id"]})
             yield row
 
     return [
         Batch("referrals", "load_referrals", nodes()),
         Batch("referrals", "load_referred_by", by_doctor),
+        Batch("referrals", "load_referred_by_existing", by_doctor_existing),
     ]
 
 
@@ -222,8 +257,9 @@ _BUILDERS: dict[str, Callable[[Iterable[Row]], list[Batch]]] = {
 
 
 def table_batches(table: str, rows: Iterable[Row]) -> list[Batch]:
-    """The writes of one table's valid rows (unchanged rows skipped), in write order."""
-    return _BUILDERS[table](r for r in rows if not r.unchanged)
+    """The writes of one table's valid rows, in write order: unchanged rows create no
+    node, but their optional relationships go to the MERGE ``*_existing`` queries."""
+    return _BUILDERS[table](rows)
 
 
 def to_rows(checked: Mapping[str, Checked]) -> list[Batch]:

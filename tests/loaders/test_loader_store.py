@@ -505,3 +505,22 @@ def test_unwritable_rejects_file_stops_before_writing(
     with pytest.raises(InputError, match="cannot write the rejects file"):
         load_directory(store, make_dir(), rejects_path=blocker / "rejects.csv")
     assert sum(store.counts().values()) == 0
+
+
+@pytest.mark.parametrize(
+    "rel_type", ["PRESCRIBED_BY", "PAID_BY_ACCOUNT", "WORKS_AT", "REFERRED_BY"]
+)
+def test_rerun_links_rows_whose_relationships_a_crash_lost(
+    store: Store, province_dir: Path, rel_type: str
+) -> None:
+    """Issue #19: a loader killed between a node batch and its relationship batch left
+    settlements (doctors, referrals) stored without their links; the re-run must add
+    them, not count the rows as unchanged and stop there."""
+    load_directory(store, province_dir)
+    clean = snapshot(store)
+    assert clean["rels"][rel_type] > 0
+    store.query(f"MATCH ()-[r:{rel_type}]->() DELETE r", write=True)  # the crash's state
+    assert rel_type not in snapshot(store)["rels"]
+    again = load_directory(store, province_dir)
+    assert snapshot(store) == clean
+    assert again.created == {rel_type: clean["rels"][rel_type]}  # repaired links reported
