@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from graphsvc.commands.users import cli_actor
     from graphsvc.config import get_settings
     from graphsvc.screening import build_index
+    from graphsvc.screening.rules import audit_detail
     from graphsvc.store import open_store
 
     settings = get_settings()
@@ -72,19 +73,7 @@ def run(args: argparse.Namespace) -> int:
         action="screen",
         target=str(args.file),
         rows=len(verdicts),
-        detail={
-            "via": "cli",
-            "index_version": index.version,
-            "inputs": rows,
-            "verdicts": [
-                {
-                    "id": v["prescription_id"],
-                    "verdict": v["verdict"],
-                    "reasons": [r["code"] for r in v["reasons"]],
-                }
-                for v in verdicts
-            ],
-        },
+        detail={"via": "cli", **audit_detail(index, rows, verdicts)},
     )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -316,3 +316,24 @@ def screen(index: ScreenIndex, s: Settlement, rules: Rules | None = None) -> Ver
     else:
         verdict = "pass"
     return Verdict(s.prescription_id, verdict, tuple(reasons))
+
+
+def audit_detail(
+    index: ScreenIndex, rows: list[dict[str, Any]], verdicts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the audit trail keeps of one screening: every input and every verdict's reasons.
+
+    One shape for the API and the CLI, so an auditor reads both the same way.
+    """
+    return {
+        "index_version": index.version,
+        "inputs": rows,
+        "verdicts": [
+            {
+                "id": v["prescription_id"],
+                "verdict": v["verdict"],
+                "reasons": [r["code"] for r in v["reasons"]],
+            }
+            for v in verdicts
+        ],
+    }

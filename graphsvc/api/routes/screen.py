@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from graphsvc.api.deps import INVESTIGATION, AuditDep, User, require_roles
 from graphsvc.screening import IndexHolder, parse_settlement, screen
-from graphsvc.screening.rules import ScreenIndex, ScreenInputError
+from graphsvc.screening.rules import ScreenIndex, ScreenInputError, audit_detail
 
 router = APIRouter(tags=["screen"])
 # No "supervisor" role exists (graphsvc/security/roles.py): investigators and analysts screen.
@@ -70,18 +70,7 @@ async def post_screen(
             lambda: audit.record("screen", "settlements", "error", len(rows), why)
         )
         raise
-    detail = {
-        "index_version": index.version,
-        "inputs": rows,
-        "verdicts": [
-            {
-                "id": v["prescription_id"],
-                "verdict": v["verdict"],
-                "reasons": [r["code"] for r in v["reasons"]],
-            }
-            for v in verdicts
-        ],
-    }
+    detail = audit_detail(index, rows, verdicts)
     await anyio.to_thread.run_sync(
         lambda: audit.record("screen", "settlements", "ok", len(verdicts), detail)
     )
