@@ -294,13 +294,25 @@ def fake_referral(w: World) -> None:
     insts = rng.choice(local, size=m, replace=False)
     _claim(w, *insts)
     docs = w.doctor_at(insts, rng.random(m))
-    reciprocal = rng.random() < 0.3
-    k = int(rng.integers(5, 11))
+    u = float(rng.random())
+    reciprocal = u < 0.3
+    # One pass per patient (issue #11): fresh patients each time round a loop of 3-4
+    # institutions, spread over the year; the held-out variant has a different doctor
+    # sign each referral.
+    one_pass = not reciprocal and u < 0.65
+    many_docs = one_pass and rng.random() < 0.5
+    passes = int(rng.integers(1, 4))  # the loop shape's passes, drawn per ring
+    if one_pass:
+        m = min(m, 4)
+        insts, docs = insts[:m], docs[:m]
+    k = int(rng.integers(30, 61)) if one_pass else int(rng.integers(5, 11))
     ps = w.pick_free(k, min_age=25, max_age=80, regions=[r])
+    k = ps.shape[0]
+    signers: set[int] = set()
     for j, p in enumerate(ps):
-        day = int(rng.integers(0, 60))
+        day = int(rng.integers(0, DAYS - 60)) if one_pass else int(rng.integers(0, 60))
         pos = int(rng.integers(m))
-        loops = int(rng.integers(2, 4))
+        loops = 1 if one_pass else passes if not reciprocal else int(rng.integers(2, 4))
         if reciprocal:
             # Patients cover the chain of neighbouring pairs (A<->B, B<->C, ...), so the
             # ring is one connected case in the data, not unrelated pairs.
@@ -321,7 +333,11 @@ def fake_referral(w: World) -> None:
             day += int(rng.integers(1, 5))
             if day >= DAYS - 10:
                 break
-            w.add_referrals(np.array([p]), int(insts[cur]), int(insts[nxt]), day, int(docs[cur]))
+            signer = int(docs[cur])
+            if many_docs:
+                signer = int(w.doctor_at(np.array([insts[cur]]), rng.random(1))[0])
+            signers.add(signer)
+            w.add_referrals(np.array([p]), int(insts[cur]), int(insts[nxt]), day, signer)
             if rng.random() < 0.2:
                 los = int(rng.integers(2, 5))
                 w.settlements.add(
@@ -350,20 +366,23 @@ def fake_referral(w: World) -> None:
             if (h + 1) % (m if not reciprocal else 2) == 0:
                 day += int(rng.integers(20, 50))  # one loop done; the next one later
     members = [w.mi(i, "referring_institution") for i in insts]
-    members += [w.md(d, "referring_doctor") for d in docs]
+    members += [w.md(d, "referring_doctor") for d in sorted(signers) if d >= 0]
     members += [w.mp(p, "bounced_patient") for p in ps]
     shape = (
         "reciprocally between pairs"
         if reciprocal
         else "in a loop " + "→".join([w.iid(int(i)) for i in insts] + [w.iid(int(insts[0]))])
     )
+    how = "once each, fresh patients every pass" if one_pass else "again and again"
     _add_ring(
         w,
         "fake_referral",
         members,
-        f"{m} institutions and their doctors refer {k} patients {shape}, again and again, "
+        f"{m} institutions and their doctors refer {k} patients {shape}, {how}, "
         f"each referral followed by a billed visit",
-        "reciprocal_pairs" if reciprocal else "loop",
+        "reciprocal_pairs"
+        if reciprocal
+        else ("one_pass_loop_doctors" if many_docs else "one_pass_loop" if one_pass else "loop"),
     )
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 SHAPES: dict[str, tuple[str, ...]] = {
     "shared_identity": ("recruiter", "recruiter_phone", "peers", "peers_phone"),
     "organised_visits": ("outpatient_only", "group_admission", "group_admission_split"),
-    "fake_referral": ("loop", "reciprocal_pairs"),
+    "fake_referral": ("loop", "reciprocal_pairs", "one_pass_loop", "one_pass_loop_doctors"),
     "family_sharing_abuse": ("unregistered", "implausible", "mixed"),
-    "pharmacy_collusion": ("one_drug", "two_drugs"),
+    "pharmacy_collusion": ("one_drug", "two_drugs", "consult_then_fill"),
     "split_hospitalisation": ("split_and_ghost",),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
 # Shapes kept out of tuning altogether (none yet: every current shape is a variant the
 # detectors were written against; new shapes are added here first).
-HELDOUT_SHAPES: frozenset[str] = frozenset()
+HELDOUT_SHAPES: frozenset[str] = frozenset({"one_pass_loop_doctors"})
