@@ -148,6 +148,9 @@ class OrganisedVisitsConfig(Section):
 class FakeReferralConfig(Section):
     bounce_window_days: int = _f(90, 1, 730, "A patient referred back within this many days.")
     min_bounced_patients: int = _f(2, 1, 1000, "Patients per ring.")
+    min_one_pass_patients: int = _f(
+        5, 1, 1000, "Patients a loop nobody went round twice needs to be a candidate."
+    )
     min_patients_per_member: int = _f(2, 1, 1000, "Loop referrals a listed doctor signed.")
     episode_tail_days: int = _f(14, 0, 365, "Days after a loop episode still part of it.")
     min_usual_visits: int = _f(
@@ -173,6 +176,17 @@ class PharmacyCollusionConfig(Section):
     min_recurring_fills: int = _f(2, 1, 1000, "Fills making a patient recurring.")
     min_recurring_patients: int = _f(3, 1, 1000, "Recurring patients a ring needs.")
     max_habit_share: float = _f(0.5, 0.0, 1.0, "The pharmacy's share of a patient's other fills.")
+    habit_prior_fills: float = _f(
+        3.0, 0.1, 1000.0, "Weight, in purchases, of the regional share in a patient's habit."
+    )
+    care_home_min_residents: int = _f(
+        10, 2, 100_000, "People at one address that make it a care home (rounds excuse fills)."
+    )
+    outpatient_visit_excuses_fill: bool = Field(
+        False,
+        description="An outpatient visit with the prescriber before a fill excuses it "
+        "(default: only a stay does; a ring can add a consultation before each fill).",
+    )
     high_value_quantile: float = _f(0.9, 0.5, 0.999, "Unit-price quantile of 'high-value'.")
     min_resale_settlements: int = _f(2, 2, 100, "Settlements of one trace code = resale.")
 

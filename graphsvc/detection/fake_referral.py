@@ -15,7 +15,9 @@ A or A -> B -> C -> A so each hop bills again.
   round once each is a ring too; repeat passes stay as extra evidence in the reasons
   and roles). Legitimate returns (clinic -> hospital -> clinic) are candidates as
   well and are judged by the same null: they happen at the province's base rate,
-  a ring concentrates far above it. Candidates sharing patients form one group, and
+  a ring concentrates far above it. A signature nobody went round twice needs
+  ``min_one_pass_patients`` patients (two people returned once each is what two-way
+  care looks like). Candidates sharing patients form one group, and
   so do reciprocal pairs signed by a common doctor (A<->B and B<->C, signed at B);
   loops through three or more institutions that share a hospital stay apart.
 * Chance model, per group: with ``r0`` loops per referred patient everywhere else
@@ -52,7 +54,13 @@ from graphsvc.detection.common import (
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Finding, fisher_log10, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    fisher_log10,
+    money_at_risk,
+    render_finding,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -339,7 +347,11 @@ def detect(
         data.prescriptions, loops, cfg.episode_tail_days, cfg.min_usual_visits
     )
     care = two_way(loops, level, usual)
+    care_loops = loops[loops["loop"].isin(care)]
     loops = loops[~loops["loop"].isin(care)]
+    # The exempted care loops leave the direction test too (their down-referral back to
+    # the usual clinic is the care, not a sign of a ring).
+    refs = refs[~refs["referral_id"].isin(set(care_loops["referral_id"]))]
     if loops.empty:
         return []
     referred_total = refs["participant_id"].nunique()
@@ -365,7 +377,11 @@ def detect(
     carriers = per_patient.groupby(level="sig").size()
     repeated = sorted(
         {g for (g, _p), n in per_patient.items() if n >= 2}
-        | {g for g, n in carriers.items() if n >= cfg.min_bounced_patients}
+        | {
+            g
+            for g, n in carriers.items()
+            if n >= max(cfg.min_bounced_patients, cfg.min_one_pass_patients)
+        }
     )
     # Signatures are one ring when the same patients went round them; reciprocal pairs
     # (two institutions) also when a doctor signed both (A<->B and B<->C, signed at B).
@@ -477,6 +493,22 @@ def detect(
             ),
             log10_p=sc.log10_p,
             tests=tests,
+            exemptions=[
+                Exemption(
+                    "two_way_care",
+                    "two-way care (usual clinic -> higher level -> back to that clinic)",
+                    "双向转诊（常住社区机构 -> 上级医院 -> 转回该机构）",
+                    int(
+                        care_loops.loc[
+                            care_loops["from_institution_id"].isin(cset)
+                            & care_loops["to_institution_id"].isin(cset),
+                            "loop",
+                        ].nunique()
+                    ),
+                    "referral loops",
+                    "次闭环转诊",
+                )
+            ],
             details=[
                 (
                     f"loop referrals alone: chance {fmt_p(sc.lp_bounce)}; "

@@ -466,6 +466,9 @@ def pharmacy_collusion(w: World) -> None:
     shop = int(rng.choice(pharmacies[~usual] if (~usual).any() else pharmacies))
     _claim(w, hosp, shop)
     drugs = rng.choice(cat.COLLUSION_DRUGS, size=int(rng.integers(1, 3)), replace=False)
+    # consult_then_fill (issue #11): a short consultation the same or the day before
+    # each fill, so every fill looks like a prescription written at a visit.
+    consult = rng.random() < 0.35
     fills_p: list[int] = []
     fills_day: list[int] = []
     fills_drug: list[int] = []
@@ -479,6 +482,12 @@ def pharmacy_collusion(w: World) -> None:
             fills_day.append(int(d))
             fills_drug.append(drug)
             fills_shop.append(shop if rng.random() < 0.88 else int(w.home_pharmacy[p]))
+        if consult:
+            seen = np.maximum(days - rng.integers(0, 2, size=days.shape[0]), 0)
+            w.settlements.add(
+                np.full(days.shape[0], p), hosp, seen, OUTPATIENT, DRUG_DIAG[drug], doc=doc,
+                src=SRC_RING,
+            )  # fmt: skip
         # the prescriptions are written at the doctor's hospital now and then
         n_out = int(rng.integers(2, 5))
         w.settlements.add(
@@ -517,8 +526,10 @@ def pharmacy_collusion(w: World) -> None:
         "pharmacy_collusion",
         members,
         f"{w.did(doc)} ({w.iid(hosp)}) prescribes {names} to {k} recurring patients, "
-        f"filled almost only at {w.iid(shop)}; {resold} packs settled twice (resale)",
-        "one_drug" if drugs.shape[0] == 1 else "two_drugs",
+        f"filled almost only at {w.iid(shop)}"
+        + (" after a short consultation each time" if consult else "")
+        + f"; {resold} packs settled twice (resale)",
+        "consult_then_fill" if consult else "one_drug" if drugs.shape[0] == 1 else "two_drugs",
     )
 
 
