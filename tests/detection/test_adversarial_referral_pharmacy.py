@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from itertools import pairwise
 
 from graphsvc.detection import DetectConfig, GraphData, run_detectors
 from graphsvc.detection.rings import Ring
@@ -98,7 +99,7 @@ class _Province:
             for _ in range(passes):
                 hops = [*route, route[0]]
                 self.settle(p, hops[0], day)
-                for a, b in zip(hops, hops[1:], strict=False):
+                for a, b in pairwise(hops):
                     day += 3
                     self.refer(p, a, b, day)
                     self.settle(p, b, day + 1)
