@@ -149,7 +149,7 @@ class FakeReferralConfig(Section):
     bounce_window_days: int = _f(90, 1, 730, "A patient referred back within this many days.")
     min_bounced_patients: int = _f(2, 1, 1000, "Patients per ring.")
     min_one_pass_patients: int = _f(
-        5, 1, 1000, "Patients a loop nobody went round twice needs to be a candidate."
+        4, 1, 1000, "Patients a loop nobody went round twice needs to be a candidate."
     )
     min_patients_per_member: int = _f(2, 1, 1000, "Loop referrals a listed doctor signed.")
     episode_tail_days: int = _f(14, 0, 365, "Days after a loop episode still part of it.")
