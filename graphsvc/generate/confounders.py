@@ -82,6 +82,9 @@ def _neighbour_devices(w: World) -> None:
     age = w.age()
     pool = _free(w)
     pool = pool[age[pool] >= 50]
+    # Kiosk users already share one device; a neighbours' group of them would share two.
+    kiosk = np.array(sorted(w.extra.get("kiosk_users", set())), dtype=np.int64)
+    pool = pool[~np.isin(pool, kiosk)]
     n_groups = max(3, round(0.002 * w.n))
     salt = 31 + w.seed % 53
     used = np.zeros(w.n, dtype=bool)
