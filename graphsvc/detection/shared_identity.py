@@ -15,8 +15,11 @@ Method, and why (issue #11: "hub identifiers weigh by how many hold them, not by
   by at most ``single_link_max_degree`` units. Nothing is cut by degree: 25 recruits on
   one bank account and one device share two identifiers and are linked; 300 strangers
   listing a switchboard share one and are not. Groups are connected components.
-* A group's own identifiers hold at least ``concentration`` of their holders inside it;
-  members are the participants holding one. A ring shares at least
+* A group's own identifiers hold at least ``concentration`` of their holders inside it,
+  overlap another own identifier beyond chance (``min_link_log10_p``, Bonferroni over the
+  identifiers the component holds) and have ``concentration`` of their holders on the
+  others (a kiosk device ten members used is weighed, not joined); members are the
+  participants holding one. A ring shares at least
   ``min_distinct_identifiers`` identifiers (two units or more of it holding each), and
   one of its own is of a kind a recruiter controls (device, bank account, email): a
   building's address and landline are not.
@@ -229,32 +232,22 @@ def detect(
         s_of = inside.groupby("key")["unit"].agg(set)
         region = region_of_participants(data, comp)
         n_pop = int(region_size.get(region, n_all)) if region is not None else n_all
-        # Candidates for the group's own identifiers: concentrated here. Each must then be
-        # tied to the others beyond chance, Bonferroni over the identifiers the
-        # component's units hold (any of them could have been the one that overlapped).
+        # The group's own identifiers: concentrated here, and overlapping another such
+        # identifier beyond chance, Bonferroni over the identifiers the component's units
+        # hold (any of them could have been the one that overlapped): a kiosk device one
+        # member also used is weighed, not joined. Own identifiers are grouped by those
+        # overlaps, so two rings a confounder touches are two groups.
         candidates = {
             str(k): us
             for k, us in s_of.items()
             if len(us) >= 2 and len(us) >= cfg.concentration * key_udeg[str(k)]
         }
         looked_at = math.log10(max(1, len(s_of)))
-        for _ in range(10):
-            keep = {}
-            for key, us in candidates.items():
-                rest = set().union(*(all_units[k2] for k2 in candidates if k2 != key))
-                s_in = len(all_units[key] & rest)
-                lp = log10_hypergeom_sf(s_in, n_pop, len(rest), key_udeg[key]) + looked_at
-                if lp <= cfg.min_link_log10_p:
-                    keep[key] = us
-            if len(keep) == len(candidates):
-                break
-            candidates = keep
-        # Two rings in one component (a confounder touching both) are two groups: own
-        # identifiers are grouped by pairwise overlap beyond chance (same correction).
+        names = sorted(candidates)
         pieces = algos.components(
             (a, b)
-            for i, a in enumerate(sorted(candidates))
-            for b in sorted(candidates)[i + 1 :]
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
             if log10_hypergeom_sf(
                 len(all_units[a] & all_units[b]), n_pop, len(all_units[a]), key_udeg[b]
             )
@@ -262,7 +255,21 @@ def detect(
             <= cfg.min_link_log10_p
         )
         for piece in pieces:
+            # A big identifier that contains the group (a kiosk all ten used) is weighed
+            # but is not the group's: most of an own identifier's holders hold another.
             own_units = {k: candidates[k] for k in piece}
+            while True:
+                keep = {
+                    k: us
+                    for k, us in own_units.items()
+                    if len(
+                        all_units[k] & set().union(*(all_units[k2] for k2 in own_units if k2 != k))
+                    )
+                    >= cfg.concentration * key_udeg[k]
+                }
+                if len(keep) == len(own_units):
+                    break
+                own_units = keep
             own = sorted(own_units)
             if not own or not ({key_kind[k] for k in own} & set(cfg.control_kinds)):
                 continue
