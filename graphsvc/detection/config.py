@@ -169,6 +169,12 @@ class OrganisedVisitsConfig(Section):
     schedule_tolerance_days: int = _f(
         3, 0, 30, "Fixed-interval meetings within this many days look like a treatment cycle."
     )
+    treatment_diagnoses: tuple[str, ...] = Field(
+        ("C", "Z51", "N18", "Z49", "Z50"),
+        description="ICD-10 prefixes of treatment (chemotherapy C-codes / Z51.x, dialysis "
+        "N18 / Z49, rehabilitation Z50): fixed-interval meetings are a treatment cycle only "
+        "when most of their visits carry one; regular cadence alone is not care.",
+    )
     split_below_density: float = _f(
         0.6, 0.0, 1.0, "Gatherings linked less densely are split by Leiden."
     )
