@@ -219,6 +219,13 @@ def organised_visits(w: World) -> None:
     slots = np.sort(rng.choice((DAYS - 40) // 28, size=int(rng.integers(4, 9)), replace=False))
     outings = 5 + 28 * slots + rng.integers(0, 7, size=slots.shape[0])
     inpatient_outing = int(rng.integers(outings.shape[0])) if rng.random() < 0.5 else -1
+    # Shape monthly_cadence (issue #11): outings every 30 days exactly, on a pretext
+    # diagnosis, imitating a treatment cycle; regular cadence alone is not care.
+    monthly = rng.random() < 0.3
+    if monthly:
+        n_out = int(rng.integers(5, 10))
+        outings = int(rng.integers(0, DAYS - 30 * n_out)) + 30 * np.arange(n_out)
+        inpatient_outing = -1
     split = False
     for j, day in enumerate(outings):
         att = ps[rng.random(k) < rng.uniform(0.6, 0.9)]
@@ -265,12 +272,15 @@ def organised_visits(w: World) -> None:
         f"{w.did(doc)} at {w.iid(inst)} brings in {k} participants from "
         f"{len(regions)} region(s) who visit together on {outings.shape[0]} days "
         f"(CT, infusions, same pretext diagnoses)"
+        + ("; every 30 days, like a treatment cycle" if monthly else "")
         + (
             "; one outing is a group admission, part of it split into two stays"
             if split
             else ("; one outing is a group admission" if inpatient_outing >= 0 else "")
         ),
-        "group_admission_split"
+        "monthly_cadence"
+        if monthly
+        else "group_admission_split"
         if split
         else ("group_admission" if inpatient_outing >= 0 else "outpatient_only"),
     )

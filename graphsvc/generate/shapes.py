@@ -12,7 +12,12 @@ from __future__ import annotations
 
 SHAPES: dict[str, tuple[str, ...]] = {
     "shared_identity": ("recruiter", "recruiter_phone", "peers", "peers_phone"),
-    "organised_visits": ("outpatient_only", "group_admission", "group_admission_split"),
+    "organised_visits": (
+        "outpatient_only",
+        "group_admission",
+        "group_admission_split",
+        "monthly_cadence",
+    ),
     "fake_referral": ("loop", "reciprocal_pairs"),
     "family_sharing_abuse": ("unregistered", "implausible", "mixed"),
     "pharmacy_collusion": ("one_drug", "two_drugs"),
@@ -20,6 +25,6 @@ SHAPES: dict[str, tuple[str, ...]] = {
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
-# Shapes kept out of tuning altogether (none yet: every current shape is a variant the
-# detectors were written against; new shapes are added here first).
-HELDOUT_SHAPES: frozenset[str] = frozenset()
+# Shapes kept out of tuning altogether: new shapes are added here first.
+# monthly_cadence (issue #11): outings every 30 days on pretext diagnoses.
+HELDOUT_SHAPES: frozenset[str] = frozenset({"monthly_cadence"})
