@@ -408,11 +408,13 @@ def detect(
                     "none of them are registered family or share a household",
                     "上述人员之间均无登记的亲属关系，也不属于同一家庭户",
                 )
-            for value, size in rejected[:2]:
+            for _value, size in rejected[:2]:
+                # The address itself is not printed: it is personal, and only a
+                # household claim that failed, not an identifier of the ring.
                 reasons.add(
-                    f"{size} participants registered at address {mask(value)} do not fit a "
-                    "household (size, ages or surnames): the address explains none of them",
-                    f"登记于地址{mask(value)}的{size}名参保人不符合家庭户特征（人数、年龄或姓氏），"
+                    f"{size} participants registered at one address do not fit a household "
+                    "(size, ages or surnames): the address explains none of them",
+                    f"登记于同一地址的{size}名参保人不符合家庭户特征（人数、年龄或姓氏），"
                     "该地址不能解释其共用关系",
                 )
             for en, zh in render_finding(finding):
