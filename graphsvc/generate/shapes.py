@@ -16,10 +16,14 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "fake_referral": ("loop", "reciprocal_pairs"),
     "family_sharing_abuse": ("unregistered", "implausible", "mixed"),
     "pharmacy_collusion": ("one_drug", "two_drugs"),
-    "split_hospitalisation": ("split_and_ghost",),
+    "split_hospitalisation": ("same_hospital", "sister_hospital", "late_readmission"),
+    "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
-# Shapes kept out of tuning altogether (none yet: every current shape is a variant the
-# detectors were written against; new shapes are added here first).
-HELDOUT_SHAPES: frozenset[str] = frozenset()
+# Shapes kept out of tuning altogether: planted in every province (so the benchmark
+# reports them), but the tuning tests do not assert on them and no threshold was set
+# looking at them. Names are "typology/shape".
+HELDOUT_SHAPES: frozenset[str] = frozenset(
+    {"split_hospitalisation/late_readmission", "ghost_hospitalisation/spread_doctors"}
+)

@@ -15,14 +15,6 @@ from typing import Any
 
 from graphsvc.model import RingMember
 
-TYPOLOGIES: tuple[str, ...] = (
-    "shared_identity",
-    "organised_visits",
-    "fake_referral",
-    "family_sharing_abuse",
-    "pharmacy_collusion",
-    "split_hospitalisation",
-)
 BENIGN_KINDS: tuple[str, ...] = (
     "household",
     "nursing_home",

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from graphsvc import model
 from graphsvc.contract.normalise import identifier_id, normalise_identifier
+from graphsvc.contract.typologies import TYPOLOGIES as TYPOLOGIES
 from graphsvc.errors import InputError, NotFound
 from graphsvc.privacy import mask_properties
 from graphsvc.store import Node, Path, Relationship, Store
@@ -60,14 +61,6 @@ SORT_KEYS: tuple[str, ...] = (
     "period_start",
     "period_end",
     "id",
-)
-TYPOLOGIES: tuple[str, ...] = (
-    "shared_identity",
-    "organised_visits",
-    "fake_referral",
-    "family_sharing_abuse",
-    "pharmacy_collusion",
-    "split_hospitalisation",
 )
 MAX_PER_PAGE = 500
 MAX_HOPS = 3
