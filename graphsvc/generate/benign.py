@@ -53,6 +53,7 @@ from graphsvc.generate.world import (
     SRC_BASE,
     SRC_BENIGN,
     SRC_RING,
+    SRC_STRAY,
     IntArray,
     World,
     weekday,
@@ -455,7 +456,7 @@ def _stray_mid_stay(w: World) -> None:
     pats, adm, dis = s["pat"][stay], s["day"][stay], s["dis"][stay]
     m = pats.shape[0]
     day = adm + 1 + np.floor(rng.random(m) * (dis - adm - 1)).astype(np.int64)
-    w.settlements.add(pats, w.home_pharmacy[pats], day, PHARMACY, s["diag"][stay], src=SRC_BENIGN)
+    w.settlements.add(pats, w.home_pharmacy[pats], day, PHARMACY, s["diag"][stay], src=SRC_STRAY)
 
 
 def _follow_up(w: World, pats: IntArray, inst: IntArray, day: IntArray, p_in: float) -> IntArray:

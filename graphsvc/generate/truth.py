@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphsvc.contract.typologies import TYPOLOGIES as TYPOLOGIES  # the registry, re-exported
 from graphsvc.model import RingMember
 
 BENIGN_KINDS: tuple[str, ...] = (
