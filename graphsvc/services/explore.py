@@ -412,7 +412,8 @@ def ring_subgraph(store: Store, ring_id: str, cap: int = 500) -> Subgraph:
                 },
             )
 
-    for row in _read(store, "explore_ring_identifiers", {"id": rid, "limit": max(cap, 1)}):
+    # Fetch up to the view maximum, not ``cap``: _capped counts what is cut as hidden.
+    for row in _read(store, "explore_ring_identifiers", {"id": rid, "limit": MAX_VIEW_NODES}):
         key = sub.add(row["node"])
         for holder in row["holders"]:
             sub.link("HAS_IDENTIFIER", f"participant:{holder}", key)
