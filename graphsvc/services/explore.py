@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from graphsvc import model
 from graphsvc.contract.normalise import identifier_id, normalise_identifier
-from graphsvc.errors import InputError, NotFound
+from graphsvc.errors import ConfigError, InputError, NotFound, UnknownLabel
 from graphsvc.privacy import mask_properties
 from graphsvc.store import Node, Path, Relationship, Store
 from viz.model import (
@@ -165,10 +165,10 @@ def _labelled(store: Store, name: str, **labels: str) -> str:
     text = store.named(name).text
     for placeholder, label in labels.items():
         if label not in model.LABELS:
-            raise ValueError(f"label {label!r} is not in graphsvc.model.LABELS")
+            raise UnknownLabel(f"label {label!r} is not in graphsvc.model.LABELS")
         text = text.replace(f"`${placeholder}`", f"`{label}`")
     if "`$" in text:
-        raise ValueError(f"query {name} has an unfilled label placeholder")
+        raise ConfigError(f"query {name} has an unfilled label placeholder")
     return text
 
 
