@@ -25,13 +25,13 @@ def run_cli(
         env["GRAPHSVC_GRAPH_NAME"] = settings.graph_name
     return subprocess.run(
         GRAPHSVC + args, capture_output=True, text=True, env=env, timeout=300, **kw
-    )  # type: ignore[call-overload,no-any-return]
+    )
 
 
 def test_every_registered_command_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    names = set(sub.choices)  # type: ignore[arg-type]
+    names = set(sub.choices)
     assert {"store", "cypher", "demo"} <= names
     for name in names:
         r = run_cli([name, "--help"])
@@ -103,6 +103,6 @@ def test_every_command_is_registered(name: str) -> None:
     importlib.import_module(f"graphsvc.commands.{name}")
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    registered = set(sub.choices)  # type: ignore[arg-type]
+    registered = set(sub.choices)
     expected = {"export_import": "export-import"}.get(name, name)
     assert expected in registered

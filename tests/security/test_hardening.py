@@ -73,7 +73,7 @@ def test_request_size_limit(small_app: FastAPI) -> None:
 
         resp = client.post(
             "/api/cypher",
-            content=chunks(),  # type: ignore[arg-type]
+            content=chunks(),
             headers={**analyst, "Content-Type": "application/json"},
         )
         assert resp.status_code == 413

@@ -55,7 +55,7 @@ def test_every_query_file_parses_as_neo4j_5(lint: Path) -> None:
     proc = run_lint(lint, QUERIES_DIR)
     errors = [ln for ln in proc.stdout.splitlines() if LINE.match(ln)]
     assert proc.returncode == 0 and not errors, "Neo4j 5 rejects:\n" + "\n".join(errors)
-    checked = int(re.search(r"(\d+) files", proc.stderr).group(1))  # type: ignore[union-attr]
+    checked = int(re.search(r"(\d+) files", proc.stderr).group(1))
     expected = [p for p in QUERIES_DIR.rglob("*.cypher") if not p.name.endswith(".falkordb.cypher")]
     assert checked == len(expected) > 50
 

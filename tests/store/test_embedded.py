@@ -117,7 +117,7 @@ def test_not_running_without_start_is_clear(own_settings: Settings) -> None:
         open_store(own_settings, start=False)
 
 
-def test_memory_figure_grows_with_data(store) -> None:  # type: ignore[no-untyped-def]
+def test_memory_figure_grows_with_data(store) -> None:
     """benchmarks report the store's own memory; it must be a real, moving number."""
     before = store.memory_bytes()
     store.write_batches(
