@@ -430,7 +430,7 @@ def layout_positions(
     start = rng.uniform(-1.0, 1.0, size=(len(ids), 2)).tolist()
     # igraph draws from a process-wide generator: give it a seeded one for this call.
     with _LAYOUT_LOCK:
-        igraph.set_random_number_generator(random.Random(seed))
+        igraph.set_random_number_generator(random.Random(seed))  # noqa: S311  seeded for reproducible results, not for security
         try:
             layout = g.layout_fruchterman_reingold(seed=start, niter=100, grid=True)
         finally:

@@ -23,7 +23,7 @@ def run_cli(
     if settings is not None:
         env["GRAPHSVC_DATA_DIR"] = str(settings.data_dir)
         env["GRAPHSVC_GRAPH_NAME"] = settings.graph_name
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         GRAPHSVC + args, capture_output=True, text=True, env=env, timeout=300, **kw
     )
 
