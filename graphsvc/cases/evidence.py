@@ -32,11 +32,10 @@ from typing import Any
 
 from graphsvc.cases.records import CaseMember, CaseRecord
 from graphsvc.contract.schema import SPECS
-from graphsvc.model import MEMBER_KINDS
+from graphsvc.model import ACCOUNT_PAID_FOR, EVIDENCE, MEMBER_KINDS, REFERRED, TREATED_BY, VISITED
 from graphsvc.privacy import mask_properties, mask_value
 from graphsvc.store import Store
 from graphsvc.store.values import Node, Relationship
-from viz.model import ACCOUNT_PAID_FOR, EVIDENCE, REFERRED, TREATED_BY, VISITED
 
 SETTLEMENT_LIMIT = 20_000  # more than a ring ever has; the report says when it was reached
 ID_CHUNK = 2_000

@@ -24,9 +24,9 @@ from graphsvc.cases.legal import TRANSFER_BASIS, Quote, quotes
 from graphsvc.cases.records import CaseEventRecord, CaseRecord
 from graphsvc.cases.texts import TEXTS, both, pair
 from graphsvc.cases.workflow import TRANSFERRED
-from graphsvc.store.values import Node, Relationship
+from graphsvc.store.values import Node, Relationship, kind_of
 from graphsvc.web.i18n import label
-from viz.model import HIGHLIGHT_BORDER, KIND_STYLES, OTHER_STYLE, kind_of, layout_positions
+from viz.model import HIGHLIGHT_BORDER, KIND_STYLES, OTHER_STYLE, layout_positions
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PICTURE_NODE_CAP = 150

@@ -26,18 +26,17 @@ from typing import Any, Literal
 from graphsvc import model
 from graphsvc.contract.normalise import identifier_id, normalise_identifier
 from graphsvc.errors import ConfigError, InputError, NotFound, UnknownLabel
-from graphsvc.privacy import mask_properties
-from graphsvc.store import Node, Path, Relationship, Store
-from viz.model import (
+from graphsvc.model import (
     ACCOUNT_PAID_FOR,
     EVIDENCE,
     KIND_OF,
     REFERRED,
     TREATED_BY,
     VISITED,
-    keep_first,
-    kind_of,
 )
+from graphsvc.privacy import mask_properties
+from graphsvc.store import Node, Path, Relationship, Store
+from graphsvc.store.values import keep_first, kind_of
 
 log = logging.getLogger(__name__)
 
