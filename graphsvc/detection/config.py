@@ -216,9 +216,47 @@ class PharmacyCollusionConfig(Section):
 
 class SplitHospitalisationConfig(Section):
     readmission_window_days: int = _f(
-        15, 1, 90, "Readmission with the same diagnosis within this many days of discharge."
+        30,
+        1,
+        90,
+        "Readmission with the same diagnosis within this many days of discharge, at the "
+        "same or another institution. Wide on purpose: a fixed 15 would let day 16 hide.",
+    )
+    back_to_back_days: int = _f(
+        2, 0, 14, "Readmissions this close (0-2 days) are tested on their own: the strongest sign."
     )
     diagnosis_prefix: int = _f(3, 1, 7, "Leading ICD-10 characters compared.")
+    min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
+    treatment_diagnosis_prefixes: tuple[str, ...] = Field(
+        ("C", "Z51", "Z49", "Z50", "N18"),
+        description="Exemption treatment_cycle: ICD-10 prefixes of planned treatment series "
+        "(malignancy C00-C97, chemo-/radiotherapy Z51, dialysis Z49 / N18, rehabilitation "
+        "Z50). Exempts a series only together with a regular cadence (below).",
+    )
+    treatment_min_cycles: int = _f(3, 2, 100, "Stays a treatment series needs.")
+    treatment_min_gap_days: int = _f(
+        5, 1, 60, "Every gap of a treatment series is at least this: back-to-back is never a cycle."
+    )
+    treatment_max_cv: float = _f(
+        0.3, 0.0, 2.0, "Largest coefficient of variation of a series' admission intervals."
+    )
+
+    @field_validator("treatment_diagnosis_prefixes")
+    @classmethod
+    def _prefixes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [p for p in v if not p or not p[0].isalpha() or len(p) > 7]
+        if bad:
+            raise ValueError(f"not ICD-10 prefixes: {bad}")
+        return tuple(p.upper() for p in v)
+
+
+class GhostHospitalisationConfig(Section):
+    min_stay_days: int = _f(
+        2, 1, 60, "Stays this long or longer are examined (a day must lie strictly inside)."
+    )
+    strong_days_away: int = _f(
+        2, 1, 30, "A stay with settlements elsewhere on this many days is tested on its own."
+    )
     min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
 
 
@@ -231,6 +269,9 @@ class DetectConfig(Section):
     pharmacy_collusion: PharmacyCollusionConfig = Field(default_factory=PharmacyCollusionConfig)
     split_hospitalisation: SplitHospitalisationConfig = Field(
         default_factory=SplitHospitalisationConfig
+    )
+    ghost_hospitalisation: GhostHospitalisationConfig = Field(
+        default_factory=GhostHospitalisationConfig
     )
 
     def to_dict(self) -> dict[str, Any]:

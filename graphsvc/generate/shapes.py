@@ -21,10 +21,19 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "fake_referral": ("loop", "reciprocal_pairs"),
     "family_sharing_abuse": ("unregistered", "implausible", "mixed"),
     "pharmacy_collusion": ("one_drug", "two_drugs"),
-    "split_hospitalisation": ("split_and_ghost",),
+    "split_hospitalisation": ("same_hospital", "sister_hospital", "late_readmission"),
+    "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
-# Shapes kept out of tuning altogether: new shapes are added here first.
-# monthly_cadence (issue #11): outings every 30 days on pretext diagnoses.
-HELDOUT_SHAPES: frozenset[str] = frozenset({"monthly_cadence"})
+# Shapes kept out of tuning altogether: planted in every province (so the benchmark
+# reports them), but the tuning tests do not assert on them and no threshold was set
+# looking at them. Names are "typology/shape". monthly_cadence (issue #11): outings
+# every 30 days on pretext diagnoses.
+HELDOUT_SHAPES: frozenset[str] = frozenset(
+    {
+        "organised_visits/monthly_cadence",
+        "split_hospitalisation/late_readmission",
+        "ghost_hospitalisation/spread_doctors",
+    }
+)

@@ -28,12 +28,12 @@ def _fills(payer: str, who: list[str], rows: list[tuple[object, ...]], n: int = 
             )  # fmt: skip
 
 
-def _ring(make_data: Callable[..., GraphData], **tables: object):  # type: ignore[no-untyped-def]
+def _ring(make_data: Callable[..., GraphData], **tables: object):
     """Detect with 40 ordinary couples added (one paying for the other): the base rate."""
-    people = list(tables.pop("participants", ([], PEOPLE))[0])  # type: ignore[index]
-    ids = list(tables.pop("identifiers", ([], IDS))[0])  # type: ignore[index]
-    links = list(tables.pop("family_links", ([], LINKS))[0])  # type: ignore[index]
-    rows = list(tables.pop("prescriptions", ([], RX))[0])  # type: ignore[index]
+    people = list(tables.pop("participants", ([], PEOPLE))[0])
+    ids = list(tables.pop("identifiers", ([], IDS))[0])
+    links = list(tables.pop("family_links", ([], LINKS))[0])
+    rows = list(tables.pop("prescriptions", ([], RX))[0])
     for i in range(40):
         h, w = f"CH{i}", f"CW{i}"
         people += [(h, "1970-01-01", "460100"), (w, "1971-01-01", "460100")]
