@@ -153,7 +153,7 @@ def _links(ids: pd.DataFrame, single_max: int, control: tuple[str, ...]) -> pd.D
     return out[out["a"] != out["b"]].drop_duplicates()
 
 
-def detect(
+def detect(  # noqa: C901  (debt: docs/conventions.md)
     data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
 ) -> list[Ring]:
     """Groups of unrelated participants sharing contact/payment identifiers.
