@@ -97,6 +97,7 @@ def build_rings(w: World) -> None:
         family_sharing_abuse,
         pharmacy_collusion,
         split_hospitalisation,
+        ghost_hospitalisation,
     ):
         for _ in range(ring_count(w)):
             builder(w)
@@ -219,6 +220,13 @@ def organised_visits(w: World) -> None:
     slots = np.sort(rng.choice((DAYS - 40) // 28, size=int(rng.integers(4, 9)), replace=False))
     outings = 5 + 28 * slots + rng.integers(0, 7, size=slots.shape[0])
     inpatient_outing = int(rng.integers(outings.shape[0])) if rng.random() < 0.5 else -1
+    # Shape monthly_cadence (issue #11): outings every 30 days exactly, on a pretext
+    # diagnosis, imitating a treatment cycle; regular cadence alone is not care.
+    monthly = rng.random() < 0.3
+    if monthly:
+        n_out = int(rng.integers(5, 10))
+        outings = int(rng.integers(0, DAYS - 30 * n_out)) + 30 * np.arange(n_out)
+        inpatient_outing = -1
     split = False
     for j, day in enumerate(outings):
         att = ps[rng.random(k) < rng.uniform(0.6, 0.9)]
@@ -265,12 +273,15 @@ def organised_visits(w: World) -> None:
         f"{w.did(doc)} at {w.iid(inst)} brings in {k} participants from "
         f"{len(regions)} region(s) who visit together on {outings.shape[0]} days "
         f"(CT, infusions, same pretext diagnoses)"
+        + ("; every 30 days, like a treatment cycle" if monthly else "")
         + (
             "; one outing is a group admission, part of it split into two stays"
             if split
             else ("; one outing is a group admission" if inpatient_outing >= 0 else "")
         ),
-        "group_admission_split"
+        "monthly_cadence"
+        if monthly
+        else "group_admission_split"
         if split
         else ("group_admission" if inpatient_outing >= 0 else "outpatient_only"),
     )
@@ -533,68 +544,123 @@ def pharmacy_collusion(w: World) -> None:
     )
 
 
-# -- 6. split / ghost hospitalisation (Art. 23 (1): 分解住院、挂床住院) ----------------
-def split_hospitalisation(w: World) -> None:
-    rng = w.rng
-    r = _region(w)
-    hosps = _local(
-        w,
-        np.sort(np.concatenate([institutions_of(w, HOSPITAL, 1), institutions_of(w, HOSPITAL, 2)])),
-        r,
+# -- 6. split hospitalisation (Art. 23 (1): 分解住院) ------------------------------------
+def _hospitals(w: World) -> IntArray:
+    return np.sort(
+        np.concatenate([institutions_of(w, HOSPITAL, 1), institutions_of(w, HOSPITAL, 2)])
     )
-    hosp = int(rng.choice(hosps))
-    _claim(w, hosp)
-    doc = int(w.doctor_at(np.array([hosp]), rng.random(1))[0])
-    n_split = int(rng.integers(3, 8))
-    n_ghost = int(rng.integers(2, 5))
-    ps = w.pick_free(n_split + n_ghost, min_age=35, max_age=85, regions=[r])
-    split_ps, ghost_ps = ps[:n_split], ps[n_split:]
-    for p in split_ps:
+
+
+def split_hospitalisation(w: World) -> None:
+    """One stay billed as several: discharge and readmission for the same condition.
+
+    Shapes (parameters drawn per ring): ``same_hospital`` (gaps from a per-ring range
+    inside 0-15 days, one or two admitting doctors), ``sister_hospital`` (discharged by
+    one hospital, readmitted by a partner hospital, no referral), ``late_readmission``
+    (gaps of 16-28 days: the ring that waits out a 15-day rule; held out of tuning).
+    """
+    rng = w.rng
+    shape = str(rng.choice(SHAPES["split_hospitalisation"]))
+    r = _region(w)
+    hosps = _local(w, _hospitals(w), r, k=2)
+    pair = rng.choice(hosps, size=2, replace=False) if hosps.shape[0] >= 2 else hosps[:1]
+    hosp = int(pair[0])
+    sister = int(pair[-1]) if shape == "sister_hospital" and pair.shape[0] == 2 else hosp
+    _claim(w, hosp, sister)
+    n_docs = 1 if shape != "same_hospital" or rng.random() < 0.6 else 2
+    docs = np.unique(w.doctor_at(np.full(n_docs, hosp), rng.random(n_docs)))
+    sister_doc = int(w.doctor_at(np.array([sister]), rng.random(1))[0])
+    lo = int(rng.integers(0, 4))
+    hi = int(rng.integers(lo + 2, 16))
+    if shape == "late_readmission":
+        lo, hi = 16, int(rng.integers(18, 29))
+    k = int(rng.integers(3, 13))
+    ps = w.pick_free(k, min_age=35, max_age=85, regions=[r])
+    for j, p in enumerate(ps):
         diag = int(rng.choice(SPLIT_DIAGS))
+        doc = int(docs[j % docs.shape[0]])
         day = int(rng.integers(0, 150))
         for _ in range(int(rng.integers(1, 3))):
+            at_sister = False
             for _ in range(int(rng.integers(2, 5))):
                 los = int(rng.integers(3, 8))
                 if day + los >= DAYS:
                     break
+                inst, d = (sister, sister_doc) if at_sister else (hosp, doc)
                 w.settlements.add(
-                    np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
+                    np.array([p]), inst, day, INPATIENT, diag, doc=d, dis=day + los, src=SRC_RING
                 )
-                day += los + int(rng.integers(2, 16))
+                at_sister = shape == "sister_hospital" and not at_sister
+                day += los + int(rng.integers(lo, hi + 1))
             day += int(rng.integers(40, 90))
             if day >= DAYS - 20:
                 break
-    for p in ghost_ps:
-        diag = int(rng.choice(SPLIT_DIAGS))
-        los = int(rng.integers(7, 15))
-        day = int(rng.integers(0, DAYS - los - 1))
-        w.settlements.add(
-            np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
-        )
-        n_out = int(rng.integers(2, 5))
-        when = day + 1 + np.sort(rng.choice(los - 1, size=min(n_out, los - 1), replace=False))
-        clinic = w.home_clinic[p] if w.home_clinic[p] != hosp else w.home_pharmacy[p]
-        shop = np.where(rng.random(when.shape[0]) < 0.7, w.home_pharmacy[p], clinic)
-        vt = np.where(w.inst_kind[shop] == PHARMACY_KIND, PHARMACY, OUTPATIENT)
-        odiag = np.where(vt == PHARMACY, diag, 0)
-        w.settlements.add(
-            np.full(when.shape[0], p),
-            shop,
-            when,
-            vt,
-            odiag,
-            doc=np.where(vt == OUTPATIENT, w.doctor_at(shop, rng.random(when.shape[0])), -1),
-            src=SRC_RING,
-        )
-    members = [w.mi(hosp, "institution"), w.md(doc, "attending_doctor")]
-    members += [w.mp(p, "split_patient") for p in split_ps]
-    members += [w.mp(p, "ghost_patient") for p in ghost_ps]
+    members = [w.mi(hosp, "institution")]
+    members += [w.md(int(d), "attending_doctor") for d in docs]
+    if sister != hosp:
+        members += [w.mi(sister, "sister_institution"), w.md(sister_doc, "attending_doctor")]
+    members += [w.mp(p, "split_patient") for p in ps]
     _add_ring(
         w,
         "split_hospitalisation",
         members,
-        f"{w.iid(hosp)} ({w.did(doc)}): {n_split} patients readmitted with the same diagnosis "
-        f"2-15 days after discharge; {n_ghost} patients settle purchases/visits elsewhere "
-        f"while registered as inpatients",
-        "split_and_ghost",
+        f"{w.iid(hosp)}"
+        + (f" with {w.iid(sister)}" if sister != hosp else "")
+        + f": {k} patients discharged and readmitted with the same diagnosis {lo}-{hi} days "
+        "later",
+        shape,
+    )
+
+
+# -- 7. ghost hospitalisation (Art. 23 (1): 挂床住院) ------------------------------------
+def ghost_hospitalisation(w: World) -> None:
+    """Inpatients on the register who are at home: they settle elsewhere mid-stay.
+
+    Shapes: ``one_doctor`` (one admitting doctor's patients), ``spread_doctors`` (the
+    hospital spreads its ghost beds over 3-5 doctors; held out of tuning). Per ring:
+    4-14 patients, stays of 7-20 days, 1-4 settlements elsewhere (pharmacy or clinic).
+    """
+    rng = w.rng
+    shape = str(rng.choice(SHAPES["ghost_hospitalisation"]))
+    r = _region(w)
+    hosp = int(rng.choice(_local(w, _hospitals(w), r)))
+    _claim(w, hosp)
+    n_docs = 1 if shape == "one_doctor" else int(rng.integers(3, 6))
+    docs = np.unique(w.doctor_at(np.full(n_docs, hosp), rng.random(n_docs)))
+    k = int(rng.integers(4, 15))
+    ps = w.pick_free(k, min_age=35, max_age=85, regions=[r])
+    for j, p in enumerate(ps):
+        doc = int(docs[j % docs.shape[0]])
+        for _ in range(int(rng.integers(1, 3))):
+            diag = int(rng.choice(SPLIT_DIAGS))
+            los = int(rng.integers(7, 21))
+            day = int(rng.integers(0, DAYS - los - 1))
+            w.settlements.add(
+                np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
+            )
+            n_out = int(rng.integers(1, 5))
+            when = day + 1 + np.sort(rng.choice(los - 1, size=min(n_out, los - 1), replace=False))
+            clinic = w.home_clinic[p] if w.home_clinic[p] != hosp else w.home_pharmacy[p]
+            shop = np.where(rng.random(when.shape[0]) < 0.7, w.home_pharmacy[p], clinic)
+            vt = np.where(w.inst_kind[shop] == PHARMACY_KIND, PHARMACY, OUTPATIENT)
+            odiag = np.where(vt == PHARMACY, diag, 0)
+            w.settlements.add(
+                np.full(when.shape[0], p),
+                shop,
+                when,
+                vt,
+                odiag,
+                doc=np.where(vt == OUTPATIENT, w.doctor_at(shop, rng.random(when.shape[0])), -1),
+                src=SRC_RING,
+            )
+    members = [w.mi(hosp, "hospital")]
+    members += [w.md(int(d), "admitting_doctor") for d in docs]
+    members += [w.mp(p, "ghost_patient") for p in ps]
+    _add_ring(
+        w,
+        "ghost_hospitalisation",
+        members,
+        f"{w.iid(hosp)} ({len(docs)} doctor(s)): {k} patients settle purchases/visits "
+        "elsewhere while registered as inpatients",
+        shape,
     )

@@ -18,7 +18,7 @@ REF = "referral_id participant_id from_institution_id from_doctor_id to_institut
 PEOPLE = "participant_id birth_date region_code"
 
 
-def _ids(rings: list, kind: str | None = None) -> list[list[str]]:  # type: ignore[type-arg]
+def _ids(rings: list, kind: str | None = None) -> list[list[str]]:
     return [sorted(m.id for m in r.members if kind is None or m.kind == kind) for r in rings]
 
 
