@@ -631,10 +631,13 @@ def ghost_hospitalisation(w: World) -> None:
     ps = w.pick_free(k, min_age=35, max_age=85, regions=[r])
     for j, p in enumerate(ps):
         doc = int(docs[j % docs.shape[0]])
-        for _ in range(int(rng.integers(1, 3))):
+        n_stays = int(rng.integers(1, 3))
+        # Stays one after another, never overlapping: half the year each.
+        half = (DAYS - 2) // n_stays
+        for s in range(n_stays):
             diag = int(rng.choice(SPLIT_DIAGS))
             los = int(rng.integers(7, 21))
-            day = int(rng.integers(0, DAYS - los - 1))
+            day = s * half + int(rng.integers(0, half - los - 1))
             w.settlements.add(
                 np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
             )
