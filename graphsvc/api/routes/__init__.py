@@ -21,5 +21,6 @@ ROUTERS: tuple[str, ...] = (
     "cases",
     "screen",
     "grades",
+    "tips",
     "pages",
 )

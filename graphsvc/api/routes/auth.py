@@ -57,7 +57,7 @@ HOME_BY_ROLE = {
     "analyst": "/",
     "liaison": "/cases",
     "admin": "/docs",
-    "supervisor": "/grades",
+    "supervisor": "/tips",
 }
 
 
