@@ -92,6 +92,13 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/api/tips/{}/triage"): SUPERVISION,
     ("GET", "/api/tips/{}/reporter"): SUPERVISION,
     ("GET", "/tips"): SUPERVISION,
+    # random inspections
+    ("POST", "/api/inspections/draw"): SUPERVISION,
+    ("GET", "/api/inspections"): SUPERVISION,
+    ("GET", "/api/inspections/{}"): SUPERVISION,
+    ("PUT", "/api/inspections/{}/{}/result"): SUPERVISION,
+    ("GET", "/inspections"): SUPERVISION,
+    ("POST", "/inspections"): SUPERVISION,
     ("GET", "/api/cases/{}"): CASES_READ,
     ("PATCH", "/api/cases/{}"): CASE_EDIT,
     ("POST", "/api/cases/{}/comments"): CASE_EDIT,

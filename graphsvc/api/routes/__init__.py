@@ -22,5 +22,6 @@ ROUTERS: tuple[str, ...] = (
     "screen",
     "grades",
     "tips",
+    "inspections",
     "pages",
 )
