@@ -48,7 +48,7 @@ def live_server(browser_settings: Settings) -> Iterator[LiveServer]:
         time.sleep(0.05)
     key = browser_settings.resolved_secret_key()
     cookies: dict[str, dict[str, str]] = {}
-    for role in ("investigator", "analyst"):
+    for role in ("investigator", "analyst", "supervisor"):
         name = f"{role[:3]}-{uuid.uuid4().hex[:6]}"
         app.state.users.add_user(name, role, f"pw-{uuid.uuid4().hex}")
         session_id = app.state.users.create_session(name)
