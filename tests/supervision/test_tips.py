@@ -161,3 +161,22 @@ def test_tip_form_in_both_languages_and_supervisor_list(
         tip = c.get(f"/api/tips/{created}", headers=sup).json()
         assert tip["priority"] == "low" and tip["triage"]["rings"] == []
         assert c.get("/tips?lang=zh", headers=sup).text.count("举报投诉") >= 1
+
+
+def test_free_text_is_resolved_by_search_and_triaged(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    """A tip naming a person in words (no id) finds them by search and their ring."""
+    from graphsvc.security.testing import NAME
+
+    seed(store)
+    app = create_app(isolated_settings(settings, tmp_path / "data"))
+    with TestClient(app) as c:
+        inv = bearer_headers(app.state.users, "investigator")
+        resp = c.post("/api/tips", json={"subject": "代刷医保卡", "about": NAME}, headers=inv)
+        assert resp.status_code == 201, resp.text
+        tip = resp.json()
+        assert {"kind": "participant", "id": "P1", "via": "search"} in tip["targets"]
+        assert tip["triage"]["rings"] and tip["priority"] != "low"
+        nobody = c.post("/api/tips", json={"subject": "x", "about": "无此人甲乙丙"}, headers=inv)
+        assert nobody.json()["targets"] == [] and nobody.json()["priority"] == "low"
