@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from loader_fixtures import write_csv
 
+from graphsvc.config import Settings
 from graphsvc.contract.normalise import gb11643_valid
 from graphsvc.errors import InputError
-from graphsvc.store import Store
+from graphsvc.store import Store, open_store
 from loaders import load_directory
 from loaders.mapping import parse_mapping, read_mapping
 
@@ -293,3 +294,65 @@ def test_mapping_extensions_name_a_bad_key() -> None:
         parse_mapping({"netting": {"prescriptions": {"flag": "refd_setl_flag"}}})
     with pytest.raises(InputError, match=r"only_when\.participants\.certno"):
         parse_mapping({"only_when": {"participants": {"certno": {"psn_cert_type": ["01"]}}}})
+
+
+def rings_of(store: Store) -> list[tuple[str, tuple[str, ...]]]:
+    from graphsvc.detection import run_detection
+
+    rings = run_detection(store).to_json()["rings"]
+    return sorted((r["typology"], tuple(sorted(m["id"] for m in r["members"]))) for r in rings)
+
+
+def graph_counts(store: Store) -> dict[str, object]:
+    rels = store.query("MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS n ORDER BY t")
+    labels = {k: v for k, v in store.counts().items() if k in ("Participant", "Prescription")}
+    return {"nodes": labels, "rels": dict(rels.rows)}
+
+
+def test_national_province_loads_with_no_rejects_and_finds_its_twins_rings(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    from graphsvc.generate import generate_province
+
+    generate_province(tmp_path / "contract", participants=1_500, seed=11)
+    generate_province(tmp_path / "national", participants=1_500, seed=11, fmt="national")
+    assert (tmp_path / "national" / "setlinfo.csv").is_file()
+    assert not (tmp_path / "national" / "prescriptions.csv").exists()
+    national = load_directory(
+        store, tmp_path / "national", mapping="national", rejects_path=tmp_path / "n.csv"
+    )
+    assert national.rejected == 0, read_rejects(tmp_path / "n.csv")[:3]
+    assert national.unmapped == {}
+    assert national.tables["prescriptions"].netted > 0  # refunds and reversals were there
+    assert national.tables["identifiers from psn_info.csv"].loaded > 0
+
+    twin_settings = Settings(data_dir=settings.data_dir, graph_name=settings.graph_name + "_twin")
+    twin = open_store(twin_settings, start=False)
+    try:
+        contract = load_directory(twin, tmp_path / "contract", rejects_path=tmp_path / "c.csv")
+        assert contract.rejected == 0
+        assert graph_counts(store) == graph_counts(twin)
+        twin_rings = rings_of(twin)
+        assert len(twin_rings) >= 5
+        assert rings_of(store) == twin_rings
+    finally:
+        twin.drop_all()
+        twin.close()
+
+
+def test_generated_national_files_use_the_platform_code_lists(tmp_path: Path) -> None:
+    from graphsvc.generate import generate_province
+
+    generate_province(tmp_path, participants=1_000, seed=3, fmt="national")
+    with (tmp_path / "psn_info.csv").open(encoding="utf-8", newline="") as fh:
+        people = list(csv.DictReader(fh))
+    assert {p["insutype"] for p in people} <= {"310", "320", "380", "390", "391"}
+    assert {p["gend"] for p in people} == {"1", "2"}
+    others = [p for p in people if p["psn_cert_type"] != "01"]
+    assert others and all(not gb11643_valid(p["certno"]) for p in others)
+    with (tmp_path / "setlinfo.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    reversals = [r for r in rows if r["refd_setl_flag"] == "1"]
+    assert reversals and all(r["init_setl_id"] for r in reversals)
+    assert any(float(r["acct_mulaid_pay"]) > 0 for r in rows)
+    assert {r["med_type"] for r in rows} <= {"11", "14", "21", "22", "28", "41"}
