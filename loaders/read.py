@@ -231,6 +231,10 @@ class Table:
                         out[name] = text
         return out
 
+    def reject_column(self, row: list[str], col: str) -> str:
+        """The column a reject names (their column where it is not the file's own)."""
+        return col
+
     def source_column(self, row: list[str], col: str) -> str:
         """Their column that gave ``col`` its value in ``row`` (for messages)."""
         for pos in self.sources.get(col, []):
@@ -379,11 +383,12 @@ class WideTable(Table):
 
     Why a table of its own: the facts get the identifiers rules and rejects (file and
     line are the source file's), and the report counts them apart from a long
-    identifiers file. Fields are ``[participant_id, kind, value]``.
+    identifiers file. Fields are ``[participant_id, kind, value, their column]``.
     """
 
     pid_positions: list[int] = field(default_factory=list)
     wide_positions: list[tuple[int, str]] = field(default_factory=list)  # (position, kind)
+    source_header: list[str] = field(default_factory=list)
 
     def iter_lines(self) -> Iterator[Line]:
         it = iter_file(self.path, self.encoding)
@@ -395,7 +400,10 @@ class WideTable(Table):
             pid = next((c for c in cells if c), "")
             for pos, kind in self.wide_positions:
                 if pos < len(row) and clean_text(row[pos]):
-                    yield line, [pid, kind, row[pos]]
+                    yield line, [pid, kind, row[pos], self.source_header[pos]]
+
+    def reject_column(self, row: list[str], col: str) -> str:
+        return row[3] if col in ("kind", "value") and len(row) > 3 else col
 
 
 def wide_table(source: Table, mapping: ColumnMapping) -> WideTable | None:
@@ -404,16 +412,17 @@ def wide_table(source: Table, mapping: ColumnMapping) -> WideTable | None:
     positions = [(seen[c], kind) for c, kind in mapping.wide.get(source.table, []) if c in seen]
     if not positions:
         return None
-    header = ["participant_id", "kind", "value"]
+    header = ["participant_id", "kind", "value", "column"]
     t = WideTable(
         table="identifiers",
         path=source.path,
         header=header,
-        sources={c: [j] for j, c in enumerate(header)},
+        sources={c: [j] for j, c in enumerate(header[:3])},
         extras=[],
         encoding=source.encoding,
         pid_positions=source.sources.get("participant_id", []),
         wide_positions=positions,
+        source_header=source.header,
     )
     t.n_rows = sum(1 for _ in t.iter_lines())
     return t

@@ -444,7 +444,7 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
                 Reject(
                     file=table.file,
                     line=line,
-                    column=bad.column,
+                    column=table.reject_column(fields, bad.column),
                     value_excerpt=excerpt(spec, bad.column, value),
                     reason=bad.reason,
                     raw=table.raw_of(fields),

@@ -356,3 +356,24 @@ def test_generated_national_files_use_the_platform_code_lists(tmp_path: Path) ->
     assert reversals and all(r["init_setl_id"] for r in reversals)
     assert any(float(r["acct_mulaid_pay"]) > 0 for r in rows)
     assert {r["med_type"] for r in rows} <= {"11", "14", "21", "22", "28", "41"}
+
+
+def test_bad_national_input_still_gets_file_line_column_and_reason(
+    store: Store, tmp_path: Path
+) -> None:
+    d = national_dir(tmp_path)
+    text = (d / "psn_info.csv").read_text(encoding="utf-8")
+    (d / "psn_info.csv").write_text(text.replace("13900000009", "--"), encoding="utf-8")
+    rows = (d / "setlinfo.csv").read_text(encoding="utf-8").splitlines()
+    rows[2] = rows[2].replace(",28,", ",9901,")  # S2: a provincial med_type
+    (d / "setlinfo.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = load_directory(store, d, mapping="national", rejects_path=tmp_path / "r.csv")
+    got = {
+        (r["file"], r["line"], r["column"], r["value_excerpt"]): r["reason"]
+        for r in read_rejects(tmp_path / "r.csv")
+    }
+    assert got[("setlinfo.csv", "3", "visit_type", "9901")].startswith("visit_type must be one of")
+    assert report.unmapped == {"setlinfo.csv med_type": {"9901": 1}}
+    # a wide contact cell is named by its own column
+    [(key, reason)] = [(k, v) for k, v in got.items() if k[0] == "psn_info.csv" and k[2] == "tel"]
+    assert key[1] == "6" and "nothing left after normalising it as a phone" in reason
