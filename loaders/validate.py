@@ -284,14 +284,21 @@ def line_id(prescription_id: str, digest: str, occurrence: int) -> str:
     return f"{prescription_id}:{digest}:{occurrence}"
 
 
-def _count_unmapped(table: Table, fields: list[str], rec: Mapping[str, Any], ctx: Context) -> None:
-    """Count codes the mapping's value tables lack, once per their column (issue #15)."""
+def _count_unmapped(
+    table: Table,
+    fields: list[str],
+    rec: Mapping[str, Any],
+    ctx: Context,
+    targets: Mapping[str, set[str | None]],
+) -> None:
+    """Count codes the mapping's value tables lack, once per their column (issue #15).
+
+    ``targets``: per column, the contract values its table maps to (a value already
+    in the contract's terms is no unmapped code).
+    """
     for col, mapped in table.values.items():
         value = rec.get(col)
-        if value is None or value in mapped:
-            continue
-        targets = {v for v in mapped.values() if v is not None}
-        if value in targets:
+        if value is None or value in mapped or value in targets[col]:
             continue
         counts = ctx.unmapped.setdefault((table.file, table.source_column(fields, col)), {})
         counts[value] = counts.get(value, 0) + 1
@@ -357,6 +364,7 @@ def _shared_holder(table: Table, fields: list[str], rec: dict[str, Any], ctx: Co
             f"{column} > 0 but the participant has {why} in family_links: whose account paid?",
         )
     rec["account_holder_id"] = next(iter(holders))
+    rec["account_holder_paid"] = float(amount)  # what the holder's account paid
 
 
 def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[Row]:  # noqa: C901  debt, listed in docs/conventions.md
@@ -375,6 +383,7 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
     rejected = ctx.rejected.setdefault(label, {}) if label else {}
     netted_key = f"{table.file}:{table.table}"
     reversed_seen: set[str] = set()
+    targets = {col: set(mapped.values()) for col, mapped in table.values.items()}
 
     for line, fields in table.iter_lines():
         if line in table.reversal_lines:
@@ -382,7 +391,7 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
         rec: dict[str, Any] = table.record_of(fields)
         original = dict(rec)
         if table.values:
-            _count_unmapped(table, fields, rec, ctx)
+            _count_unmapped(table, fields, rec, ctx, targets)
         if table.table == "prescription_items" and rec.get("prescription_id") in ctx.netted:
             ctx.netted_rows[netted_key] = ctx.netted_rows.get(netted_key, 0) + 1
             continue  # a line of a settlement reversed in full

@@ -118,7 +118,7 @@ def national_dir(tmp_path: Path, *, insutype_of_p3: str = "391") -> Path:
         d / "setlinfo.csv",
         [
             # 共济: the member's settlement paid 30 from the holder's account
-            settlement("S1", MEMBER, acct_pay="30.00", acct_mulaid_pay="30.00", psn_cash_pay="10"),
+            settlement("S1", MEMBER, acct_pay="30.00", acct_mulaid_pay="25.00", psn_cash_pay="10"),
             # 日间手术 with a 病种 code that must not become the diagnosis
             settlement(
                 "S2",
@@ -226,7 +226,7 @@ def test_a_national_export_loads_as_it_is(store: Store, tmp_path: Path) -> None:
         ).rows
     }
     assert set(rx) == {"S1", "S2", "S4"}
-    assert rx["S1"][5:] == [HOLDER, 30.0]  # 共济 holder from the binding
+    assert rx["S1"][5:] == [HOLDER, 25.0]  # 共济 holder from the binding, its share
     assert rx["S2"][:3] == ["inpatient", "K35.8", "B0001"]  # ICD, not the 病种 code
     assert rx["S4"][3:5] == [80.0, 48.0]  # netted
 
@@ -244,6 +244,13 @@ def test_a_national_export_loads_as_it_is(store: Store, tmp_path: Path) -> None:
     assert (region, kind) == ("460106", "clinic")
     [[date]] = store.query("MATCH (r:Referral {id: 'R1'}) RETURN r.date").rows
     assert date == "2024-02-28"  # refl_date, not the validity window's begndate
+
+    before = graph_counts(store)
+    again = load_directory(store, tmp_path / "export", mapping="national")
+    assert again.rejected == report.rejected
+    assert graph_counts(store) == before  # a reload changes nothing, netted rows included
+    for name in ("participants", "prescriptions", "prescription_items", "referrals"):
+        assert again.tables[name].unchanged == report.tables[name].loaded, name
 
 
 def test_a_code_the_mapping_lacks_is_reported_by_column_and_count(
