@@ -367,6 +367,57 @@ def _shared_holder(table: Table, fields: list[str], rec: dict[str, Any], ctx: Co
     rec["account_holder_paid"] = float(amount)  # what the holder's account paid
 
 
+def _check_refs(spec: TableSpec, rec: Mapping[str, Any], ctx: Context) -> None:
+    """Every referenced id exists: accepted in this load or already stored.
+
+    A parent rejected in this load is named with its own reason and row, so the
+    dependant's reject says which row it fell with.
+    """
+    for ref in spec.refs:
+        parent = rec.get(ref.column)
+        if parent is None or parent in ctx.accepted.get(ref.label, ()):
+            continue
+        if ctx.known.has(ref.label, parent):
+            continue
+        why = ctx.rejected.get(ref.label, {}).get(parent)
+        if why is not None:
+            raise _Bad(ref.column, f"{ref.column} {parent} was rejected ({why})")
+        raise _Bad(
+            ref.column,
+            f"{ref.column} {parent} does not exist (not in {ref.table} nor in the store)",
+        )
+
+
+def _orphan_reversals(
+    table: Table, reversed_seen: set[str], rejected: Mapping[str, str]
+) -> list[Reject]:
+    """Rejects for reversal rows whose settlement was not netted nor loaded."""
+    out: list[Reject] = []
+    column = ""
+    if table.netting is not None and table.netting[0] is not None:
+        column = table.header[table.netting[0]]
+    for original_id in sorted(set(table.reversals) - reversed_seen):
+        why = rejected.get(original_id)
+        if not original_id:
+            reason = "a reversal that names no settlement"
+        elif why is not None:
+            reason = f"reverses settlement {original_id}, which was rejected ({why})"
+        else:
+            reason = f"reverses settlement {original_id}, which is not in this file"
+        for line, fields in table.reversals[original_id]:
+            out.append(
+                Reject(
+                    file=table.file,
+                    line=line,
+                    column=column,
+                    value_excerpt=original_id[:EXCERPT_CHARS],
+                    reason=reason,
+                    raw=table.raw_of(fields),
+                )
+            )
+    return out
+
+
 def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[Row]:  # noqa: C901  debt, listed in docs/conventions.md
     """Valid rows of ``table``, streamed from its file; rejects are appended to ``rejects``.
 
@@ -416,19 +467,7 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             if table.shared_pos is not None:
                 _shared_holder(table, fields, rec, ctx)
             rule(spec, rec, ctx)
-            for ref in spec.refs:
-                parent = rec.get(ref.column)
-                if parent is None or parent in ctx.accepted.get(ref.label, ()):
-                    continue
-                if ctx.known.has(ref.label, parent):
-                    continue
-                why = ctx.rejected.get(ref.label, {}).get(parent)
-                if why is not None:
-                    raise _Bad(ref.column, f"{ref.column} {parent} was rejected ({why})")
-                raise _Bad(
-                    ref.column,
-                    f"{ref.column} {parent} does not exist (not in {ref.table} nor in the store)",
-                )
+            _check_refs(spec, rec, ctx)
             row = Row(line=line, values=rec, extra=extra)
             if key is not None and label is not None:
                 row.row_hash = row_hash(rec, extra)
@@ -467,27 +506,7 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             n_net = len(table.reversals[rec[key]])
             ctx.netted_rows[netted_key] = ctx.netted_rows.get(netted_key, 0) + n_net
         yield row
-    for original_id in sorted(set(table.reversals) - reversed_seen):
-        why = rejected.get(original_id)
-        for line, fields in table.reversals[original_id]:
-            if not original_id:
-                reason = "a reversal that names no settlement"
-            elif why is not None:
-                reason = f"reverses settlement {original_id}, which was rejected ({why})"
-            else:
-                reason = f"reverses settlement {original_id}, which is not in this file"
-            rejects.append(
-                Reject(
-                    file=table.file,
-                    line=line,
-                    column=table.header[table.netting[0]]
-                    if table.netting and table.netting[0] is not None
-                    else "",
-                    value_excerpt=original_id[:EXCERPT_CHARS],
-                    reason=reason,
-                    raw=table.raw_of(fields),
-                )
-            )
+    rejects.extend(_orphan_reversals(table, reversed_seen, rejected))
 
 
 def check_table(table: Table, ctx: Context) -> Checked:
