@@ -11,8 +11,8 @@ identity instead of refusing the file) and links by identity
 node's id in the package (``participant:P0000291``, the same as in GraphML and JSON),
 and each link's ``End1Id``/``End2Id`` name those ids. Entity types map to ANB's
 standard icons (``Person``, ``Organisation``, ``Phone``...); an icon ANB does not know
-falls back to its default, it never fails the import. Positions are a deterministic circle per kind (ANB's own
-layouts re-arrange on request), and item order is sorted, so the same case gives
+falls back to its default, it never fails the import. Positions are a deterministic
+circle per kind (ANB's own layouts re-arrange on request), and item order is sorted, so the same case gives
 the same bytes.
 
 Only what the package already holds goes in: labels and descriptions come from the
