@@ -9,11 +9,11 @@ The chart is *non-rigorous* (``Rigorous="false"``: ANB merges items with the sam
 identity instead of refusing the file) and links by identity
 (``IdReferenceLinking="false"``): every entity's ``EntityId`` and ``Identity`` are the
 node's id in the package (``participant:P0000291``, the same as in GraphML and JSON),
-and each link's ``End1Id``/``End2Id`` name those ids. Entity types map to ANB's
-standard icons (``Person``, ``Organisation``, ``Phone``...); an icon ANB does not know
-falls back to its default, it never fails the import. Positions are a deterministic
-circle per kind (ANB's own layouts re-arrange on request), and item order is sorted, so the same case gives
-the same bytes.
+and each link's ``End1Id``/``End2Id`` name those ids. Entity types map to ANB's standard
+icons (``Person``, ``Organisation``, ``Phone``...); an icon ANB does not know falls back
+to its default, it never fails the import. Positions are a deterministic circle per kind
+(ANB's own layouts re-arrange on request), and item order is sorted, so the same case
+gives the same bytes.
 
 Only what the package already holds goes in: labels and descriptions come from the
 (masked or unmasked) subgraph the package was built from.
