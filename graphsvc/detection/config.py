@@ -223,6 +223,46 @@ class GhostHospitalisationConfig(Section):
     min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
 
 
+class DuplicateEnrolmentConfig(Section):
+    rekeyed_after_move: bool = Field(
+        True,
+        description="Exemption rekeyed_after_move: two records of one ID number whose "
+        "settlement periods do not overlap (the old record stops before the new one starts) "
+        "are a record re-keyed after a move, not a double enrolment.",
+    )
+    min_overlap_months: int = _f(1, 1, 12, "Months in which both records settle, at least.")
+    sequence_codes: int = _f(
+        500,
+        1,
+        1000,
+        "GB 11643 sequence codes per region, birth date and sex (3 digits, parity = sex): "
+        "the coincidence null draws one of these.",
+    )
+
+
+class CardLendingConfig(Section):
+    region_digits: int = _f(
+        6, 2, 6, "Leading digits of the region code compared: the distance proxy."
+    )
+    min_conflict_days: int = _f(
+        2, 1, 365, "Days with settlements in two regions (or far away mid-stay) a card needs."
+    )
+    min_cards: int = _f(2, 1, 1000, "Cards a far-institution ring needs.")
+    counter_min_cards: int = _f(
+        5, 2, 10_000, "Distinct out-of-region cards at one counter (institution x doctor) in a day."
+    )
+    family_account: bool = Field(
+        True,
+        description="Exemption family_account (家庭共济): a far settlement paid from a registered "
+        "family holder's personal account is the family using a shared account.",
+    )
+    proxy_purchase: bool = Field(
+        True,
+        description="Exemption proxy_purchase (委托购药): a far settlement on a day a registered "
+        "family member settles at the same institution is that member buying for the card.",
+    )
+
+
 class DetectConfig(Section):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
@@ -236,6 +276,8 @@ class DetectConfig(Section):
     ghost_hospitalisation: GhostHospitalisationConfig = Field(
         default_factory=GhostHospitalisationConfig
     )
+    duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
+    card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

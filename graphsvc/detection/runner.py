@@ -46,6 +46,8 @@ MODULES: dict[str, str] = {
     "pharmacy_collusion": "graphsvc.detection.pharmacy_collusion",
     "split_hospitalisation": "graphsvc.detection.split_hospitalisation",
     "ghost_hospitalisation": "graphsvc.detection.ghost_hospitalisation",
+    "duplicate_enrolment": "graphsvc.detection.duplicate_enrolment",
+    "card_lending": "graphsvc.detection.card_lending",
 }
 
 

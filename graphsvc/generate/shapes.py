@@ -18,6 +18,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "pharmacy_collusion": ("one_drug", "two_drugs"),
     "split_hospitalisation": ("same_hospital", "sister_hospital", "late_readmission"),
     "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
+    "duplicate_enrolment": ("employee_and_resident", "two_hospitals", "same_scheme"),
+    "card_lending": ("far_same_day", "one_counter", "while_inpatient"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
@@ -26,4 +28,5 @@ HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
 # looking at them. Names are "typology/shape".
 HELDOUT_SHAPES: frozenset[str] = frozenset(
     {"split_hospitalisation/late_readmission", "ghost_hospitalisation/spread_doctors"}
+    | {"duplicate_enrolment/same_scheme", "card_lending/while_inpatient"}
 )
