@@ -19,7 +19,8 @@ two places at once:
   group's days, Bonferroni over the cards examined (every card with 2+ active days).
 * *Counters*: many distinct out-of-region cards at one counter (institution x doctor)
   on one day. Null: the counter's number of out-of-region cards a day is Poisson at
-  its own mean over its other days (Laplace-smoothed); tests = counter-days examined.
+  its own mean over its other days, shrunk towards the mean of all counters by
+  ``PRIOR_DAYS`` days; tests = counter-days examined.
 
 Named exemptions (config ``card_lending``), weighed per far settlement and recorded on
 the ring's finding with what they removed:
@@ -54,6 +55,9 @@ from graphsvc.detection.rings import (
 log = logging.getLogger(__name__)
 
 TYPOLOGY = "card_lending"
+# A counter's own mean is shrunk towards the mean of all counters by this many days'
+# worth of the pooled rate, so a counter seen on few other days is not its own judge.
+PRIOR_DAYS = 5
 
 
 def _family_pairs(data: GraphData) -> set[tuple[str, str]]:
@@ -313,13 +317,14 @@ def _counters(data: GraphData, rx: pd.DataFrame, min_cards: int) -> list[Ring]:
     days = rx.groupby(["institution_id", "doc"])["date"].nunique()
     tests = max(1, len(per_day))
     totals = per_day.groupby(level=[0, 1]).sum()
+    pooled = float(per_day.sum()) / max(1, int(days.sum()))  # per counter-day, everywhere
     rings: list[Ring] = []
     bursts = per_day[per_day >= min_cards]
     for (inst, doc), b in bursts.groupby(level=[0, 1]):
         total, n_days = int(totals[(inst, doc)]), int(days[(inst, doc)])
         best = None
         for (_, _, day), k in b.items():
-            mu = (total - int(k) + 1) / max(1, n_days - 1)
+            mu = (total - int(k) + PRIOR_DAYS * pooled) / (n_days - 1 + PRIOR_DAYS)
             lp = log10_poisson_sf(int(k), mu)
             if best is None or lp < best[0]:
                 best = (lp, int(k), mu, day)
@@ -348,9 +353,13 @@ def _counters(data: GraphData, rx: pd.DataFrame, min_cards: int) -> list[Ring]:
             unit_zh=f"张外地医保卡于{day:%Y-%m-%d}在{counter_zh}结算",
             null_model=(
                 "the counter's out-of-region cards a day are Poisson at its own mean over its "
-                f"other {max(1, n_days - 1)} days"
+                f"other {n_days - 1} days, shrunk by {PRIOR_DAYS} days of the all-counter mean "
+                f"({pooled:.3g})"
             ),
-            null_model_zh=f"该窗口每日外地医保卡数服从泊松分布，均值取其其他{max(1, n_days - 1)}日",
+            null_model_zh=(
+                f"该窗口每日外地医保卡数服从泊松分布，均值取其其他{n_days - 1}日并以"
+                f"{PRIOR_DAYS}日全部窗口均值（{pooled:.3g}）收缩"
+            ),
             log10_p=lp,
             tests=tests,
         )

@@ -89,6 +89,8 @@ def _claim(w: World, *insts: int) -> None:
 
 
 def build_rings(w: World) -> None:
+    from graphsvc.generate import rings_typa  # imports this module: after it is defined
+
     w.extra["special"] = w.n * 2  # identifier index space for ring-owned phones/devices
     for builder in (
         shared_identity,
@@ -98,6 +100,8 @@ def build_rings(w: World) -> None:
         pharmacy_collusion,
         split_hospitalisation,
         ghost_hospitalisation,
+        rings_typa.duplicate_enrolment,
+        rings_typa.card_lending,
     ):
         for _ in range(ring_count(w)):
             builder(w)

@@ -23,6 +23,8 @@ BENIGN_KINDS: tuple[str, ...] = (
     "chronic_cohort",
     "busy_clinic",
     "legit_referral",
+    "rekeyed_record",
+    "family_proxy",
 )
 
 
