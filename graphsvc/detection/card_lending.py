@@ -12,11 +12,15 @@ two places at once:
   hospital where its holder is an inpatient, strictly inside the stay. This is the
   per-card pattern; ghost_hospitalisation is the concentration of away stays at one
   hospital, whatever the distance.
-* Null model per card: each of its active days is a conflict day independently at the
-  rate of every *other* card (leave-one-out, Laplace-smoothed): ``P(Binomial(n, p0) >=
-  x)``. Cards with ``min_conflict_days`` are grouped by the far institution where they
-  were used (the borrowers' place); the ring's test is the same binomial on the
-  group's days, Bonferroni over the cards examined (every card with 2+ active days).
+* Null model: each active day of a card is a conflict day independently at the rate
+  of all cards examined (Laplace-smoothed; the group's own days included, which is
+  conservative: leaving a group of ordinary travellers out would remove the very base
+  rate it belongs to): ``P(Binomial(n, p0) >= x)``. Cards with ``min_conflict_days``
+  are grouped by the far institution where they were used (the borrowers' place); the
+  ring's test is that binomial on the group's days *beyond* each card's first
+  ``min_conflict_days`` (given that a card has m such days, its days after the m-th are
+  at most Binomial(n - m, p0), so selecting the cards biases nothing), Bonferroni over
+  the cards examined (every card with 2+ active days).
 * *Counters*: many distinct out-of-region cards at one counter (institution x doctor)
   on one day. Null: the counter's number of out-of-region cards a day is Poisson at
   its own mean over its other days, shrunk towards the mean of all counters by
@@ -193,9 +197,13 @@ def detect(
         cards = sorted(str(c) for c in cards_s.index)
         if len(cards) < cfg.min_cards:
             continue
+        m = cfg.min_conflict_days
         x, n = int(conflict[cards].sum()), int(active[cards].sum())
-        p0 = (total_x - x + 1) / (total_n - n + 2)
-        log10_p = log10_binom_sf(x, n, p0)
+        # Cards were chosen for having m conflict days; given that, a card's days beyond
+        # the m-th are at most Binomial(n - m, p0): test only the excess (no selection bias).
+        xs, ns = x - m * len(cards), n - m * len(cards)
+        p0 = (total_x + 1) / (total_n + 2)
+        log10_p = log10_binom_sf(xs, ns, p0)
         exemptions = [
             Exemption(
                 "family_account",
@@ -215,7 +223,9 @@ def detect(
             ),
         ]
         used = counted[counted["participant_id"].isin(set(cards))]
-        rings.append(_far_ring(data, str(inst), cards, used, x, n, p0, log10_p, tests, exemptions))
+        rings.append(
+            _far_ring(data, str(inst), cards, used, (x, n, xs, ns), p0, log10_p, tests, exemptions)
+        )
     rings += _counters(data, rx, cfg.counter_min_cards)
     return rings
 
@@ -225,8 +235,7 @@ def _far_ring(
     inst: str,
     cards: list[str],
     used: pd.DataFrame,
-    x: int,
-    n: int,
+    counts: tuple[int, int, int, int],
     p0: float,
     log10_p: float,
     tests: int,
@@ -236,20 +245,26 @@ def _far_ring(
         [Member("institution", inst, "institution")]
         + [Member("participant", c, "card holder") for c in cards]
     )
+    x, n, xs, ns = counts
+    m = len(cards) and (x - xs) // len(cards)
     cash = money_at_risk(used)
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
-        observed=x,
-        expected=round(n * p0, 4),
-        unit=f"days of {n} active card-days settled in two regions at once",
-        unit_zh=f"天（共{n}个用卡日）同一医保卡同日在两地结算",
+        observed=xs,
+        expected=round(ns * p0, 4),
+        unit=f"days in two regions at once beyond each card's first {m} (of {ns} card-days)",
+        unit_zh=f"天（共{ns}个用卡日，不计每卡前{m}天）同一医保卡同日在两地结算",
         null_model=(
-            f"each active day of a card is such a day independently at the rate of every other "
-            f"card ({p0:.3%}); binomial"
+            f"each active day of a card is such a day independently at the rate of all cards "
+            f"examined ({p0:.3%}); binomial on the days beyond those that made the card a "
+            "candidate"
         ),
-        null_model_zh=f"每个用卡日按其他医保卡的比例（{p0:.3%}）独立出现两地结算；二项分布",
+        null_model_zh=(
+            f"每个用卡日按全部受检医保卡的比例（{p0:.3%}）独立出现两地结算；"
+            "二项分布，只计入选条件以外的天数"
+        ),
         log10_p=log10_p,
         tests=tests,
         exemptions=exemptions,

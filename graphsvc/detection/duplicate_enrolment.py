@@ -213,7 +213,7 @@ def _ring(
         ),
         null_model_zh=(
             f"各记录为不同的人、证号偶然相同：同出生地、出生日期与性别的其他{others}条记录各有"
-            f"1/{cfg.sequence_codes}的顺序码相同机会；{len(shared)}项联系信息偶然同为两记录所登记"
+            f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会；{len(shared)}项联系信息偶然同为两记录所登记"
             f"（持有人数/{n_people}人）；{len(overlaps)}次住院偶然重叠（两次住院天数之和/观测天数）；"
             "各项独立相乘"
         ),
@@ -227,12 +227,14 @@ def _ring(
         f"both settling in {len(months)} common month(s) "
         f"({', '.join(str(m) for m in months[:6])}{'…' if len(months) > 6 else ''})",
         f"身份证号{mask(idn)}对应{len(recs)}条参保记录（{'；'.join(kinds_zh)}），"
-        f"在{len(months)}个相同月份均有结算，疑似重复参保、重复享受待遇",
+        f"在{len(months)}个相同月份均有结算（{'、'.join(str(m) for m in months[:6])}"
+        f"{'…' if len(months) > 6 else ''}），疑似重复参保、重复享受待遇",
     )
     if shared:
         reasons.add(
-            f"the records list the same {', '.join(sorted({kv for kv, _ in shared}))}",
-            f"两条记录登记了相同的{'、'.join(sorted({kv for kv, _ in shared}))}",
+            f"the records list the same {len(shared)} contact identifier(s) "
+            f"({', '.join(sorted({kv for kv, _ in shared}))})",
+            f"两条记录登记了相同的{len(shared)}项联系信息（{'、'.join(sorted({kv for kv, _ in shared}))}）",
         )
     for x, y in overlaps[:3]:
         reasons.add(

@@ -122,9 +122,9 @@ def card_lending(w: World) -> None:
     """Cards lent to people elsewhere (冒名就医、购药).
 
     Shapes: ``far_same_day`` (3-8 cards, each settled at home and at one far pharmacy
-    or clinic on the same day, 3-7 days each), ``one_counter`` (6-12 cards of people
+    or clinic on the same day, 4-9 days each), ``one_counter`` (6-12 cards of people
     from other regions settled at one doctor's counter on 1-2 days), ``while_inpatient``
-    (3-6 holders in their home hospital while their card is used 2-4 times at one far
+    (3-6 holders in their home hospital while their card is used 3-6 times at one far
     pharmacy; held out).
     """
     rng = w.rng
@@ -150,7 +150,7 @@ def card_lending(w: World) -> None:
         cards = w.pick_free(k, min_age=25, max_age=80, regions=[home])
         for p in cards:
             if shape == "far_same_day":
-                n = int(rng.integers(3, 8))
+                n = int(rng.integers(4, 10))
                 days = rng.choice(DAYS, size=n, replace=False)
                 shop = np.where(rng.random(n) < 0.5, w.home_pharmacy[p], w.home_clinic[p])
                 vt = np.where(w.inst_kind[shop] == PHARMACY_KIND, PHARMACY, OUTPATIENT)
@@ -178,7 +178,7 @@ def card_lending(w: World) -> None:
                     dis=start + los,
                     src=SRC_RING,
                 )
-                n = int(rng.integers(2, 5))
+                n = int(rng.integers(3, 7))
                 days = start + 1 + rng.choice(los - 1, size=min(n, los - 1), replace=False)
             w.settlements.add(np.full(days.shape[0], p), inst, days, PHARMACY, 0, src=SRC_RING)
         members = [w.mi(inst, "institution")] + [w.mp(p, "card_holder") for p in cards]
