@@ -245,7 +245,7 @@ def _far_ring(
         [Member("institution", inst, "institution")]
         + [Member("participant", c, "card holder") for c in cards]
     )
-    x, n, xs, ns = counts
+    x, _n, xs, ns = counts
     m = len(cards) and (x - xs) // len(cards)
     cash = money_at_risk(used)
     finding = Finding(

@@ -213,7 +213,8 @@ def _ring(
         ),
         null_model_zh=(
             f"各记录为不同的人、证号偶然相同：同出生地、出生日期与性别的其他{others}条记录各有"
-            f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会；{len(shared)}项联系信息偶然同为两记录所登记"
+            f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会；"
+            f"{len(shared)}项联系信息偶然同为两记录所登记"
             f"（持有人数/{n_people}人）；{len(overlaps)}次住院偶然重叠（两次住院天数之和/观测天数）；"
             "各项独立相乘"
         ),
@@ -234,7 +235,8 @@ def _ring(
         reasons.add(
             f"the records list the same {len(shared)} contact identifier(s) "
             f"({', '.join(sorted({kv for kv, _ in shared}))})",
-            f"两条记录登记了相同的{len(shared)}项联系信息（{'、'.join(sorted({kv for kv, _ in shared}))}）",
+            f"两条记录登记了相同的{len(shared)}项联系信息"
+            f"（{'、'.join(sorted({kv for kv, _ in shared}))}）",
         )
     for x, y in overlaps[:3]:
         reasons.add(
