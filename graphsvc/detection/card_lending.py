@@ -159,7 +159,10 @@ def detect(
             ],
             index=far.index,
         )
-        visits = set(zip(rx["participant_id"], rx["institution_id"], rx["date"], strict=True))
+        kin = rx[rx["participant_id"].isin({a for a, _ in family})]
+        visits = set(
+            zip(kin["participant_id"], kin["institution_id"], kin["date"].to_numpy(), strict=True)
+        )
         members_of: dict[str, set[str]] = {}
         for a, b in family:
             members_of.setdefault(a, set()).add(b)
@@ -167,7 +170,10 @@ def detect(
             [
                 any((m, i, d) in visits for m in members_of.get(p, ()))
                 for p, i, d in zip(
-                    far["participant_id"], far["institution_id"], far["date"], strict=True
+                    far["participant_id"],
+                    far["institution_id"],
+                    far["date"].to_numpy(),
+                    strict=True,
                 )
             ],
             index=far.index,
