@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphsvc.generate import benign_typa
 from graphsvc.generate import catalog as cat
 from graphsvc.generate.activity import DIAG_DRUGS, clinic_days
 from graphsvc.generate.facilities import institutions_of
@@ -104,7 +103,6 @@ def build_benign(w: World) -> None:
     _split_families(w)
     _household_groups(w)
     _chronic_groups(w)
-    benign_typa.build(w)  # duplicate-enrolment and card-lending look-alikes (issue #12)
 
 
 def _nursing_homes(w: World) -> None:

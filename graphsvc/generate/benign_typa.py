@@ -1,4 +1,9 @@
-"""Legitimate look-alikes of issue #12, part A (called from ``benign.build_benign``).
+"""Legitimate look-alikes of issue #12, part A.
+
+Called at the end of ``rings.build_rings`` rather than in ``benign.build_benign``:
+people these look-alikes reserve before the rings would shift every later ring's
+picks, and so change the provinces the other typologies were tuned on.
+
 
 * ``rekeyed_record``: a person who moved and was re-registered under a new record with
   the same ID number; the old record stops settling before the new one starts, so
@@ -16,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from graphsvc.generate.facilities import institutions_of
-from graphsvc.generate.rings_typa import same_id_number
+from graphsvc.generate.rings_typa import same_id_number, typa_rng
 from graphsvc.generate.truth import BenignGroup, Member
 from graphsvc.generate.world import DAYS, OUTPATIENT, PHARMACY, PHARMACY_KIND, SRC_BENIGN, World
 
@@ -33,20 +38,27 @@ def build(w: World) -> None:
 
 
 def _count(w: World) -> int:
-    return max(2, round(float(w.rng.uniform(3, 6)) * w.scale))
+    return max(2, round(float(typa_rng(w).uniform(3, 6)) * w.scale))
 
 
 def _rekeyed(w: World) -> None:
     """Old record settles until the move, the new one only after it (no overlapping use)."""
-    rng = w.rng
+    rng = typa_rng(w)
     s = w.settlements.concat()
     settles = np.zeros(w.n, dtype=bool)
     settles[s["pat"]] = True
     for _ in range(_count(w)):
-        quiet = np.flatnonzero(~settles & ~w.reserved & (w.nursing < 0) & (w.age() >= 20))
+        linked = np.zeros(w.n, dtype=bool)
+        linked[[x for h, m, _, _ in w.family for x in (h, m)]] = True
+        quiet = np.flatnonzero(~settles & ~w.reserved & ~linked & (w.nursing < 0) & (w.age() >= 20))
         if quiet.shape[0] < 2:
             return
-        old, new = (int(x) for x in rng.choice(quiet, size=2, replace=False))
+        old = int(rng.choice(quiet))
+        twin = quiet[(w.age(quiet) == w.age(old)) & (w.gender[quiet] == w.gender[old])]
+        twin = twin[twin != old]
+        if twin.shape[0] == 0:
+            continue
+        new = int(rng.choice(twin))  # same age and sex: no one's age group changes
         w.reserved[[old, new]] = True
         settles[[old, new]] = True
         same_id_number(w, new, old)
@@ -74,7 +86,7 @@ def _rekeyed(w: World) -> None:
 
 def _family_proxy(w: World) -> None:
     """Registered relatives buying at one far pharmacy for holders who stay at home."""
-    rng = w.rng
+    rng = typa_rng(w)
     links = [(h, m) for h, m, _, _ in w.family if not w.reserved[h] and not w.reserved[m]]
     if not links:
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 import graphsvc.generate.rings as base
+from graphsvc.generate import catalog as cat
 from graphsvc.generate.facilities import institutions_of
 from graphsvc.generate.population import phone_numbers
 from graphsvc.generate.shapes import SHAPES
@@ -26,6 +27,64 @@ from graphsvc.generate.world import (
 )
 
 
+def typa_rng(w: World) -> np.random.Generator:
+    """This module's own random stream, so adding these rings and look-alikes does not
+    shift the draws (and so the provinces) of the typologies planted before them."""
+    rng: np.random.Generator = w.extra.setdefault("rng_typa", np.random.default_rng([w.seed, 12]))
+    return rng
+
+
+def _region(w: World) -> int:
+    """A region weighted by population, never Sansha (as ``rings._region``, own stream)."""
+    weights = np.array([r.weight for r in cat.REGIONS])
+    weights[2] = 0
+    return int(typa_rng(w).choice(len(cat.REGIONS), p=weights / weights.sum()))
+
+
+def pick(
+    w: World,
+    k: int,
+    *,
+    min_age: int = 18,
+    max_age: int = 75,
+    regions: list[int] | None = None,
+    employee: bool | None = None,
+    gender: int | None = None,
+    unlinked: bool = False,
+) -> np.ndarray:
+    """``World.pick_free`` on this module's own stream (it never draws from ``w.rng``).
+
+    ``unlinked``: people with no registered family link (a second record's birth date
+    is rewritten to the first's, which must not make a family link implausible).
+    """
+    rng = typa_rng(w)
+    age = w.age()
+    ok = (~w.reserved) & (age >= min_age) & (age <= max_age) & (w.nursing < 0)
+    if employee is not None:
+        ok &= (w.ins == 0) if employee else (w.ins == 1)
+    if gender is not None:
+        ok &= w.gender == gender
+    if unlinked:
+        linked = np.zeros(w.n, dtype=bool)
+        linked[[x for h, m, _, _ in w.family for x in (h, m)]] = True
+        ok &= ~linked
+    if regions is not None and int((ok & np.isin(w.region, regions)).sum()) >= k:
+        ok &= np.isin(w.region, regions)
+    cand = rng.permutation(np.flatnonzero(ok))
+    _, first = np.unique(w.household[cand], return_index=True)
+    chosen = cand[np.sort(first)][:k]
+    w.reserved[chosen] = True
+    return chosen
+
+
+def build(w: World) -> None:
+    """Every ring of this module (called last in ``rings.build_rings``)."""
+    rng = typa_rng(w)
+    for builder in (duplicate_enrolment, card_lending):
+        for _ in range(max(2, round(float(rng.uniform(3, 6)) * w.scale))):
+            builder(w)
+
+
 def same_id_number(w: World, record: int, original: int) -> None:
     """Give ``record`` the ID number (and so birth date and sex) of ``original``.
 
@@ -40,7 +99,7 @@ def same_id_number(w: World, record: int, original: int) -> None:
 
 def _settle_months(w: World, p: int, months: np.ndarray) -> None:
     """One visit at the person's home clinic (or pharmacy) in each given month."""
-    rng = w.rng
+    rng = typa_rng(w)
     day = np.clip(months * 30 + rng.integers(0, 28, size=months.shape[0]), 0, DAYS - 1)
     clinic = int(w.home_clinic[p])
     w.settlements.add(
@@ -62,18 +121,31 @@ def duplicate_enrolment(w: World) -> None:
     hospitals at once, one per record; the phone on both in about half the rings),
     ``same_scheme`` (twice in one scheme; held out). Per ring: 3-9 common months.
     """
-    rng = w.rng
+    rng = typa_rng(w)
     shape = str(rng.choice(SHAPES["duplicate_enrolment"]))
-    r1 = base._region(w)
-    r2 = base._region(w)
+    r1, r2 = _region(w), _region(w)
+    first_scheme: bool | None = True
+    second_scheme: bool | None = False  # employee in one region, resident in another
     if shape == "same_scheme":
-        employee = bool(rng.random() < 0.5)
-        a = w.pick_free(1, min_age=20, max_age=70, regions=[r1], employee=employee)
-        b = w.pick_free(1, min_age=20, max_age=70, regions=[r2], employee=employee)
-    else:
-        a = w.pick_free(1, min_age=20, max_age=70, regions=[r1], employee=True)
-        b = w.pick_free(1, min_age=20, max_age=70, regions=[r2], employee=False)
-    pa, pb = int(a[0]), int(b[0])
+        first_scheme = second_scheme = bool(rng.random() < 0.5)
+    a = pick(w, 1, min_age=20, max_age=70, regions=[r1], employee=first_scheme)
+    pa = int(a[0])
+    # the same age and sex as the first record: rewriting the birth date to match the
+    # number then moves no one across an age limit later stages select people by
+    b = pick(
+        w,
+        1,
+        min_age=int(w.age(pa)),
+        max_age=int(w.age(pa)),
+        regions=[r2],
+        employee=second_scheme,
+        gender=int(w.gender[pa]),
+        unlinked=True,
+    )
+    if b.shape[0] == 0:  # a tiny province may hold no such second person
+        w.reserved[pa] = False
+        return
+    pb = int(b[0])
     same_id_number(w, pb, pa)
     months = np.sort(rng.choice(12, size=int(rng.integers(3, 10)), replace=False))
     _settle_months(w, pa, months)
@@ -109,7 +181,7 @@ def duplicate_enrolment(w: World) -> None:
 
 def _far_institution(w: World, home: int, kind: int) -> tuple[int, int]:
     """An unused institution of ``kind`` in a region other than ``home``; its region."""
-    rng = w.rng
+    rng = typa_rng(w)
     insts = institutions_of(w, kind)
     far = insts[w.inst_region[insts] != home]
     far_region = int(w.inst_region[int(rng.choice(far))])
@@ -127,9 +199,9 @@ def card_lending(w: World) -> None:
     (3-6 holders in their home hospital while their card is used 3-6 times at one far
     pharmacy; held out).
     """
-    rng = w.rng
+    rng = typa_rng(w)
     shape = str(rng.choice(SHAPES["card_lending"]))
-    home = base._region(w)
+    home = _region(w)
     if shape == "one_counter":
         inst, far = _far_institution(w, home, CLINIC)
         doc = int(w.doctor_at(np.array([inst]), rng.random(1))[0])
@@ -137,7 +209,7 @@ def card_lending(w: World) -> None:
         n_days = int(rng.integers(1, 3))
         k = per_day * n_days
         others = [r for r in np.unique(w.region) if int(r) != far]
-        cards = w.pick_free(k, min_age=18, max_age=80, regions=[int(x) for x in others])
+        cards = pick(w, k, min_age=18, max_age=80, regions=[int(x) for x in others])
         days = np.sort(rng.choice(DAYS, size=n_days, replace=False))
         day = np.repeat(days, per_day)[: cards.shape[0]]
         w.settlements.add(cards, inst, day, OUTPATIENT, 0, doc=doc, src=SRC_RING)
@@ -147,7 +219,14 @@ def card_lending(w: World) -> None:
     else:
         inst, far = _far_institution(w, home, PHARMACY_KIND)
         k = int(rng.integers(3, 9 if shape == "far_same_day" else 7))
-        cards = w.pick_free(k, min_age=25, max_age=80, regions=[home])
+        if shape == "far_same_day":
+            cards = pick(w, k, min_age=25, max_age=80, regions=[home])
+        else:  # one holder per region: different hospitals, no ghost-ward concentration
+            regions = [int(r) for r in np.unique(w.region) if int(r) != far]
+            chosen = rng.choice(regions, size=min(k, len(regions)), replace=False)
+            cards = np.concatenate(
+                [pick(w, 1, min_age=25, max_age=80, regions=[int(r)]) for r in chosen]
+            )
         for p in cards:
             if shape == "far_same_day":
                 n = int(rng.integers(4, 10))
