@@ -75,6 +75,24 @@ class Settings(BaseSettings):
         "process, keyed by detection run and store data version (0 = off).",
     )
 
+    # Audit trail (graphsvc/audit.py)
+    audit_key_file: Path | None = Field(
+        None,
+        description="HMAC key of the audit chain, created 0600 on first use; default "
+        "DATA_DIR/keys/audit_hmac.key. Keep it off the audit log's disk in production.",
+    )
+    audit_anchor_dir: Path | None = Field(
+        None,
+        description="Where signed audit heads (anchors) are appended; default "
+        "DATA_DIR/audit-anchors. Point it where a local attacker cannot write.",
+    )
+    audit_anchor_every: int = Field(
+        100,
+        ge=1,
+        description="Write a signed anchor every N audit records (also on each verify); "
+        "records after the latest anchor can be cut undetected.",
+    )
+
     # Case packages
     report_font: Path | None = Field(
         None,
