@@ -27,6 +27,7 @@ are serialised with an exclusive ``flock``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -75,10 +76,10 @@ def audit_key(settings: Settings) -> bytes:
     """
     import secrets
 
+    from graphsvc.security.keys import keys_dir
     from graphsvc.security.secretfile import read_or_create
 
-    path = settings.audit_key_file or settings.ensure_data_dir() / "keys" / AUDIT_KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = settings.audit_key_file or keys_dir(settings) / AUDIT_KEY_FILE
     return read_or_create(path, secrets.token_hex(32).encode()).strip()
 
 
@@ -158,9 +159,13 @@ class AuditLog:
         self._cached: tuple[int, dict[str, Any]] | None = None  # (file size, last record)
         self._synced = 0
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(PermissionError):  # not ours: leave it to its owner
+            directory.chmod(0o700)  # issue #19: older installs made it 0755
         for p in (self.path, self.lock_path):
             if not p.exists():
                 p.touch(mode=0o600)
+            with contextlib.suppress(PermissionError):
+                p.chmod(0o600)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditLog:

@@ -27,6 +27,24 @@ from graphsvc.errors import StoreUnavailable
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 60.0  # loading a large RDB/AOF at start can take a while
+PRIVATE_UMASK = 0o077  # the server's files: owner only (they hold full ID numbers)
+
+
+def restrict_tree(directory: Path) -> None:
+    """Directories 0700 and files 0600 under ``directory`` (issue #19).
+
+    Why both this and the server's umask: the umask covers what the server creates
+    from now on; this fixes stores created by earlier versions (0644 in 0755).
+    """
+    directory.chmod(0o700)
+    for root, dirs, files in os.walk(directory):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o700)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                with contextlib.suppress(FileNotFoundError):  # the server renames temp files
+                    os.chmod(path, 0o600)
 
 
 @dataclass
@@ -135,7 +153,8 @@ def start(settings: Settings) -> ServerInfo:
     server, module = binaries()
     directory = store_dir(settings)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        restrict_tree(directory)
     except OSError as exc:
         raise StoreUnavailable(
             f"cannot create store directory {directory}: {exc.strerror}"
@@ -184,7 +203,12 @@ def start(settings: Settings) -> ServerInfo:
     # and start-up failures land in the log file, which we quote.
     try:
         launched = subprocess.run(
-            args, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
+            args,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=30,
+            check=False,
+            umask=PRIVATE_UMASK,  # graph.rdb, appendonlydir/*, logs: 0600 / 0700
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise StoreUnavailable(f"embedded store could not be launched: {exc}") from exc
@@ -208,6 +232,7 @@ def start(settings: Settings) -> ServerInfo:
         if pid and _ping(host, port, password, timeout=0.5):
             info = ServerInfo(host=host, port=port, pid=pid, data_dir=str(directory))
             _state_file(settings).write_text(json.dumps(asdict(info)))
+            restrict_tree(directory)  # server.json, and anything made before the umask
             log.info("embedded store started on %s:%d (pid %d)", host, port, pid)
             return info
         time.sleep(0.1)
