@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from graphsvc.api.deps import StoreDep, authenticate
-from graphsvc.errors import AuthenticationRequired, GraphsvcError
+from graphsvc.errors import AuthenticationRequired, GraphsvcError, PasswordChangeRequired
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def _logged_in(request: Request) -> bool:
     """Whether the request carries a valid session or token (no error when it does not)."""
     try:
         authenticate(request)
-    except AuthenticationRequired:
+    except (AuthenticationRequired, PasswordChangeRequired):  # not (fully) logged in
         return False
     return True
 
