@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     cypher_row_cap: int = Field(5_000, description="Row cap of the analyst Cypher console.")
     cypher_timeout_ms: int = Field(10_000, description="Timeout of console queries.")
 
+    store_query_mem_mb: int = Field(
+        2_048,
+        ge=0,
+        description="Embedded store: most memory one query may use (FalkorDB "
+        "QUERY_MEM_CAPACITY), set at store start; 0 = unlimited.",
+    )
+    store_timeout_max_ms: int = Field(
+        1_800_000,
+        ge=0,
+        description="Embedded store: no query runs longer (FalkorDB TIMEOUT_MAX), set at "
+        "store start; keep it >= the loader's 30 min scans; 0 = unlimited.",
+    )
+
     # Loading
     batch_size: int = Field(5_000, description="Rows per UNWIND batch (measured, see benchmarks).")
 

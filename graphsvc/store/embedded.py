@@ -30,6 +30,21 @@ START_TIMEOUT_S = 60.0  # loading a large RDB/AOF at start can take a while
 PRIVATE_UMASK = 0o077  # the server's files: owner only (they hold full ID numbers)
 
 
+def module_caps(settings: Settings) -> list[str]:
+    """FalkorDB load-time caps (issue #19): one query can neither eat the machine's
+    memory nor run unbounded, whoever sends it (console, pages, detection).
+
+    >>> module_caps(Settings(store_query_mem_mb=64, store_timeout_max_ms=0))
+    ['QUERY_MEM_CAPACITY', '67108864']
+    """
+    caps: list[str] = []
+    if settings.store_query_mem_mb > 0:
+        caps += ["QUERY_MEM_CAPACITY", str(settings.store_query_mem_mb * 1024 * 1024)]
+    if settings.store_timeout_max_ms > 0:
+        caps += ["TIMEOUT_MAX", str(settings.store_timeout_max_ms)]
+    return caps
+
+
 def restrict_tree(directory: Path) -> None:
     """Directories 0700 and files 0600 under ``directory`` (issue #19).
 
@@ -195,6 +210,7 @@ def start(settings: Settings) -> ServerInfo:
         str(logfile),
         "--loadmodule",
         module,
+        *module_caps(settings),
     ]
     pidfile = directory / "redis.pid"
     pidfile.unlink(missing_ok=True)

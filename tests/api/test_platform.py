@@ -74,9 +74,13 @@ def test_console_errors_carry_store_message(client: TestClient, analyst: dict[st
     assert resp.status_code == 502
     assert resp.json()["error"] == "StoreError"
     assert resp.json()["detail"]  # FalkorDB's own parse error
+    literal = "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"
+    refused = client.post("/api/cypher", json={"query": literal}, headers=analyst)
+    assert refused.status_code == 400  # issue #19: refused before running
+    # computed bounds pass the guard; the timeout still bounds them
     slow = client.post(
         "/api/cypher",
-        json={"query": "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"},
+        json={"query": literal.replace("100000000", "toInteger($n)"), "parameters": {"n": 10**8}},
         headers=analyst,
     )
     assert slow.status_code == 504, slow.text
