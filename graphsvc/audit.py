@@ -154,6 +154,7 @@ class AuditLog:
         self._signer = signer
         self._anchor_every = max(1, anchor_every)
         self._anchored_seq: int | None = None  # latest anchor written (lazily read)
+        self._first_keyed_seq = 0
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._cached: tuple[int, dict[str, Any]] | None = None  # (file size, last record)
@@ -298,10 +299,17 @@ class AuditLog:
 
     # -- anchors -------------------------------------------------------------
     def _first_keyed(self) -> int:
-        """Sequence number of the first record carrying a MAC (0: none yet)."""
+        """Sequence number of the first record carrying a MAC (0: none yet).
+
+        Cached once found: anchors are written every N records, and re-reading a long
+        legacy prefix each time would cost a scan of the log per anchor.
+        """
+        if self._first_keyed_seq:
+            return self._first_keyed_seq
         for rec in self.records():
             if "mac" in rec:
-                return int(rec["seq"])
+                self._first_keyed_seq = int(rec["seq"])
+                return self._first_keyed_seq
         return 0
 
     def write_anchor(self, seq: int, digest: str) -> dict[str, Any] | None:
