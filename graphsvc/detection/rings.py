@@ -20,40 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graphsvc.contract import typologies as _reg
 from graphsvc.model import RingMember
 
 if TYPE_CHECKING:
     from graphsvc.detection.finding import Finding, MoneyAtRisk
 
-TYPOLOGIES: tuple[str, ...] = (
-    "shared_identity",
-    "organised_visits",
-    "fake_referral",
-    "family_sharing_abuse",
-    "pharmacy_collusion",
-    "split_hospitalisation",
-)
-
-# Clause of the Hainan measures (海南省医疗保障基金监督管理办法) each typology breaks.
-CLAUSES: dict[str, str] = {
-    "shared_identity": "Hainan Art. 11; Art. 24(1)(2)",
-    "organised_visits": "Hainan Art. 23(7); Art. 24(5)",
-    "fake_referral": "Hainan Art. 23(2)(9)",
-    "family_sharing_abuse": "Hainan Art. 14; Art. 24(2)",
-    "pharmacy_collusion": "Hainan Art. 23(5); Art. 24(4)",
-    "split_hospitalisation": "Hainan Art. 23(1)",
-}
-
-# Typology names in Simplified Chinese, as the pages show them (graphsvc.web.i18n
-# ``typology.*``; a test keeps the two equal). Detection stays free of web imports.
-TYPOLOGY_ZH: dict[str, str] = {
-    "shared_identity": "共用身份信息",
-    "organised_visits": "组织就诊",
-    "fake_referral": "虚假转诊",
-    "family_sharing_abuse": "家庭共济滥用",
-    "pharmacy_collusion": "药店串通",
-    "split_hospitalisation": "分解住院",
-}
+# The registry lives in the contract (one list for every layer); re-exported here
+# because detectors and their tests name it from the ring module.
+TYPOLOGIES = _reg.TYPOLOGIES
+CLAUSES = _reg.CLAUSES
+TYPOLOGY_ZH = _reg.TYPOLOGY_ZH
 
 ROLE_ORDER: dict[str, int] = {
     "recruiter": 0,

@@ -45,6 +45,7 @@ MODULES: dict[str, str] = {
     "family_sharing_abuse": "graphsvc.detection.family_sharing",
     "pharmacy_collusion": "graphsvc.detection.pharmacy_collusion",
     "split_hospitalisation": "graphsvc.detection.split_hospitalisation",
+    "ghost_hospitalisation": "graphsvc.detection.ghost_hospitalisation",
 }
 
 

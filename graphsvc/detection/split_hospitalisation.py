@@ -1,23 +1,27 @@
-"""Split and ghost hospitalisation at an institution (分解住院、挂床住院).
+"""Split hospitalisation (分解住院): one stay billed as several admissions.
 
 Clause: Hainan Art. 23(1).
 
-Method, and why:
+Behaviour, from the seeds: a patient who does not meet discharge criteria is
+discharged and readmitted for the same condition, so each admission is paid again.
+What that looks like in the settlements, and why the method is built so:
 
-* A *split readmission* is an inpatient stay followed, at the same institution and for
-  the same diagnosis category (first ``diagnosis_prefix`` characters of ICD-10), by a
-  new admission within ``readmission_window_days`` of discharge: one stay billed as
-  two. Chemotherapy cycles and other planned readmissions come weeks apart, so a
-  short window keeps them out.
-* A *ghost stay* is a registered stay during which the patient settles visits or
-  purchases at other institutions (strictly between admission and discharge days):
-  the patient was not in the bed.
-* Both are tallied per admitting doctor at an institution (a ward's one colluding
-  doctor is diluted in a big hospital). Chance model: with the rate ``p0`` of split
-  (or ghost) stays everywhere else (leave-one-out, Laplace-smoothed), a doctor with
-  ``S`` stays and ``r`` such stays has surprise ``-log10 P(Binomial(S, p0) >= r)``,
-  summed over the two patterns. Tests = doctors examined. The ring is the
-  institution, the doctor and the patients.
+* A *readmission* is an inpatient stay that starts within ``readmission_window_days``
+  (30) of the same patient's previous discharge with the same ICD-10 category, at the
+  same institution **or another** (a sister hospital readmitting the patient is the
+  same split). The window is wide on purpose: a cut at 15 days tells a ring to wait
+  until day 16. Back-to-back readmissions (0-``back_to_back_days`` days) are the
+  strongest sign and are tested on their own as well.
+* Two named exemptions, each recorded on the ring with what it removed:
+  ``treatment_cycle`` (a planned series: treatment diagnosis *and* regular cadence *and*
+  no back-to-back gap, graphsvc.detection.stays) and ``referred_transfer`` (a referral
+  record moved the patient from the previous institution). Neither spares a
+  readmission the other conditions do not also fit.
+* Tally per admitting doctor at the readmitting institution (a ward's one colluding
+  doctor is diluted in a big hospital). Null model: every stay is a readmission
+  independently at the rate of all *other* units (leave-one-out, Laplace-smoothed), so
+  ``P(Binomial(S, p0) >= r)``; the two statistics (window, back-to-back) are combined
+  as a Bonferroni-corrected maximum; tests = units examined.
 """
 
 from __future__ import annotations
@@ -27,16 +31,15 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import (
-    Clustering,
-    fmt_money,
-    fmt_p,
-    money,
-    period,
-    region_of_institutions,
-)
+from graphsvc.detection.common import Clustering, period, region_of_institutions
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    render_finding,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -44,60 +47,23 @@ from graphsvc.detection.rings import (
     Ring,
     log10_binom_sf,
     sort_members,
-    weak,
 )
+from graphsvc.detection.stays import UnitTest, hospital_groups, inpatient_stays, unit_tests
 
 log = logging.getLogger(__name__)
 
 TYPOLOGY = "split_hospitalisation"
 
 
-def stays_of(data: GraphData, config: DetectConfig) -> pd.DataFrame:
-    """Inpatient stays with split-readmission and ghost flags."""
-    cfg = config.split_hospitalisation
-    rx = data.prescriptions
-    st = rx[(rx["visit_type"] == "inpatient") & rx["date"].notna()].copy()
-    if st.empty:
-        return st.assign(split=[], ghost=[], prev_id=[], ghost_ids=[])
-    st["discharge"] = st["discharge_date"].fillna(st["date"])
-    st["dx"] = st["diagnosis_code"].fillna("").astype(str).str[: cfg.diagnosis_prefix]
-    st = st.sort_values(
-        ["participant_id", "institution_id", "dx", "date", "prescription_id"], kind="stable"
-    ).reset_index(drop=True)
-    same = (
-        (st["participant_id"] == st["participant_id"].shift())
-        & (st["institution_id"] == st["institution_id"].shift())
-        & (st["dx"] == st["dx"].shift())
-        & (st["dx"] != "")
-    )
-    gap = (st["date"] - st["discharge"].shift()).dt.days
-    st["split"] = same & (gap >= 0) & (gap <= cfg.readmission_window_days)
-    st["prev_id"] = st["prescription_id"].shift().where(st["split"], None)
-    st["gap_days"] = gap.where(st["split"])
-
-    # Ghost stays: other-institution settlements strictly inside a stay.
-    other = rx[rx["visit_type"] != "inpatient"][
-        ["prescription_id", "participant_id", "institution_id", "date"]
-    ]
-    long_stays = st[(st["discharge"] - st["date"]).dt.days >= 2][
-        ["prescription_id", "participant_id", "institution_id", "date", "discharge"]
-    ]
-    m = long_stays.merge(other, on="participant_id", suffixes=("", "_o"))
-    m = m[
-        (m["institution_id_o"] != m["institution_id"])
-        & (m["date_o"] > m["date"])
-        & (m["date_o"] < m["discharge"])
-    ]
-    ghost_ids = m.groupby("prescription_id")["prescription_id_o"].agg(lambda s: sorted(s))
-    st["ghost_ids"] = st["prescription_id"].map(ghost_ids)
-    st["ghost"] = st["ghost_ids"].notna()
-    return st
+def _unit(st: pd.DataFrame) -> pd.Series:
+    """The admitting doctor of each stay ("" when none is recorded)."""
+    return st["doctor_id"].astype(object).where(st["doctor_id"].notna(), "")
 
 
 def detect(
     data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
 ) -> list[Ring]:
-    """Institutions where many patients' stays are split or not real.
+    """Admitting doctors (at an institution) whose patients are readmitted far too often.
 
     >>> import pandas as pd
     >>> rows = []
@@ -117,112 +83,165 @@ def detect(
     """
     del clustering  # no clustering in this detector; accepted for a uniform signature
     cfg = config.split_hospitalisation
-    st = stays_of(data, config)
+    st = inpatient_stays(data, config)
     if st.empty:
         return []
-    n_stays = len(st)
-    all_split = int(st["split"].sum())
-    all_ghost = int(st["ghost"].sum())
-    # Tally per admitting doctor at an institution (the institution alone when no
-    # doctor is recorded): a ward's one colluding doctor is diluted in a big hospital.
-    st["unit"] = st["doctor_id"].astype(object).where(st["doctor_id"].notna(), "")
-    by_unit = st.groupby(["institution_id", "unit"], sort=True)
-    tests = by_unit.ngroups
-    rx = data.prescriptions
+    st["unit"] = _unit(st)
+    st["cycle_ex"] = st["readmit"] & st["cycle"]
+    st["referred_ex"] = st["readmit"] & st["referred"] & ~st["cycle"]
+    st["split"] = st["readmit"] & ~st["cycle"] & ~st["referred"]
+    st["b2b"] = st["split"] & (st["gap_days"] <= cfg.back_to_back_days)
+    units, tests = unit_tests(st, ("split", "b2b"), "unit", config.scoring.min_adjusted_surprise)
     rings: list[Ring] = []
-    for (inst, unit), grp in by_unit:
-        s = len(grp)
-        r_split = int(grp["split"].sum())
-        r_ghost = int(grp["ghost"].sum())
-        # Base rates of every other institution (leave-one-out, Laplace-smoothed), so an
-        # institution splitting many stays does not make splitting look normal.
-        p_split = min((all_split - r_split + 1) / (n_stays - s + 2), 0.5)
-        p_ghost = min((all_ghost - r_ghost + 1) / (n_stays - s + 2), 0.5)
-        lp_split = log10_binom_sf(r_split, s, p_split)
-        lp_ghost = log10_binom_sf(r_ghost, s, p_ghost)
-        surprise = -(lp_split + lp_ghost)
-        if weak(surprise, tests, config.scoring.min_adjusted_surprise):
-            continue
-        flagged = grp[grp["split"] | grp["ghost"]]
+    for chosen, stays in hospital_groups(units, tests, config.scoring.min_adjusted_surprise):
+        flagged = stays[stays["split"]]
         patients = sorted(set(flagged["participant_id"].astype(str)))
         if len(patients) < cfg.min_patients:
             continue
-        members = [Member("institution", str(inst), "institution")]
-        members += [Member("participant", p, "patient") for p in patients]
-        if unit:
-            members.append(Member("doctor", str(unit), "admitting doctor"))
-        split_ids = set(flagged.loc[flagged["split"], "prescription_id"]) | set(
-            flagged.loc[flagged["split"], "prev_id"].dropna()
-        )
-        ghost_stay_ids = set(flagged.loc[flagged["ghost"], "prescription_id"])
-        ghost_other: set[str] = set()
-        for ids in flagged.loc[flagged["ghost"], "ghost_ids"]:
-            ghost_other.update(ids)
-        implicated = rx[rx["prescription_id"].isin(split_ids | ghost_stay_ids | ghost_other)]
-        amount = money(implicated)
-        reasons = Reasons()
-        where = f"institution {inst}" + (f" with doctor {unit}" if unit else "")
-        where_zh = f"定点医疗机构{inst}" + (f"由医师{unit}收治" if unit else "")
-        if r_split:
-            gaps = flagged["gap_days"].dropna()
-            max_gap = int(gaps.max()) if len(gaps) else 0
-            reasons.add(
-                f"{r_split} of {s} stays at {where} are readmissions for the same "
-                f"diagnosis within {max_gap} days of discharge "
-                f"(rate elsewhere {p_split:.3%}; chance {fmt_p(lp_split)})",
-                f"{where_zh}的{s}次住院中，有{r_split}次为出院后{max_gap}日内"
-                f"以相同诊断再次入院（其他机构该比例为{p_split:.3%}；偶然发生的概率"
-                f"{fmt_p(lp_split)}），疑似分解住院",
-            )
-        if r_ghost:
-            reasons.add(
-                f"{r_ghost} stays have settlements at other institutions during the stay "
-                f"(rate elsewhere {p_ghost:.3%}; chance {fmt_p(lp_ghost)})",
-                f"{r_ghost}次住院期间患者在其他机构另有结算记录，疑似挂床住院"
-                f"（其他机构该比例为{p_ghost:.3%}；偶然发生的概率{fmt_p(lp_ghost)}）",
-            )
-        reasons.add(
-            f"{len(patients)} patients involved; {len(implicated)} settlements, fund paid "
-            f"{fmt_money(amount)} ({tests} institutions examined)",
-            f"涉及患者{len(patients)}名；结算{len(implicated)}笔，统筹基金支付"
-            f"{fmt_money(amount)}（共检查{tests}家机构）",
-        )
-        start, end = period(flagged["date"])
-        evidence = [
-            Evidence(
-                ("participant", str(p)),
-                ("institution", str(inst)),
-                "SPLIT_STAY" if sp else "GHOST_STAY",
-                float(g) if sp and not np.isnan(g) else 1.0,
-                f"stay {pid}"
-                + (
-                    f" readmitted {int(g)} days after {prev}"
-                    if sp
-                    else " with settlements elsewhere during the stay"
-                ),
-            )
-            for p, pid, sp, g, prev in zip(
-                flagged["participant_id"],
-                flagged["prescription_id"],
-                flagged["split"],
-                flagged["gap_days"],
-                flagged["prev_id"],
-                strict=True,
-            )
-        ][:200]
-        rings.append(
-            Ring(
-                typology=TYPOLOGY,
-                members=sort_members(members),
-                reasons=reasons.en,
-                reasons_zh=reasons.zh,
-                surprise=surprise,
-                tests=tests,
-                amount_at_risk=amount,
-                period_start=start,
-                period_end=end,
-                region_code=region_of_institutions(data, [str(inst)]),
-                evidence=evidence,
-            )
-        )
+        rings.append(_ring(data, chosen, stays, flagged, patients, tests, config))
     return rings
+
+
+def _ring(
+    data: GraphData,
+    chosen: list[UnitTest],
+    grp: pd.DataFrame,
+    flagged: pd.DataFrame,
+    patients: list[str],
+    tests: int,
+    config: DetectConfig,
+) -> Ring:
+    cfg = config.split_hospitalisation
+    rx = data.prescriptions
+    t = chosen[0]  # the strongest unit carries the statistic
+    inst, s, lp = t.inst, t.stays, t.log10_p
+    (r_split, r_b2b), (p_split, p_b2b) = t.counts, t.rates
+    lp_split = log10_binom_sf(r_split, s, p_split)
+    lp_b2b = log10_binom_sf(r_b2b, s, p_b2b)
+    doctors = [u.doctor for u in chosen if u.doctor]
+    if not doctors:
+        docs = flagged.loc[flagged["unit"] != "", "unit"].value_counts()
+        doctors = sorted(str(d) for d, n in docs.items() if n >= 2)
+    members = [Member("institution", inst, "institution")]
+    members += [Member("participant", p, "patient") for p in patients]
+    members += [Member("doctor", d, "admitting doctor") for d in doctors]
+    # Sister hospitals: other institutions that discharged these patients just before
+    # this unit readmitted them, at least twice (once may be the patient's own choice).
+    elsewhere = flagged.loc[flagged["prev_inst"] != inst, "prev_inst"].value_counts()
+    sisters = sorted(str(i) for i, n in elsewhere.items() if n >= 2)
+    members += [Member("institution", i, "discharging institution") for i in sisters]
+    members = sort_members(members)
+    ids = set(flagged["prescription_id"]) | set(flagged["prev_id"].dropna())
+    implicated = rx[rx["prescription_id"].isin(ids)]
+    cash = money_at_risk(implicated)
+    n_stays, n_split = len(grp), len(flagged)
+    n_b2b = int((flagged["gap_days"] <= cfg.back_to_back_days).sum())
+    where = f"institution {inst}" + (f" (admitting doctor {', '.join(doctors)})" if doctors else "")
+    where_zh = f"定点医疗机构{inst}" + (f"（收治医师{'、'.join(doctors)}）" if doctors else "")
+    who = f"doctor {t.doctor}'s" if t.doctor else "the institution's"
+    who_zh = f"医师{t.doctor}" if t.doctor else "该机构"
+    strongest_b2b = lp_b2b < lp_split
+    finding = Finding(
+        typology=TYPOLOGY,
+        clause="",
+        members=members,
+        observed=r_b2b if strongest_b2b else r_split,
+        expected=round(s * (p_b2b if strongest_b2b else p_split), 4),
+        unit=(
+            f"of {who} {s} stays readmitted within {cfg.back_to_back_days} days, same diagnosis"
+            if strongest_b2b
+            else f"of {who} {s} stays readmitted within {cfg.readmission_window_days} days, "
+            "same diagnosis"
+        ),
+        unit_zh=(
+            f"次（{who_zh}共{s}次住院）于出院后{cfg.back_to_back_days}日内以相同诊断再入院"
+            if strongest_b2b
+            else f"次（{who_zh}共{s}次住院）于出院后{cfg.readmission_window_days}日内"
+            "以相同诊断再入院"
+        ),
+        null_model=(
+            "each stay is a same-diagnosis readmission independently at the rate of every "
+            f"other admitting unit ({p_split:.3%} within {cfg.readmission_window_days} days, "
+            f"{p_b2b:.3%} within {cfg.back_to_back_days}; binomial, the stronger of the two "
+            "tests Bonferroni-corrected)"
+        ),
+        null_model_zh=(
+            f"每次住院按其他收治单元的再入院比例独立发生（{cfg.readmission_window_days}日内"
+            f"{p_split:.3%}，{cfg.back_to_back_days}日内{p_b2b:.3%}；二项分布，两项检验取较强者"
+            "并作Bonferroni校正）"
+        ),
+        log10_p=lp,
+        tests=tests,
+        exemptions=[
+            Exemption(
+                "treatment_cycle",
+                "a planned treatment series (treatment diagnosis at a regular cadence)",
+                "计划性治疗疗程（治疗性诊断且周期规律）",
+                int(grp["cycle_ex"].sum()),
+                "readmissions",
+                "次再入院",
+            ),
+            Exemption(
+                "referred_transfer",
+                "a transfer with a referral record from the previous institution",
+                "有转诊记录的转院",
+                int(grp["referred_ex"].sum()),
+                "readmissions",
+                "次再入院",
+            ),
+        ],
+    )
+    gaps = flagged["gap_days"].dropna()
+    reasons = Reasons()
+    reasons.add(
+        f"{n_split} of {n_stays} stays at {where} are readmissions for the same diagnosis "
+        f"{int(gaps.min())}-{int(gaps.max())} days after discharge ({n_b2b} within "
+        f"{cfg.back_to_back_days} days), {len(patients)} patients",
+        f"{where_zh}的{n_stays}次住院中，{n_split}次为出院后{int(gaps.min())}-{int(gaps.max())}日内"
+        f"以相同诊断再次入院（其中{n_b2b}次在{cfg.back_to_back_days}日内），涉及患者"
+        f"{len(patients)}名，疑似分解住院",
+    )
+    if sisters:
+        reasons.add(
+            f"patients discharged by {', '.join(sisters)} and readmitted here for the same "
+            f"diagnosis without a referral ({int(elsewhere[sisters].sum())} readmissions)",
+            f"患者由{'、'.join(sisters)}出院后无转诊记录即在此以相同诊断再次入院"
+            f"（{int(elsewhere[sisters].sum())}次）",
+        )
+    for en, zh in render_finding(finding):
+        reasons.add(en, zh)
+    reasons.add(*cash.sentence())
+    start, end = period(flagged["date"])
+    evidence = [
+        Evidence(
+            ("participant", str(p)),
+            ("institution", inst),
+            "SPLIT_STAY",
+            float(g) if not np.isnan(g) else 0.0,
+            f"stay {pid} readmitted {int(g)} days after {prev}"
+            + (f" at {pi}" if pi != inst else ""),
+        )
+        for p, pid, g, prev, pi in zip(
+            flagged["participant_id"],
+            flagged["prescription_id"],
+            flagged["gap_days"],
+            flagged["prev_id"],
+            flagged["prev_inst"],
+            strict=True,
+        )
+    ][:200]
+    return Ring(
+        typology=TYPOLOGY,
+        members=members,
+        reasons=reasons.en,
+        reasons_zh=reasons.zh,
+        surprise=-lp,
+        tests=tests,
+        amount_at_risk=cash.total,
+        money=cash,
+        findings=[finding],
+        period_start=start,
+        period_end=end,
+        region_code=region_of_institutions(data, [inst]),
+        evidence=evidence,
+    )

@@ -30,6 +30,7 @@ from graphsvc.generate.world import (
     PHARMACY,
     PHARMACY_KIND,
     SRC_RING,
+    SRC_STRAY,
     IntArray,
     World,
     weekday,
@@ -208,7 +209,8 @@ def _drop_inside_stays(s: dict[str, IntArray]) -> npt.NDArray[np.bool_]:
 
     Priority planted > benign > base: a lower-priority row inside (or a stay
     overlapping) a stay of the same patient goes; between equals the later-created
-    one goes. Planted rows never go for each other (ghost purchases are planted).
+    one goes. Planted rows never go for each other (ghost purchases are planted), and stray
+    noise (SRC_STRAY) stays where it was put.
     """
     import pandas as pd
 
@@ -238,6 +240,7 @@ def _drop_inside_stays(s: dict[str, IntArray]) -> npt.NDArray[np.bool_]:
     j = rows.merge(stays, on="pat")
     j = j[j["key"] != j["skey"]]
     inside = (j["vt"] != INPATIENT) & (j["a"] < j["day"]) & (j["day"] < j["b"])
+    inside &= j["src"] != SRC_STRAY  # planted noise inside a stay is meant to be there
     overlap = (j["vt"] == INPATIENT) & (j["day"] <= j["b"]) & (j["dis"] >= j["a"])
     both_ring = (j["src"] == SRC_RING) & (j["sp"] == SRC_RING)
     j = j[(inside | overlap) & ~both_ring]

@@ -53,6 +53,7 @@ from graphsvc.generate.world import (
     SRC_BASE,
     SRC_BENIGN,
     SRC_RING,
+    SRC_STRAY,
     IntArray,
     World,
     weekday,
@@ -91,11 +92,14 @@ def build_benign(w: World) -> None:
     _nursing_homes(w)
     _hub_identifiers(w)
     _oncology(w)
+    _chemo_fortnightly(w)
     _rehabilitation(w)
     _busy_clinics(w)
     _split_packs(w)
     _referrals(w)
     _complications(w)
+    _relapses(w)
+    _stray_mid_stay(w)
     _split_families(w)
     _household_groups(w)
     _chronic_groups(w)
@@ -201,6 +205,8 @@ def _hub_identifiers(w: World) -> None:
         ps = np.sort(rng.choice(pool, size=min(size, pool.shape[0]), replace=False))
         kiosk = str(device_ids(np.array([w.n * 4 + 1000 + j]), 31 + w.seed % 53)[0])
         w.add_identifier(ps, DEVICE, kiosk)
+        # kept out of the neighbours' shared device (confounders): two devices in common
+        w.extra.setdefault("kiosk_users", set()).update(int(p) for p in ps)
         _group(
             w,
             "hub_identifier",
@@ -267,6 +273,46 @@ def _oncology(w: World) -> None:
             members,
             f"oncology cohort of {w.did(doc)}: chemotherapy admissions every 21-28 days at "
             f"{w.iid(hosp)}, high-value drugs from designated pharmacy {w.iid(dtp)}",
+        )
+
+
+def _chemo_fortnightly(w: World) -> None:
+    """Chemotherapy every 14 days for 1-3 days, same diagnosis: a planned treatment series.
+
+    Looks like split hospitalisation (the same patients readmitted with the same code
+    days after discharge) and is care: the regular cadence with a treatment diagnosis
+    (C-codes, Z51.1) is the named exemption ``treatment_cycle``.
+    """
+    rng = w.rng
+    hosps = np.concatenate([institutions_of(w, HOSPITAL, 3), institutions_of(w, HOSPITAL, 2)])
+    n_units = max(1, round(1.5 * w.scale))
+    for u in range(n_units):
+        hosp = int(hosps[int(rng.integers(hosps.shape[0]))])
+        doc = int(w.inst_doc_start[hosp] + (u % max(1, int(w.inst_doc_count[hosp]))))
+        w.doc_dept[doc] = "肿瘤科"
+        k = int(rng.integers(5, 14))
+        pats = w.pick_free(k, min_age=35, max_age=80, regions=[int(w.inst_region[hosp])])
+        use_z51 = rng.random() < 0.5
+        for p in pats:
+            dg = cat.DIAG_Z51 if use_z51 else int(rng.choice([cat.DIAG_C34, cat.DIAG_C50]))
+            cycles = int(rng.integers(4, 11))
+            start = int(rng.integers(0, 150))
+            adm = start + 14 * np.arange(cycles) + rng.integers(-1, 2, size=cycles)
+            adm = adm[(adm >= 0) & (adm < DAYS - 4)]
+            los = rng.integers(1, 4, size=adm.shape[0])
+            keys = w.settlements.add(
+                np.full(adm.shape[0], p), hosp, adm, INPATIENT, dg, doc=doc, dis=adm + los,
+                src=SRC_BENIGN,
+            )  # fmt: skip
+            w.settlements.add_items(keys, np.full(adm.shape[0], 23))
+        members = [w.md(doc, "oncologist"), w.mi(hosp, "hospital")]
+        members += [w.mp(p, "patient") for p in pats]
+        _group(
+            w,
+            "chronic_cohort",
+            members,
+            f"chemotherapy cohort of {w.did(doc)} at {w.iid(hosp)}: admitted every 14 days "
+            f"for 1-3 days ({'Z51.1' if use_z51 else 'C34/C50'})",
         )
 
 
@@ -379,6 +425,40 @@ def _complications(w: World) -> None:
     los = rng.integers(3, 9, size=m)
     doc = w.doctor_at(inst, rng.random(m))
     w.settlements.add(pats, inst, day, INPATIENT, other, doc=doc, dis=day + los, src=SRC_BENIGN)
+
+
+def _relapses(w: World) -> None:
+    """Ordinary same-diagnosis readmissions (a relapse) 5-30 days after discharge.
+
+    They happen everywhere at a low rate; split hospitalisation must stand out against
+    them, not against a province where no honest patient is ever readmitted.
+    """
+    rng = w.rng
+    s = w.settlements.concat()
+    stay = (s["src"] == SRC_BASE) & (s["vt"] == INPATIENT) & (s["dis"] < DAYS - 40)
+    stay &= rng.random(stay.shape[0]) < 0.03
+    pats, inst, dis, diag = s["pat"][stay], s["inst"][stay], s["dis"][stay], s["diag"][stay]
+    m = pats.shape[0]
+    day = dis + rng.integers(5, 31, size=m)
+    los = rng.integers(3, 9, size=m)
+    doc = w.doctor_at(inst, rng.random(m))
+    w.settlements.add(pats, inst, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_BENIGN)
+
+
+def _stray_mid_stay(w: World) -> None:
+    """A relative buys medicine on an inpatient's card: one settlement elsewhere mid-stay.
+
+    Ordinary, spread evenly over hospitals; ghost hospitalisation is the concentration
+    of such stays at one hospital or doctor, never one stray purchase.
+    """
+    rng = w.rng
+    s = w.settlements.concat()
+    stay = (s["src"] == SRC_BASE) & (s["vt"] == INPATIENT) & (s["dis"] - s["day"] >= 3)
+    stay &= rng.random(stay.shape[0]) < 0.04
+    pats, adm, dis = s["pat"][stay], s["day"][stay], s["dis"][stay]
+    m = pats.shape[0]
+    day = adm + 1 + np.floor(rng.random(m) * (dis - adm - 1)).astype(np.int64)
+    w.settlements.add(pats, w.home_pharmacy[pats], day, PHARMACY, s["diag"][stay], src=SRC_STRAY)
 
 
 def _follow_up(w: World, pats: IntArray, inst: IntArray, day: IntArray, p_in: float) -> IntArray:

@@ -189,6 +189,7 @@ DIAGNOSES: tuple[Diagnosis, ...] = (
     Diagnosis("N18.9", "慢性肾脏病", (21, 27, 3)),  # 20
     Diagnosis("M06.9", "类风湿关节炎", (22, 29)),  # 21
     Diagnosis("G45.9", "短暂性脑缺血发作", (6, 24, 25)),  # 22
+    Diagnosis("Z51.1", "肿瘤化学治疗疗程", (19, 20, 23)),  # 23
 )
 ACUTE_DIAGS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
 ACUTE_WEIGHTS: tuple[float, ...] = (0.34, 0.16, 0.14, 0.1, 0.07, 0.09, 0.1)
@@ -196,7 +197,7 @@ CHRONIC_DIAGS: tuple[int, ...] = (7, 8, 9, 10, 11, 12)
 CHRONIC_WEIGHTS: tuple[float, ...] = (0.3, 0.38, 0.12, 0.08, 0.06, 0.06)
 INPATIENT_DIAGS: tuple[int, ...] = (13, 14, 15, 16, 17, 9, 10, 20)
 INPATIENT_WEIGHTS: tuple[float, ...] = (0.26, 0.16, 0.14, 0.12, 0.1, 0.1, 0.07, 0.05)
-DIAG_E11, DIAG_I10, DIAG_C34, DIAG_C50 = 7, 8, 18, 19
+DIAG_E11, DIAG_I10, DIAG_C34, DIAG_C50, DIAG_Z51 = 7, 8, 18, 19, 23
 
 INSTITUTION_WORDS = {
     "l2": ("人民医院", "中医院", "第二人民医院", "妇幼保健院"),

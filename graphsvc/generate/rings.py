@@ -97,6 +97,7 @@ def build_rings(w: World) -> None:
         family_sharing_abuse,
         pharmacy_collusion,
         split_hospitalisation,
+        ghost_hospitalisation,
     ):
         for _ in range(ring_count(w)):
             builder(w)
@@ -219,6 +220,13 @@ def organised_visits(w: World) -> None:
     slots = np.sort(rng.choice((DAYS - 40) // 28, size=int(rng.integers(4, 9)), replace=False))
     outings = 5 + 28 * slots + rng.integers(0, 7, size=slots.shape[0])
     inpatient_outing = int(rng.integers(outings.shape[0])) if rng.random() < 0.5 else -1
+    # Shape monthly_cadence (issue #11): outings every 30 days exactly, on a pretext
+    # diagnosis, imitating a treatment cycle; regular cadence alone is not care.
+    monthly = rng.random() < 0.3
+    if monthly:
+        n_out = int(rng.integers(5, 10))
+        outings = int(rng.integers(0, DAYS - 30 * n_out)) + 30 * np.arange(n_out)
+        inpatient_outing = -1
     split = False
     for j, day in enumerate(outings):
         att = ps[rng.random(k) < rng.uniform(0.6, 0.9)]
@@ -265,12 +273,15 @@ def organised_visits(w: World) -> None:
         f"{w.did(doc)} at {w.iid(inst)} brings in {k} participants from "
         f"{len(regions)} region(s) who visit together on {outings.shape[0]} days "
         f"(CT, infusions, same pretext diagnoses)"
+        + ("; every 30 days, like a treatment cycle" if monthly else "")
         + (
             "; one outing is a group admission, part of it split into two stays"
             if split
             else ("; one outing is a group admission" if inpatient_outing >= 0 else "")
         ),
-        "group_admission_split"
+        "monthly_cadence"
+        if monthly
+        else "group_admission_split"
         if split
         else ("group_admission" if inpatient_outing >= 0 else "outpatient_only"),
     )
@@ -294,13 +305,25 @@ def fake_referral(w: World) -> None:
     insts = rng.choice(local, size=m, replace=False)
     _claim(w, *insts)
     docs = w.doctor_at(insts, rng.random(m))
-    reciprocal = rng.random() < 0.3
-    k = int(rng.integers(5, 11))
+    u = float(rng.random())
+    reciprocal = u < 0.3
+    # One pass per patient (issue #11): fresh patients each time round a loop of 3-4
+    # institutions, spread over the year; the held-out variant has a different doctor
+    # sign each referral.
+    one_pass = not reciprocal and u < 0.65
+    many_docs = one_pass and rng.random() < 0.5
+    passes = int(rng.integers(1, 4))  # the loop shape's passes, drawn per ring
+    if one_pass:
+        m = min(m, 4)
+        insts, docs = insts[:m], docs[:m]
+    k = int(rng.integers(30, 61)) if one_pass else int(rng.integers(5, 11))
     ps = w.pick_free(k, min_age=25, max_age=80, regions=[r])
+    k = ps.shape[0]
+    signers: set[int] = set()
     for j, p in enumerate(ps):
-        day = int(rng.integers(0, 60))
+        day = int(rng.integers(0, DAYS - 60)) if one_pass else int(rng.integers(0, 60))
         pos = int(rng.integers(m))
-        loops = int(rng.integers(2, 4))
+        loops = 1 if one_pass else passes if not reciprocal else int(rng.integers(2, 4))
         if reciprocal:
             # Patients cover the chain of neighbouring pairs (A<->B, B<->C, ...), so the
             # ring is one connected case in the data, not unrelated pairs.
@@ -321,7 +344,11 @@ def fake_referral(w: World) -> None:
             day += int(rng.integers(1, 5))
             if day >= DAYS - 10:
                 break
-            w.add_referrals(np.array([p]), int(insts[cur]), int(insts[nxt]), day, int(docs[cur]))
+            signer = int(docs[cur])
+            if many_docs:
+                signer = int(w.doctor_at(np.array([insts[cur]]), rng.random(1))[0])
+            signers.add(signer)
+            w.add_referrals(np.array([p]), int(insts[cur]), int(insts[nxt]), day, signer)
             if rng.random() < 0.2:
                 los = int(rng.integers(2, 5))
                 w.settlements.add(
@@ -350,20 +377,23 @@ def fake_referral(w: World) -> None:
             if (h + 1) % (m if not reciprocal else 2) == 0:
                 day += int(rng.integers(20, 50))  # one loop done; the next one later
     members = [w.mi(i, "referring_institution") for i in insts]
-    members += [w.md(d, "referring_doctor") for d in docs]
+    members += [w.md(d, "referring_doctor") for d in sorted(signers) if d >= 0]
     members += [w.mp(p, "bounced_patient") for p in ps]
     shape = (
         "reciprocally between pairs"
         if reciprocal
         else "in a loop " + "→".join([w.iid(int(i)) for i in insts] + [w.iid(int(insts[0]))])
     )
+    how = "once each, fresh patients every pass" if one_pass else "again and again"
     _add_ring(
         w,
         "fake_referral",
         members,
-        f"{m} institutions and their doctors refer {k} patients {shape}, again and again, "
+        f"{m} institutions and their doctors refer {k} patients {shape}, {how}, "
         f"each referral followed by a billed visit",
-        "reciprocal_pairs" if reciprocal else "loop",
+        "reciprocal_pairs"
+        if reciprocal
+        else ("one_pass_loop_doctors" if many_docs else "one_pass_loop" if one_pass else "loop"),
     )
 
 
@@ -447,6 +477,9 @@ def pharmacy_collusion(w: World) -> None:
     shop = int(rng.choice(pharmacies[~usual] if (~usual).any() else pharmacies))
     _claim(w, hosp, shop)
     drugs = rng.choice(cat.COLLUSION_DRUGS, size=int(rng.integers(1, 3)), replace=False)
+    # consult_then_fill (issue #11): a short consultation the same or the day before
+    # each fill, so every fill looks like a prescription written at a visit.
+    consult = rng.random() < 0.35
     fills_p: list[int] = []
     fills_day: list[int] = []
     fills_drug: list[int] = []
@@ -460,6 +493,12 @@ def pharmacy_collusion(w: World) -> None:
             fills_day.append(int(d))
             fills_drug.append(drug)
             fills_shop.append(shop if rng.random() < 0.88 else int(w.home_pharmacy[p]))
+        if consult:
+            seen = np.maximum(days - rng.integers(0, 2, size=days.shape[0]), 0)
+            w.settlements.add(
+                np.full(days.shape[0], p), hosp, seen, OUTPATIENT, DRUG_DIAG[drug], doc=doc,
+                src=SRC_RING,
+            )  # fmt: skip
         # the prescriptions are written at the doctor's hospital now and then
         n_out = int(rng.integers(2, 5))
         w.settlements.add(
@@ -498,73 +537,133 @@ def pharmacy_collusion(w: World) -> None:
         "pharmacy_collusion",
         members,
         f"{w.did(doc)} ({w.iid(hosp)}) prescribes {names} to {k} recurring patients, "
-        f"filled almost only at {w.iid(shop)}; {resold} packs settled twice (resale)",
-        "one_drug" if drugs.shape[0] == 1 else "two_drugs",
+        f"filled almost only at {w.iid(shop)}"
+        + (" after a short consultation each time" if consult else "")
+        + f"; {resold} packs settled twice (resale)",
+        "consult_then_fill" if consult else "one_drug" if drugs.shape[0] == 1 else "two_drugs",
     )
 
 
-# -- 6. split / ghost hospitalisation (Art. 23 (1): 分解住院、挂床住院) ----------------
+# -- 6. split hospitalisation (Art. 23 (1): 分解住院) ------------------------------------
+def _hospitals(w: World) -> IntArray:
+    return np.sort(
+        np.concatenate([institutions_of(w, HOSPITAL, 1), institutions_of(w, HOSPITAL, 2)])
+    )
+
+
 def split_hospitalisation(w: World) -> None:
+    """One stay billed as several: discharge and readmission for the same condition.
+
+    Shapes (parameters drawn per ring): ``same_hospital`` (gaps from a per-ring range
+    inside 0-15 days, one or two admitting doctors), ``sister_hospital`` (discharged by
+    one hospital, readmitted by a partner hospital, no referral), ``late_readmission``
+    (gaps of 16-28 days: the ring that waits out a 15-day rule; held out of tuning).
+    """
     rng = w.rng
+    shape = str(rng.choice(SHAPES["split_hospitalisation"]))
     r = _region(w)
-    hosps = _local(
-        w,
-        np.sort(np.concatenate([institutions_of(w, HOSPITAL, 1), institutions_of(w, HOSPITAL, 2)])),
-        r,
-    )
-    hosp = int(rng.choice(hosps))
-    _claim(w, hosp)
-    doc = int(w.doctor_at(np.array([hosp]), rng.random(1))[0])
-    n_split = int(rng.integers(3, 8))
-    n_ghost = int(rng.integers(2, 5))
-    ps = w.pick_free(n_split + n_ghost, min_age=35, max_age=85, regions=[r])
-    split_ps, ghost_ps = ps[:n_split], ps[n_split:]
-    for p in split_ps:
+    hosps = _local(w, _hospitals(w), r, k=2)
+    pair = rng.choice(hosps, size=2, replace=False) if hosps.shape[0] >= 2 else hosps[:1]
+    hosp = int(pair[0])
+    sister = int(pair[-1]) if shape == "sister_hospital" and pair.shape[0] == 2 else hosp
+    _claim(w, hosp, sister)
+    n_docs = 1 if shape != "same_hospital" or rng.random() < 0.6 else 2
+    docs = np.unique(w.doctor_at(np.full(n_docs, hosp), rng.random(n_docs)))
+    sister_doc = int(w.doctor_at(np.array([sister]), rng.random(1))[0])
+    lo = int(rng.integers(0, 4))
+    hi = int(rng.integers(lo + 2, 16))
+    if shape == "late_readmission":
+        lo, hi = 16, int(rng.integers(18, 29))
+    k = int(rng.integers(3, 13))
+    ps = w.pick_free(k, min_age=35, max_age=85, regions=[r])
+    for j, p in enumerate(ps):
         diag = int(rng.choice(SPLIT_DIAGS))
+        doc = int(docs[j % docs.shape[0]])
         day = int(rng.integers(0, 150))
         for _ in range(int(rng.integers(1, 3))):
+            at_sister = False
             for _ in range(int(rng.integers(2, 5))):
                 los = int(rng.integers(3, 8))
                 if day + los >= DAYS:
                     break
+                inst, d = (sister, sister_doc) if at_sister else (hosp, doc)
                 w.settlements.add(
-                    np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
+                    np.array([p]), inst, day, INPATIENT, diag, doc=d, dis=day + los, src=SRC_RING
                 )
-                day += los + int(rng.integers(2, 16))
+                at_sister = shape == "sister_hospital" and not at_sister
+                day += los + int(rng.integers(lo, hi + 1))
             day += int(rng.integers(40, 90))
             if day >= DAYS - 20:
                 break
-    for p in ghost_ps:
-        diag = int(rng.choice(SPLIT_DIAGS))
-        los = int(rng.integers(7, 15))
-        day = int(rng.integers(0, DAYS - los - 1))
-        w.settlements.add(
-            np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
-        )
-        n_out = int(rng.integers(2, 5))
-        when = day + 1 + np.sort(rng.choice(los - 1, size=min(n_out, los - 1), replace=False))
-        clinic = w.home_clinic[p] if w.home_clinic[p] != hosp else w.home_pharmacy[p]
-        shop = np.where(rng.random(when.shape[0]) < 0.7, w.home_pharmacy[p], clinic)
-        vt = np.where(w.inst_kind[shop] == PHARMACY_KIND, PHARMACY, OUTPATIENT)
-        odiag = np.where(vt == PHARMACY, diag, 0)
-        w.settlements.add(
-            np.full(when.shape[0], p),
-            shop,
-            when,
-            vt,
-            odiag,
-            doc=np.where(vt == OUTPATIENT, w.doctor_at(shop, rng.random(when.shape[0])), -1),
-            src=SRC_RING,
-        )
-    members = [w.mi(hosp, "institution"), w.md(doc, "attending_doctor")]
-    members += [w.mp(p, "split_patient") for p in split_ps]
-    members += [w.mp(p, "ghost_patient") for p in ghost_ps]
+    members = [w.mi(hosp, "institution")]
+    members += [w.md(int(d), "attending_doctor") for d in docs]
+    if sister != hosp:
+        members += [w.mi(sister, "sister_institution"), w.md(sister_doc, "attending_doctor")]
+    members += [w.mp(p, "split_patient") for p in ps]
     _add_ring(
         w,
         "split_hospitalisation",
         members,
-        f"{w.iid(hosp)} ({w.did(doc)}): {n_split} patients readmitted with the same diagnosis "
-        f"2-15 days after discharge; {n_ghost} patients settle purchases/visits elsewhere "
-        f"while registered as inpatients",
-        "split_and_ghost",
+        f"{w.iid(hosp)}"
+        + (f" with {w.iid(sister)}" if sister != hosp else "")
+        + f": {k} patients discharged and readmitted with the same diagnosis {lo}-{hi} days "
+        "later",
+        shape,
+    )
+
+
+# -- 7. ghost hospitalisation (Art. 23 (1): 挂床住院) ------------------------------------
+def ghost_hospitalisation(w: World) -> None:
+    """Inpatients on the register who are at home: they settle elsewhere mid-stay.
+
+    Shapes: ``one_doctor`` (one admitting doctor's patients), ``spread_doctors`` (the
+    hospital spreads its ghost beds over 3-5 doctors; held out of tuning). Per ring:
+    4-14 patients, stays of 7-20 days, 1-4 settlements elsewhere (pharmacy or clinic).
+    """
+    rng = w.rng
+    shape = str(rng.choice(SHAPES["ghost_hospitalisation"]))
+    r = _region(w)
+    hosp = int(rng.choice(_local(w, _hospitals(w), r)))
+    _claim(w, hosp)
+    n_docs = 1 if shape == "one_doctor" else int(rng.integers(3, 6))
+    docs = np.unique(w.doctor_at(np.full(n_docs, hosp), rng.random(n_docs)))
+    k = int(rng.integers(4, 15))
+    ps = w.pick_free(k, min_age=35, max_age=85, regions=[r])
+    for j, p in enumerate(ps):
+        doc = int(docs[j % docs.shape[0]])
+        n_stays = int(rng.integers(1, 3))
+        # Stays one after another, never overlapping: half the year each.
+        half = (DAYS - 2) // n_stays
+        for s in range(n_stays):
+            diag = int(rng.choice(SPLIT_DIAGS))
+            los = int(rng.integers(7, 21))
+            day = s * half + int(rng.integers(0, half - los - 1))
+            w.settlements.add(
+                np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
+            )
+            n_out = int(rng.integers(1, 5))
+            when = day + 1 + np.sort(rng.choice(los - 1, size=min(n_out, los - 1), replace=False))
+            clinic = w.home_clinic[p] if w.home_clinic[p] != hosp else w.home_pharmacy[p]
+            shop = np.where(rng.random(when.shape[0]) < 0.7, w.home_pharmacy[p], clinic)
+            vt = np.where(w.inst_kind[shop] == PHARMACY_KIND, PHARMACY, OUTPATIENT)
+            odiag = np.where(vt == PHARMACY, diag, 0)
+            w.settlements.add(
+                np.full(when.shape[0], p),
+                shop,
+                when,
+                vt,
+                odiag,
+                doc=np.where(vt == OUTPATIENT, w.doctor_at(shop, rng.random(when.shape[0])), -1),
+                src=SRC_RING,
+            )
+    members = [w.mi(hosp, "hospital")]
+    members += [w.md(int(d), "admitting_doctor") for d in docs]
+    members += [w.mp(p, "ghost_patient") for p in ps]
+    _add_ring(
+        w,
+        "ghost_hospitalisation",
+        members,
+        f"{w.iid(hosp)} ({len(docs)} doctor(s)): {k} patients settle purchases/visits "
+        "elsewhere while registered as inpatients",
+        shape,
     )

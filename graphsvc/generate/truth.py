@@ -13,16 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphsvc.contract.typologies import TYPOLOGIES as TYPOLOGIES  # the registry, re-exported
 from graphsvc.model import RingMember
 
-TYPOLOGIES: tuple[str, ...] = (
-    "shared_identity",
-    "organised_visits",
-    "fake_referral",
-    "family_sharing_abuse",
-    "pharmacy_collusion",
-    "split_hospitalisation",
-)
 BENIGN_KINDS: tuple[str, ...] = (
     "household",
     "nursing_home",

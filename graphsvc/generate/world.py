@@ -36,6 +36,8 @@ IDENTIFIER_KINDS = ("phone", "address", "bank_account", "device", "email")
 ITEM_DRUG, ITEM_SERVICE = 0, 1
 # Origin of a settlement row: base rows may be dropped when they clash with a stay.
 SRC_BASE, SRC_BENIGN, SRC_RING = 0, 1, 2
+# Honest noise that must survive where it was put (a relative's purchase inside a stay).
+SRC_STRAY = 3
 
 
 def weekday(day: npt.ArrayLike) -> IntArray:

@@ -25,19 +25,19 @@ from typing import Any, Literal
 
 from graphsvc import model
 from graphsvc.contract.normalise import identifier_id, normalise_identifier
-from graphsvc.errors import InputError, NotFound
-from graphsvc.privacy import mask_properties
-from graphsvc.store import Node, Path, Relationship, Store
-from viz.model import (
+from graphsvc.contract.typologies import TYPOLOGIES as TYPOLOGIES
+from graphsvc.errors import ConfigError, InputError, NotFound, UnknownLabel
+from graphsvc.model import (
     ACCOUNT_PAID_FOR,
     EVIDENCE,
     KIND_OF,
     REFERRED,
     TREATED_BY,
     VISITED,
-    keep_first,
-    kind_of,
 )
+from graphsvc.privacy import mask_properties
+from graphsvc.store import Node, Path, Relationship, Store
+from graphsvc.store.values import keep_first, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,6 @@ SORT_KEYS: tuple[str, ...] = (
     "period_start",
     "period_end",
     "id",
-)
-TYPOLOGIES: tuple[str, ...] = (
-    "shared_identity",
-    "organised_visits",
-    "fake_referral",
-    "family_sharing_abuse",
-    "pharmacy_collusion",
-    "split_hospitalisation",
 )
 MAX_PER_PAGE = 500
 MAX_HOPS = 3
@@ -165,10 +157,10 @@ def _labelled(store: Store, name: str, **labels: str) -> str:
     text = store.named(name).text
     for placeholder, label in labels.items():
         if label not in model.LABELS:
-            raise ValueError(f"label {label!r} is not in graphsvc.model.LABELS")
+            raise UnknownLabel(f"label {label!r} is not in graphsvc.model.LABELS")
         text = text.replace(f"`${placeholder}`", f"`{label}`")
     if "`$" in text:
-        raise ValueError(f"query {name} has an unfilled label placeholder")
+        raise ConfigError(f"query {name} has an unfilled label placeholder")
     return text
 
 
@@ -419,7 +411,8 @@ def ring_subgraph(store: Store, ring_id: str, cap: int = 500) -> Subgraph:
                 },
             )
 
-    for row in _read(store, "explore_ring_identifiers", {"id": rid, "limit": max(cap, 1)}):
+    # Fetch up to the view maximum, not ``cap``: _capped counts what is cut as hidden.
+    for row in _read(store, "explore_ring_identifiers", {"id": rid, "limit": MAX_VIEW_NODES}):
         key = sub.add(row["node"])
         for holder in row["holders"]:
             sub.link("HAS_IDENTIFIER", f"participant:{holder}", key)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from graphsvc.contract.typologies import TYPOLOGY_EN, TYPOLOGY_ZH
+
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
 COOKIE: Final = "lang"
@@ -114,6 +116,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "role.institution": "institution",
         "role.referring doctor": "referring doctor",
         "role.patient": "patient",
+        "role.hospital": "hospital",
+        "role.discharging institution": "discharging institution",
         "role.patient (one loop)": "patient (went round once: possibly a legitimate return)",
         "role.account holder": "account holder",
         "role.beneficiary": "beneficiary",
@@ -130,13 +134,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "edge.REFERRED": "Referrals (count)",
         "edge.HAS_MEMBER": "Ring member",
         "edge.WORKS_AT": "Works at",
-        # typologies
-        "typology.shared_identity": "Shared identity",
-        "typology.organised_visits": "Organised visits",
-        "typology.fake_referral": "Fake referral",
-        "typology.family_sharing_abuse": "Family account abuse",
-        "typology.pharmacy_collusion": "Pharmacy collusion",
-        "typology.split_hospitalisation": "Split hospitalisation",
         "password.title": "Change password",
         "password.required": "You logged in with a one-time password: set your own before "
         "anything else.",
@@ -149,6 +146,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "password.too_short": "The new password needs at least {n} characters.",
         "password.same": "The new password must differ from the current one.",
         "password.differ": "The two new passwords differ.",
+        # typologies: from the registry (graphsvc.contract.typologies)
+        **{f"typology.{k}": v for k, v in TYPOLOGY_EN.items()},
     },
     "zh": {
         "app_title": "graphsvc：医保基金监管图分析",
@@ -241,6 +240,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "role.institution": "机构",
         "role.referring doctor": "转诊医师",
         "role.patient": "患者",
+        "role.hospital": "医院",
+        "role.discharging institution": "出院机构",
         "role.patient (one loop)": "患者（仅循环一次，可能为正常回转）",
         "role.account holder": "个人账户持有人",
         "role.beneficiary": "受益人",
@@ -257,12 +258,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "edge.REFERRED": "转诊（次数）",
         "edge.HAS_MEMBER": "团伙成员",
         "edge.WORKS_AT": "执业于",
-        "typology.shared_identity": "共用身份信息",
-        "typology.organised_visits": "组织就诊",
-        "typology.fake_referral": "虚假转诊",
-        "typology.family_sharing_abuse": "家庭共济滥用",
-        "typology.pharmacy_collusion": "药店串通",
-        "typology.split_hospitalisation": "分解住院",
         "password.title": "修改密码",
         "password.required": "您使用一次性密码登录：请先设置自己的密码，然后才能继续操作。",
         "password.user": "用户",
@@ -274,6 +269,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "password.too_short": "新密码至少需要 {n} 个字符。",
         "password.same": "新密码不能与当前密码相同。",
         "password.differ": "两次输入的新密码不一致。",
+        **{f"typology.{k}": v for k, v in TYPOLOGY_ZH.items()},
     },
 }
 

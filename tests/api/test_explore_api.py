@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from graphsvc.api.app import create_app
 from graphsvc.config import Settings
+from graphsvc.contract.typologies import TYPOLOGIES
 from graphsvc.store import Store, open_store
 from viz.offline import external_urls
 
@@ -95,14 +96,7 @@ def test_ring_list_has_the_contract_shape(client: TestClient, raw: Store) -> Non
     assert scores == sorted(scores, reverse=True)
     for r in body["rings"]:
         assert 0.0 <= r["score"] <= 1.0
-        assert r["typology"] in {
-            "shared_identity",
-            "organised_visits",
-            "fake_referral",
-            "family_sharing_abuse",
-            "pharmacy_collusion",
-            "split_hospitalisation",
-        }
+        assert r["typology"] in set(TYPOLOGIES)
         assert r["members"] and all(
             m["kind"] in {"participant", "doctor", "institution"} for m in r["members"]
         )

@@ -15,7 +15,7 @@ import pytest
 from graphsvc.detection import DetectConfig, from_csv_dir, run_detectors
 from graphsvc.detection.evaluate import evaluate, load_ground_truth
 from graphsvc.detection.rings import TYPOLOGIES
-from graphsvc.generate.shapes import HELDOUT_SEEDS, SHAPES, TUNING_SEEDS
+from graphsvc.generate.shapes import HELDOUT_SEEDS, HELDOUT_SHAPES, SHAPES, TUNING_SEEDS
 
 PARTICIPANTS = 4_000
 
@@ -47,6 +47,11 @@ def result(
 
 def test_tuning_and_heldout_disjoint() -> None:
     assert not set(TUNING_SEEDS) & set(HELDOUT_SEEDS)
+    listed = {f"{t}/{s}" for t, shapes in SHAPES.items() for s in shapes}
+    assert listed >= HELDOUT_SHAPES, HELDOUT_SHAPES - listed
+    # every typology keeps at least one tuning shape
+    for t, shapes in SHAPES.items():
+        assert any(f"{t}/{s}" not in HELDOUT_SHAPES for s in shapes), t
 
 
 def test_every_ring_has_a_listed_shape(result: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
@@ -59,7 +64,8 @@ def test_recall_per_shape(result: tuple[list[dict[str, Any]], dict[str, Any]]) -
     rings, truth = result
     recall = shape_recall(rings, truth)
     assert recall, "no shape planted"
-    low = {k: v for k, v in recall.items() if v < 0.95}
+    # Held-out shapes are planted but only measured (benchmarks/bench_quality_heldout.py).
+    low = {k: v for k, v in recall.items() if v < 0.95 and k not in HELDOUT_SHAPES}
     assert low == {}, low
 
 
