@@ -18,6 +18,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "pharmacy_collusion": ("one_drug", "two_drugs"),
     "split_hospitalisation": ("same_hospital", "sister_hospital", "late_readmission"),
     "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
+    "over_prescription": ("excess_quantity", "doctor_shopping"),
+    "duplicate_charging": ("same_settlement", "split_items", "second_settlement"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
@@ -25,5 +27,10 @@ HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
 # reports them), but the tuning tests do not assert on them and no threshold was set
 # looking at them. Names are "typology/shape".
 HELDOUT_SHAPES: frozenset[str] = frozenset(
-    {"split_hospitalisation/late_readmission", "ghost_hospitalisation/spread_doctors"}
+    {
+        "split_hospitalisation/late_readmission",
+        "ghost_hospitalisation/spread_doctors",
+        "over_prescription/doctor_shopping",
+        "duplicate_charging/second_settlement",
+    }
 )
