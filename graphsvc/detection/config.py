@@ -239,7 +239,7 @@ class OverPrescriptionConfig(Section):
     )
     long_prescription_days: int = _f(84, 7, 365, "Longest long prescription (12 weeks).")
     matching_share: float = _f(
-        0.2,
+        0.02,
         0.0,
         1.0,
         "Exemption specialist: a diagnosis category carrying this share of an "
@@ -272,6 +272,13 @@ class DuplicateChargingConfig(Section):
         "share of its visits at the median institution repeats normally (two infusions a day).",
     )
     min_item_visits: int = _f(20, 1, 100_000, "Visits with the item an institution needs to count.")
+    per_settlement_share: float = _f(
+        0.5,
+        0.0,
+        1.0,
+        "Exemption per_settlement_fee: an item on this share of the settlements of the median "
+        "institution billing it is a per-settlement fee (consultation).",
+    )
     split_bundles: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: dict(_BUNDLES),
         description="Bundled service code -> its component codes (price catalogue); two or "

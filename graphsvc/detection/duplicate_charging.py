@@ -8,13 +8,19 @@ settlements show, and why the method is built so:
 
 * A *visit* is one patient at one institution on one day: its settlements together
   (a second settlement of the same visit is where a duplicate hides).
-* A visit is *duplicated* when an item code appears on two or more of its lines; it
+* A visit is *duplicated* when an item code appears on two or more of its lines (for
+  a drug with trace codes, the same pack: two packs of one drug are two packs); it
   is *split* when it carries two or more component codes of one bundle of
   ``split_bundles`` (the price catalogue's bundled services).
-* Named exemption ``normal_repetition``: items billed more than once on at least
+* Named exemptions, recorded on the ring with what they removed:
+  ``normal_repetition``: items billed more than once on at least
   ``normal_repetition_rate`` of their visits at the median institution (two infusions
   on one inpatient day) repeat normally, province-wide; learned per item code, the
   median so that one institution's scheme does not make its own items look normal.
+  ``per_settlement_fee``: an item on at least ``per_settlement_share`` of the
+  settlements of the median institution billing it (registration, consultation) is
+  charged per settlement, so once on each of two settlements of a day is a second
+  consultation; twice on one settlement still counts.
 * Units: every institution and every doctor there, tested as in
   graphsvc.detection.stays: null model, each visit is duplicated (resp. split)
   independently at the rate of every *other* institution's visits (leave-one-out,
@@ -29,7 +35,7 @@ import logging
 import pandas as pd
 
 from graphsvc.detection.common import Clustering, period, region_of_institutions
-from graphsvc.detection.config import DetectConfig
+from graphsvc.detection.config import DetectConfig, DuplicateChargingConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
 from graphsvc.detection.rings import (
@@ -64,25 +70,49 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         + s["date"].dt.strftime("%Y-%m-%d")
     )
     lines = (
-        it[["prescription_id", "item_code"]]
-        .dropna()
+        it[["prescription_id", "item_code", "trace_code"]]
+        .dropna(subset=["prescription_id", "item_code"])
         .merge(v[["prescription_id", "visit", "institution_id"]], on="prescription_id")
     )
     if lines.empty:
         return pd.DataFrame()
-    per = lines.groupby(["visit", "item_code"], sort=False).agg(
-        n=("prescription_id", "size"), inst=("institution_id", "first")
+    # A traceable pack is its own item: two lines of one drug with two trace codes are two
+    # packs dispensed; the same pack billed twice is the duplicate.
+    traced = lines["trace_code"].notna()
+    lines.loc[traced, "item_code"] = (
+        lines.loc[traced, "item_code"].astype(str)
+        + "#"
+        + lines.loc[traced, "trace_code"].astype(str)
     )
-    per = per.reset_index()
-    per["rep"] = per["n"] >= 2
-    # normal_repetition: median over institutions of the item's repetition rate.
-    rate = per.groupby(["item_code", "inst"])["rep"].agg(["mean", "size"]).reset_index()
-    rate = rate[rate["size"] >= cfg.min_item_visits]
-    normal_rate = rate.groupby("item_code")["mean"].median()
-    normal = set(normal_rate[normal_rate >= cfg.normal_repetition_rate].index.astype(str))
-    per["normal"] = per["item_code"].astype(str).isin(normal)
+    # per_settlement_fee: items on most settlements of the institutions billing them
+    # (registration, consultation) are charged per settlement. A visit with two such
+    # settlements is two consultations the same day: an item once on each is care given
+    # twice, not a duplicate; twice on one settlement still counts.
+    on_rx = lines.drop_duplicates(["prescription_id", "item_code"])
+    n_rx = v.groupby("institution_id").size()
+    share = on_rx.groupby(["item_code", "institution_id"]).size().reset_index(name="k")
+    share["share"] = share["k"] / share["institution_id"].map(n_rx)
+    fee_share = share.groupby("item_code")["share"].median()
+    fees = set(fee_share[fee_share >= cfg.per_settlement_share].index.astype(str))
+    fee_rx = on_rx[on_rx["item_code"].astype(str).isin(fees)]
+    consultations = fee_rx.groupby("visit")["prescription_id"].nunique()
+    per_rx = lines.groupby(["visit", "item_code", "prescription_id"], sort=False).size()
+    per = (
+        per_rx.reset_index(name="k")
+        .groupby(["visit", "item_code"], sort=False)
+        .agg(max_k=("k", "max"), n_rx=("k", "size"))
+        .reset_index()
+    )
+    per["inst"] = per["visit"].str.split("\x1f").str[1]
+    within = per["max_k"] >= 2
+    across = per["n_rx"] >= 2
+    two_consultations = per["visit"].map(consultations).fillna(0) >= 2
+    per["fee_ex"] = across & ~within & two_consultations
+    per["rep"] = within | (across & ~two_consultations)
+    per["normal"] = per["item_code"].astype(str).isin(_normal_items(per, cfg))
     dup = per[per["rep"] & ~per["normal"]].groupby("visit")["item_code"].agg(list)
     exempt = per[per["rep"] & per["normal"]].groupby("visit").size()
+    fee_exempt = per[per["fee_ex"]].groupby("visit").size()
     # split: two or more components of one bundle on the visit.
     comp = {c: b for b, cs in cfg.split_bundles.items() for c in cs}
     per["bundle"] = per["item_code"].astype(str).map(comp)
@@ -103,8 +133,27 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     out["split"] = out["split_bundles"].notna()
     out["normal_ex"] = out.index.map(exempt).fillna(0).astype(int) > 0
     out["normal_ex"] &= ~out["dup"]
+    out["fee_ex"] = (out.index.map(fee_exempt).fillna(0).astype(int) > 0) & ~out["dup"]
     out["doc"] = out["doctor_id"].astype(object).where(out["doctor_id"].notna(), "")
     return out.reset_index()
+
+
+def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> set[str]:
+    """Items repeated on ``normal_repetition_rate`` of their visits at the median institution.
+
+    The median over institutions with ``min_item_visits`` visits with the item, so one
+    institution's scheme does not make its item look normal; for an item that few
+    institutions bill that often (fewer than three), the pooled rate of all its visits.
+    """
+    rate = per.groupby(["item_code", "inst"])["rep"].agg(["mean", "size"]).reset_index()
+    big = rate[rate["size"] >= cfg.min_item_visits]
+    n_big = big.groupby("item_code").size()
+    median = big.groupby("item_code")["mean"].median()
+    pooled = per.groupby("item_code")["rep"].mean()
+    use = pooled.copy()
+    many = n_big[n_big >= 3].index
+    use.loc[many] = median.loc[many]
+    return set(use[use >= cfg.normal_repetition_rate].index.astype(str))
 
 
 def detect(
@@ -204,7 +253,15 @@ def _ring(
                 int(grp["normal_ex"].sum()),
                 "visits",
                 "次就诊",
-            )
+            ),
+            Exemption(
+                "per_settlement_fee",
+                "a fee charged once per settlement (a second consultation the same day)",
+                "按结算收取的费用（同日再次就诊的诊查费）",
+                int(grp["fee_ex"].sum()),
+                "visits",
+                "次就诊",
+            ),
         ],
     )
     items = sorted({c for cs in flagged["dup_items"].dropna() for c in cs})

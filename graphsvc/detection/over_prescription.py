@@ -14,11 +14,13 @@ runs (doctor shopping). What the settlements show, and why the method is built s
   robust spread (1.4826 x MAD, floored at a quarter of the median and at one unit). A
   fill is *excess* above ``median + excess_spreads x spread`` and at least
   ``min_excess_ratio`` x the median.
-* Days of supply: a per-item norm of days per unit, learned as the median of (days to
-  the patient's next fill of the item / units of this fill), or
-  ``default_days_per_unit`` where too few fills teach it. A fill *overlaps* when it
-  comes from a different doctor than the previous fill of the same patient and item,
-  before the supply so far has run out.
+* Days of supply: a per-item norm of days per unit, learned as the lower quartile of
+  (days to the patient's next fill of the item by the same doctor / units of this
+  fill), see
+  DPU_QUANTILE, or ``default_days_per_unit`` where too few fills teach it.
+  A fill *overlaps* (doctor shopping) when it and the previous fill of
+  the same patient and item each come from another doctor before the supply so far
+  ran out, three doctors in a row.
 * Two named exemptions, recorded on the ring with what they removed:
   ``long_prescription`` (长处方: a chronic diagnosis, supply of at most
   ``long_prescription_days`` = 12 weeks, no overlap) and ``specialist`` (the fill's
@@ -61,6 +63,9 @@ log = logging.getLogger(__name__)
 
 TYPOLOGY = "over_prescription"
 MIN_DPU_SAMPLES = 20  # fill pairs needed to learn an item's days per unit
+# Refills come when the supply runs out or later (a pause in care, a course that ended):
+# the lower quartile of refill gaps per unit estimates the supply, the median overstates it.
+DPU_QUANTILE = 0.25
 
 
 def fills(data: GraphData, config: DetectConfig) -> pd.DataFrame:
@@ -71,9 +76,14 @@ def fills(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         return pd.DataFrame()
     drugs = it[it["trace_code"].notna()] if it["trace_code"].notna().any() else it
     cols = ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
-    f = drugs[["prescription_id", "item_code", "quantity"]].merge(
-        rx[[*cols, "visit_type", "diagnosis_code"]], on="prescription_id"
+    # One fill per settlement and item: several lines of one drug are one supply.
+    lines = drugs[["prescription_id", "item_code", "quantity"]].dropna(
+        subset=["prescription_id", "item_code"]
     )
+    lines = lines.groupby(["prescription_id", "item_code"], as_index=False, sort=False)[
+        "quantity"
+    ].sum(min_count=1)
+    f = lines.merge(rx[[*cols, "visit_type", "diagnosis_code"]], on="prescription_id")
     f = f[
         (f["visit_type"] != "inpatient")
         & f["doctor_id"].notna()
@@ -106,13 +116,17 @@ def fills(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         & (q >= cfg.min_excess_ratio * med)
     )
     # Days of supply per unit, per item, from the gaps to the next fill.
-    same = (f["participant_id"] == f["participant_id"].shift(-1)) & (
-        f["item_code"] == f["item_code"].shift(-1)
+    # Only refills by the same doctor teach it: that is the cadence the doctor meant, and
+    # a crew hopping between doctors cannot shorten the norm it is measured against.
+    same = (
+        (f["participant_id"] == f["participant_id"].shift(-1))
+        & (f["item_code"] == f["item_code"].shift(-1))
+        & (f["doctor_id"] == f["doctor_id"].shift(-1))
     )
     gap = (f["date"].shift(-1) - f["date"]).dt.days
     sample = (gap / q).where(same & (gap > 0))
     n_samples = sample.groupby(f["item_code"]).transform("count")
-    dpu = sample.groupby(f["item_code"]).transform("median")
+    dpu = sample.groupby(f["item_code"]).transform(lambda x: x.quantile(DPU_QUANTILE))
     dpu = dpu.where(n_samples >= MIN_DPU_SAMPLES, cfg.default_days_per_unit).clip(0.5, 90.0)
     f["supply_days"] = q * dpu
     day = (f["date"] - pd.Timestamp("1970-01-01")).dt.days.astype(float)
@@ -122,7 +136,13 @@ def fills(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     running = f.groupby(key, sort=False)["end"].cummax().shift()
     covered = prev_same & (day < running)
     f["overlap_any"] = covered
-    f["overlap"] = covered & (f["doc"] != f["doc"].shift())
+    # Doctor shopping: a chain, this fill and the previous one each written by another
+    # doctor while the supply so far still ran, three doctors in a row (one overlap is an
+    # acute illness seen twice).
+    hop = covered & (f["doc"] != f["doc"].shift())
+    f["overlap"] = (
+        hop & hop.shift(fill_value=False) & (key == key.shift(2)) & (f["doc"] != f["doc"].shift(2))
+    )
     # Exemption long_prescription: chronic, at most 12 weeks, no overlap.
     prefixes = tuple(p.upper() for p in cfg.chronic_diagnosis_prefixes)
     chronic = f["diagnosis_code"].fillna("").astype(str).str.upper().str.startswith(prefixes)

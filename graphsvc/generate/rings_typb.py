@@ -41,7 +41,9 @@ def over_prescription(w: World) -> None:
     rng = w.rng
     shape = str(rng.choice(SHAPES["over_prescription"]))
     r = base._region(w)
-    hosp = int(rng.choice(base._local(w, base._hospitals(w), r)))
+    hs = base._hospitals(w)
+    hs = hs[w.inst_doc_count[hs] >= 3] if (w.inst_doc_count[hs] >= 3).any() else hs
+    hosp = int(rng.choice(base._local(w, hs, r)))
     base._claim(w, hosp)
     k = int(rng.integers(4, 13))
     ps = w.pick_free(k, min_age=25, max_age=80, regions=[r])
@@ -60,8 +62,9 @@ def over_prescription(w: World) -> None:
             w.settlements.add_items(keys, drug, qty=rng.integers(lo, hi + 1, size=n))
         what = f"{lo}-{hi} packs of {cat.DRUGS[drug].name} per prescription"
     else:
-        n_docs = int(rng.integers(3, 6))
-        docs = np.unique(w.doctor_at(np.full(n_docs, hosp), rng.random(n_docs)))
+        n_docs = min(int(rng.integers(3, 6)), int(w.inst_doc_count[hosp]))
+        start, count = int(w.inst_doc_start[hosp]), int(w.inst_doc_count[hosp])
+        docs = np.sort(start + rng.choice(count, size=n_docs, replace=False))
         drug = int(rng.choice(list(SHOPPING_DRUGS)))
         step_lo = int(rng.integers(2, 5))
         step_hi = int(rng.integers(step_lo + 2, 10))
@@ -128,6 +131,8 @@ def duplicate_charging(w: World) -> None:
                 w.settlements.add_items(np.full(chosen.shape[0], key), chosen, kind=ITEM_SERVICE)
                 continue
             sv = int(rng.choice(services))
+            if shape == "second_settlement" and sv == cat.SV_CONSULT:
+                sv = cat.SV_CT  # a second consultation the same day is a fee, not a duplicate
             twice = 2 if shape == "same_settlement" else 1
             w.settlements.add_items(np.full(twice, key), sv, kind=ITEM_SERVICE)
             if shape == "second_settlement":
