@@ -109,7 +109,8 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     two_consultations = per["visit"].map(consultations).fillna(0) >= 2
     per["fee_ex"] = across & ~within & two_consultations
     per["rep"] = within | (across & ~two_consultations)
-    per["normal"] = per["item_code"].astype(str).isin(_normal_items(per, cfg))
+    normal = _normal_items(per, cfg)
+    per["normal"] = normal.reindex(pd.MultiIndex.from_frame(per[["item_code", "inst"]])).to_numpy()
     dup = per[per["rep"] & ~per["normal"]].groupby("visit")["item_code"].agg(list)
     exempt = per[per["rep"] & per["normal"]].groupby("visit").size()
     fee_exempt = per[per["fee_ex"]].groupby("visit").size()
@@ -138,22 +139,28 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> set[str]:
-    """Items repeated on ``normal_repetition_rate`` of their visits at the median institution.
+def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> pd.Series:
+    """Per (item, institution): is the item repeated normally, judged without that institution?
 
-    The median over institutions with ``min_item_visits`` visits with the item, so one
-    institution's scheme does not make its item look normal; for an item that few
-    institutions bill that often (fewer than three), the pooled rate of all its visits.
+    Normal: repeated on ``normal_repetition_rate`` of its visits at the median institution
+    among those with ``min_item_visits`` visits with the item (one institution's scheme
+    does not move a median). For an item fewer than three institutions bill that often,
+    the pooled rate of the *other* institutions' visits (none: not normal), so a scheme
+    on a rare item does not make itself look normal.
     """
-    rate = per.groupby(["item_code", "inst"])["rep"].agg(["mean", "size"]).reset_index()
+    rate = per.groupby(["item_code", "inst"])["rep"].agg(["sum", "size"]).reset_index()
+    rate["mean"] = rate["sum"] / rate["size"]
     big = rate[rate["size"] >= cfg.min_item_visits]
     n_big = big.groupby("item_code").size()
     median = big.groupby("item_code")["mean"].median()
-    pooled = per.groupby("item_code")["rep"].mean()
-    use = pooled.copy()
-    many = n_big[n_big >= 3].index
-    use.loc[many] = median.loc[many]
-    return set(use[use >= cfg.normal_repetition_rate].index.astype(str))
+    tot = rate.groupby("item_code")[["sum", "size"]].sum()
+    others_n = rate["item_code"].map(tot["size"]) - rate["size"]
+    others_rep = rate["item_code"].map(tot["sum"]) - rate["sum"]
+    pooled = (others_rep / others_n.where(others_n >= cfg.min_item_visits)).fillna(0.0)
+    many = rate["item_code"].map(n_big).fillna(0) >= 3
+    use = pooled.where(~many, rate["item_code"].map(median))
+    normal = use >= cfg.normal_repetition_rate
+    return pd.Series(normal.to_numpy(), index=pd.MultiIndex.from_frame(rate[["item_code", "inst"]]))
 
 
 def detect(
