@@ -96,14 +96,15 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     fees = set(fee_share[fee_share >= cfg.per_settlement_share].index.astype(str))
     fee_rx = on_rx[on_rx["item_code"].astype(str).isin(fees)]
     consultations = fee_rx.groupby("visit")["prescription_id"].nunique()
-    per_rx = lines.groupby(["visit", "item_code", "prescription_id"], sort=False).size()
+    keys = ["visit", "institution_id", "item_code"]
+    per_rx = lines.groupby([*keys, "prescription_id"], sort=False).size()
     per = (
         per_rx.reset_index(name="k")
-        .groupby(["visit", "item_code"], sort=False)
+        .groupby(keys, sort=False)
         .agg(max_k=("k", "max"), n_rx=("k", "size"))
         .reset_index()
+        .rename(columns={"institution_id": "inst"})
     )
-    per["inst"] = per["visit"].str.split("\x1f").str[1]
     within = per["max_k"] >= 2
     across = per["n_rx"] >= 2
     two_consultations = per["visit"].map(consultations).fillna(0) >= 2
@@ -122,7 +123,6 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     vv = v.sort_values(["visit", "prescription_id"], kind="stable")
     out = vv.groupby("visit", sort=True).agg(
         prescription_id=("prescription_id", "first"),
-        rx_ids=("prescription_id", list),
         participant_id=("participant_id", "first"),
         institution_id=("institution_id", "first"),
         doctor_id=("doctor_id", "first"),
@@ -136,6 +136,10 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     out["normal_ex"] &= ~out["dup"]
     out["fee_ex"] = (out.index.map(fee_exempt).fillna(0).astype(int) > 0) & ~out["dup"]
     out["doc"] = out["doctor_id"].astype(object).where(out["doctor_id"].notna(), "")
+    # The settlements of flagged visits only (a list per visit is costly at scale).
+    hit = out.index[out["dup"] | out["split"]]
+    ids = vv[vv["visit"].isin(hit)].groupby("visit")["prescription_id"].agg(list)
+    out["rx_ids"] = out.index.map(ids)
     return out.reset_index()
 
 
