@@ -62,13 +62,8 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     s = rx[rx["date"].notna()][
         ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
     ]
-    v = s.assign(
-        visit=s["participant_id"].astype(str)
-        + "\x1f"
-        + s["institution_id"].astype(str)
-        + "\x1f"
-        + s["date"].dt.strftime("%Y-%m-%d")
-    )
+    # A visit number per (patient, institution, day): integers group far faster than keys.
+    v = s.assign(visit=s.groupby(["participant_id", "institution_id", "date"], sort=True).ngroup())
     lines = (
         it[["prescription_id", "item_code", "trace_code"]]
         .dropna(subset=["prescription_id", "item_code"])
@@ -110,8 +105,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     two_consultations = per["visit"].map(consultations).fillna(0) >= 2
     per["fee_ex"] = across & ~within & two_consultations
     per["rep"] = within | (across & ~two_consultations)
-    normal = _normal_items(per, cfg)
-    per["normal"] = normal.reindex(pd.MultiIndex.from_frame(per[["item_code", "inst"]])).to_numpy()
+    per = per.merge(_normal_items(per, cfg), on=["item_code", "inst"], how="left")
     dup = per[per["rep"] & ~per["normal"]].groupby("visit")["item_code"].agg(list)
     exempt = per[per["rep"] & per["normal"]].groupby("visit").size()
     fee_exempt = per[per["fee_ex"]].groupby("visit").size()
@@ -135,7 +129,13 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     out["normal_ex"] = out.index.map(exempt).fillna(0).astype(int) > 0
     out["normal_ex"] &= ~out["dup"]
     out["fee_ex"] = (out.index.map(fee_exempt).fillna(0).astype(int) > 0) & ~out["dup"]
-    out["doc"] = out["doctor_id"].astype(object).where(out["doctor_id"].notna(), "")
+    # The billing doctor works where the visit is billed; at a pharmacy the doctor on the
+    # settlement is the prescriber elsewhere, who bills nothing there.
+    home = data.doctors.drop_duplicates("doctor_id").set_index("doctor_id")["institution_id"]
+    works_here = out["doctor_id"].map(home)
+    works_here = works_here.isna() | (works_here == out["institution_id"])
+    billing = out["doctor_id"].notna() & works_here
+    out["doc"] = out["doctor_id"].astype(object).where(billing, "")
     # The settlements of flagged visits only (a list per visit is costly at scale).
     hit = out.index[out["dup"] | out["split"]]
     ids = vv[vv["visit"].isin(hit)].groupby("visit")["prescription_id"].agg(list)
@@ -143,7 +143,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> pd.Series:
+def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> pd.DataFrame:
     """Per (item, institution): is the item repeated normally, judged without that institution?
 
     Normal: repeated on ``normal_repetition_rate`` of its visits at the median institution
@@ -163,8 +163,7 @@ def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> pd.Series:
     pooled = (others_rep / others_n.where(others_n >= cfg.min_item_visits)).fillna(0.0)
     many = rate["item_code"].map(n_big).fillna(0) >= 3
     use = pooled.where(~many, rate["item_code"].map(median))
-    normal = use >= cfg.normal_repetition_rate
-    return pd.Series(normal.to_numpy(), index=pd.MultiIndex.from_frame(rate[["item_code", "inst"]]))
+    return rate[["item_code", "inst"]].assign(normal=(use >= cfg.normal_repetition_rate).to_numpy())
 
 
 def detect(
