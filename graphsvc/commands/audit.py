@@ -10,7 +10,7 @@ from graphsvc.audit import AuditLog
 from graphsvc.config import get_settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", help="verify or read the audit trail")
     ps = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 

@@ -14,7 +14,7 @@ from graphsvc.store import open_store
 from graphsvc.store.values import to_jsonable
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "cypher",
         help="run a Cypher query (read-only unless --write)",

@@ -11,7 +11,7 @@ from graphsvc.config import get_settings
 from graphsvc.store import open_store
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "load",
         help="load a directory of contract tables into the graph store",

@@ -2,7 +2,7 @@
 
 Why a table of specs instead of code per table: reading, mapping, validation and the
 documentation all walk the same description, so a column added to the contract is
-added once. Source of truth: /work/shared/DATA-CONTRACT.md.
+added once. Source of truth: docs/data-contract.md.
 """
 
 from __future__ import annotations

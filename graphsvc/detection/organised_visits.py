@@ -72,6 +72,7 @@ def sessions_of(data: GraphData) -> pd.DataFrame:
             "provider": prov.astype(str),
             "institution_id": rx["institution_id"].astype(str),
             "day": rx["date"],
+            "diagnosis": rx["diagnosis_code"].where(rx["diagnosis_code"].notna(), None),
         }
     ).drop_duplicates(["participant_id", "provider", "day"])
     v["session"] = v["provider"] + "|" + v["day"].dt.strftime("%Y-%m-%d")
@@ -269,6 +270,27 @@ def _on_schedule(sessions: pd.Series, tolerance_days: int) -> bool:
     return bool(gaps.min() >= 7 and gaps.max() - gaps.min() <= tolerance_days)
 
 
+def _treatment(diagnoses: pd.Series, prefixes: tuple[str, ...]) -> bool:
+    """Whether most visits carry a treatment diagnosis (ICD-10 prefixes of the config).
+
+    Where diagnoses are missing for most visits, cadence is all the data has, and a
+    fixed interval is taken as a cycle (the behaviour before issue #11).
+
+    >>> _treatment(pd.Series(["Z51.1", "C34.9", "Z51.1"]), ("C", "Z51"))
+    True
+    >>> _treatment(pd.Series(["M54.5", "M54.5", "Z51.1"]), ("C", "Z51"))
+    False
+    >>> _treatment(pd.Series([None, None, "M54.5"]), ("C", "Z51"))
+    True
+    """
+    known = diagnoses.dropna().astype(str).str.strip()
+    known = known[known != ""]
+    if len(known) * 2 < len(diagnoses) or diagnoses.empty:
+        return True
+    hit = known.str.upper().str.startswith(tuple(p.upper() for p in prefixes))
+    return bool(hit.mean() > 0.5)
+
+
 def provider_stats_of(visits: pd.DataFrame) -> pd.DataFrame:
     """Visits and working days of each provider."""
     return visits.groupby("provider").agg(
@@ -338,8 +360,14 @@ def detect(
         )
         if len(joint) < cfg.min_joint_sessions:
             continue
-        if _on_schedule(joint["session"], cfg.schedule_tolerance_days):
-            continue  # equally spaced meetings: a shared treatment cycle, not outings
+        if _on_schedule(joint["session"], cfg.schedule_tolerance_days) and _treatment(
+            visits[visits["session"].isin(set(joint["session"]))
+                   & visits["participant_id"].isin(set(community))]["diagnosis"],
+            cfg.treatment_diagnoses,
+        ):  # fmt: skip
+            # Equally spaced meetings for treatment (chemotherapy, dialysis, rehabilitation)
+            # are a shared treatment cycle; regular cadence alone is not care (issue #11).
+            continue
         if weak(surprise, tests, config.scoring.min_adjusted_surprise):
             continue
         gv = visits[visits["participant_id"].isin(set(community))]

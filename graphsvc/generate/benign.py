@@ -207,6 +207,8 @@ def _hub_identifiers(w: World) -> None:
         ps = np.sort(rng.choice(pool, size=min(size, pool.shape[0]), replace=False))
         kiosk = str(device_ids(np.array([w.n * 4 + 1000 + j]), 31 + w.seed % 53)[0])
         w.add_identifier(ps, DEVICE, kiosk)
+        # kept out of the neighbours' shared device (confounders): two devices in common
+        w.extra.setdefault("kiosk_users", set()).update(int(p) for p in ps)
         _group(
             w,
             "hub_identifier",

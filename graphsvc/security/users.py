@@ -30,7 +30,7 @@ from graphsvc.security.roles import ROLES, Role
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 MIN_PASSWORD = 10
-TOKEN_PREFIX = "gst_"
+TOKEN_PREFIX = "gst_"  # noqa: S105  a token prefix, not a secret
 SESSION_TTL_S = 12 * 3600
 # Verified-token cache: argon2 costs ~50 ms, too much per API call. Only the
 # hash check is cached here; whether the token is revoked or its user disabled is

@@ -183,7 +183,7 @@ def start(settings: Settings) -> ServerInfo:
     # Daemonized: the server outlives the command that started it (store start, demo),
     # and start-up failures land in the log file, which we quote.
     try:
-        launched = subprocess.run(
+        launched = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
             args, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -20,7 +20,7 @@ PARTICIPANTS = 4_000
 @pytest.fixture(scope="module", params=[11, 3])
 def province(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> tuple[GraphData, dict, Path]:  # type: ignore[type-arg]
+) -> tuple[GraphData, dict, Path]:
     from graphsvc.generate import generate_province
 
     out = tmp_path_factory.mktemp(f"quality-{request.param}")
@@ -28,7 +28,7 @@ def province(
     return from_csv_dir(out), load_ground_truth(out), out
 
 
-def test_targets_met(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_targets_met(province: tuple[GraphData, dict, Path]) -> None:
     data, truth, _ = province
     t0 = time.perf_counter()
     rings = run_detectors(data, DetectConfig()).rings
@@ -40,7 +40,7 @@ def test_targets_met(province: tuple[GraphData, dict, Path]) -> None:  # type: i
     assert elapsed < 60
 
 
-def test_rings_well_formed(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_rings_well_formed(province: tuple[GraphData, dict, Path]) -> None:
     data, _, _ = province
     rings = run_detectors(data, DetectConfig()).rings
     assert [r.score for r in rings] == sorted((r.score for r in rings), reverse=True)
@@ -53,7 +53,7 @@ def test_rings_well_formed(province: tuple[GraphData, dict, Path]) -> None:  # t
         assert any(ch.isdigit() for ch in " ".join(doc["reasons"]))
 
 
-def test_deterministic(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_deterministic(province: tuple[GraphData, dict, Path]) -> None:
     _, _, out = province
     a = run_detectors(from_csv_dir(out), DetectConfig()).rings
     b = run_detectors(from_csv_dir(out), DetectConfig()).rings
@@ -62,7 +62,7 @@ def test_deterministic(province: tuple[GraphData, dict, Path]) -> None:  # type:
     ]
 
 
-def test_baseline_fails(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_baseline_fails(province: tuple[GraphData, dict, Path]) -> None:
     """The textbook method misses the targets the product meets on the same data."""
     data, truth, _ = province
     report = evaluate(baseline_rings(data), truth, BASELINE_TYPOLOGIES)

@@ -114,7 +114,7 @@ def test_cli_verify_names_bad_line(
     from graphsvc.cli import main
     from graphsvc.config import Settings, get_settings
 
-    settings = Settings(data_dir=tmp_path, secret_key="cli-test-key")
+    settings = Settings(data_dir=tmp_path, secret_key="cli-test-key")  # noqa: S106  test-only secret
     log = AuditLog.from_settings(settings)
     for i in range(4):
         log.append(user="u", role="admin", action="x", target=str(i))
