@@ -274,6 +274,70 @@ class GhostHospitalisationConfig(Section):
     min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
 
 
+class OverPrescriptionConfig(Section):
+    excess_spreads: float = _f(
+        4.0, 1.0, 50.0, "A fill is excess above the item's median + this many robust spreads."
+    )
+    min_excess_ratio: float = _f(2.0, 1.0, 100.0, "...and at least this multiple of the median.")
+    min_item_fills: int = _f(20, 2, 100_000, "Fills of an item needed to learn its norm.")
+    default_days_per_unit: float = _f(
+        10.0, 0.5, 365.0, "Days of supply per unit where the data cannot teach the item's norm."
+    )
+    chronic_diagnosis_prefixes: tuple[str, ...] = Field(
+        ("E10", "E11", "I10", "I11", "I20", "I25", "J44", "J45", "B18", "N18", "M17", "G40"),
+        description="Exemption long_prescription (长处方): ICD-10 prefixes of stable chronic "
+        "disease; spares an excess fill of at most long_prescription_days without overlap.",
+    )
+    long_prescription_days: int = _f(84, 7, 365, "Longest long prescription (12 weeks).")
+    matching_share: float = _f(
+        0.02,
+        0.0,
+        1.0,
+        "Exemption specialist: a diagnosis category carrying this share of an "
+        "item's fills province-wide matches the item.",
+    )
+    max_pharmacy_share: float = _f(
+        0.6,
+        0.0,
+        1.0,
+        "Exemption specialist: a patient whose pharmacy fills of the item are "
+        "more concentrated at one pharmacy is recurring there (not exempt).",
+    )
+    min_patients: int = _f(3, 1, 1000, "Patients with flagged fills a ring needs.")
+
+
+# Bundled services of the price catalogue and their component codes (blood routine,
+# liver function panel): billing two components on one visit splits the bundle.
+_BUNDLES: dict[str, tuple[str, ...]] = {
+    "250101001000000": ("250101002000000", "250101003000000", "250101004000000"),
+    "250401001000000": ("250401002000000", "250401003000000", "250401004000000"),
+}
+
+
+class DuplicateChargingConfig(Section):
+    normal_repetition_rate: float = _f(
+        0.05,
+        0.0,
+        1.0,
+        "Exemption normal_repetition: an item billed more than once on this "
+        "share of its visits at the median institution repeats normally (two infusions a day).",
+    )
+    min_item_visits: int = _f(20, 1, 100_000, "Visits with the item an institution needs to count.")
+    per_settlement_share: float = _f(
+        0.5,
+        0.0,
+        1.0,
+        "Exemption per_settlement_fee: an item on this share of the settlements of the median "
+        "institution billing it is a per-settlement fee (consultation).",
+    )
+    split_bundles: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(_BUNDLES),
+        description="Bundled service code -> its component codes (price catalogue); two or "
+        "more components billed on one visit are the bundle split (分解项目收费).",
+    )
+    min_patients: int = _f(3, 1, 1000, "Patients with flagged visits a ring needs.")
+
+
 class DetectConfig(Section):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
@@ -287,6 +351,8 @@ class DetectConfig(Section):
     ghost_hospitalisation: GhostHospitalisationConfig = Field(
         default_factory=GhostHospitalisationConfig
     )
+    over_prescription: OverPrescriptionConfig = Field(default_factory=OverPrescriptionConfig)
+    duplicate_charging: DuplicateChargingConfig = Field(default_factory=DuplicateChargingConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graphsvc.generate import catalog as cat
+from graphsvc.generate import rings_typb
 from graphsvc.generate.facilities import institutions_of
 from graphsvc.generate.population import (
     bank_accounts,
@@ -98,6 +99,8 @@ def build_rings(w: World) -> None:
         pharmacy_collusion,
         split_hospitalisation,
         ghost_hospitalisation,
+        rings_typb.over_prescription,
+        rings_typb.duplicate_charging,
     ):
         for _ in range(ring_count(w)):
             builder(w)

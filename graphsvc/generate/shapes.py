@@ -23,6 +23,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "pharmacy_collusion": ("one_drug", "two_drugs", "consult_then_fill"),
     "split_hospitalisation": ("same_hospital", "sister_hospital", "late_readmission"),
     "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
+    "over_prescription": ("excess_quantity", "doctor_shopping"),
+    "duplicate_charging": ("same_settlement", "split_items", "second_settlement"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
@@ -37,5 +39,7 @@ HELDOUT_SHAPES: frozenset[str] = frozenset(
         "fake_referral/one_pass_loop_doctors",
         "split_hospitalisation/late_readmission",
         "ghost_hospitalisation/spread_doctors",
+        "over_prescription/doctor_shopping",
+        "duplicate_charging/second_settlement",
     }
 )
