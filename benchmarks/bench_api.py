@@ -85,7 +85,7 @@ def start_server(
     }
     if answer_cache is not None:
         env["GRAPHSVC_ANSWER_CACHE_ENTRIES"] = str(answer_cache)
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603  fixed argv, no shell, no user input
         [
             sys.executable,
             "-m",
@@ -240,7 +240,7 @@ def wrk_version() -> str | None:
     exe = shutil.which("wrk")
     if exe is None:
         return None
-    res = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
+    res = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)  # noqa: S603  fixed argv, no shell, no user input
     first = (res.stdout or res.stderr).splitlines()
     return first[0].strip() if first else "wrk"
 
@@ -278,7 +278,7 @@ def hammer_wrk(
             tmp,
             str(clients),
         ]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603  fixed argv, no shell, no user input
         files = [d / f"thread-{k}.tsv" for k in range(clients)]
         deadline = time.monotonic() + limit_s + 30
         # wrk sleeps for its whole -d even when every thread has stopped: interrupt it

@@ -45,7 +45,7 @@ def synthetic_province(out: Path, participants: int, seed: int) -> Path:
     from graphsvc.contract.normalise import gb11643_check_digit
     from graphsvc.contract.schema import SPECS
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  seeded for reproducible results, not for security
     out.mkdir(parents=True, exist_ok=True)
     n_inst = max(20, participants // 200)
     n_doc = n_inst * 5
@@ -285,7 +285,7 @@ def bulk_ceiling(batches: Any, settings: Any, workdir: Path) -> dict[str, Any]:
         return {"error": "embedded store not running"}
     url = f"redis://:{settings.resolved_store_password()}@{info.host}:{info.port}"
     t1 = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         [exe, "bulk_graph", "-u", url, "--enforce-schema", *args],
         capture_output=True,
         text=True,
@@ -398,7 +398,7 @@ def main() -> int:
             "--sweep",
             *map(str, args.sweep),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603  fixed argv, no shell, no user input
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return proc.returncode

@@ -60,6 +60,15 @@ class InputError(GraphsvcError):
     http_status = 422
 
 
+class UnknownLabel(InputError, ValueError):
+    """A node label that ``graphsvc.model.LABELS`` does not list.
+
+    Labels are pasted into query text (Cypher has no label parameters), so they must
+    come from the model. Also a ValueError, so callers written against the older
+    plain ValueError still catch it; the API answers it as an InputError, not a 500.
+    """
+
+
 class NotFound(GraphsvcError):
     """The requested entity, ring, case or query does not exist."""
 
@@ -76,6 +85,10 @@ class PermissionDenied(GraphsvcError):
     """The current user's role may not do this."""
 
     http_status = 403
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """Logged in with a one-time password: only changing it is allowed (issue #19)."""
 
 
 class AuthenticationRequired(GraphsvcError):

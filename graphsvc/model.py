@@ -127,3 +127,17 @@ class RingMember:
 
     def to_json(self) -> dict[str, str]:
         return {"kind": self.kind, "id": self.id, "role": self.role}
+
+
+# Entity kind of each label ("Participant" -> "participant"), the inverse of ENTITY_KINDS.
+KIND_OF: dict[str, str] = {label: kind for kind, label in ENTITY_KINDS.items()}
+
+# Aggregated ("virtual") relationship types the explore service builds from settlements,
+# so a ring view shows one weighted edge instead of hundreds of Prescription nodes. They
+# never exist in the store; services build them and viz styles them, so they live here,
+# below both (issue #18).
+VISITED = "VISITED"  # participant -> institution {count, amount}
+TREATED_BY = "TREATED_BY"  # participant -> doctor {count, amount}
+ACCOUNT_PAID_FOR = "ACCOUNT_PAID_FOR"  # account holder -> patient {count, amount}
+REFERRED = "REFERRED"  # institution/doctor -> institution {count}
+EVIDENCE = "EVIDENCE"  # detection's evidence edge {evidence_type, weight, detail}

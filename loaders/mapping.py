@@ -60,7 +60,7 @@ def _scalar(value: Any) -> str | None:
     return str(value)
 
 
-def parse_mapping(data: Any, source: Path | None = None) -> ColumnMapping:
+def parse_mapping(data: Any, source: Path | None = None) -> ColumnMapping:  # noqa: C901  debt, listed in docs/conventions.md
     """Check and convert a decoded mapping document (pure).
 
     >>> m = parse_mapping({"participants": {"psn_no": "participant_id"},

@@ -158,7 +158,7 @@ class Table:
         it = iter_file(self.path, self.encoding)
         next(it)  # header, resolved already
         for item in it:
-            assert isinstance(item, tuple)
+            assert isinstance(item, tuple)  # noqa: S101  narrows the type for mypy; true by construction
             yield item
 
     def _rows(self) -> list[Line]:
@@ -209,6 +209,21 @@ class Table:
                 if text:
                     out[name] = text
         return out
+
+    def column_at(self, pos: int) -> str:
+        """The name a reject gives the field at ``pos``: contract column, extra, or header.
+
+        >>> t = Table("doctors", Path("d.csv"), ["id", "note"], {"doctor_id": [0]}, [("note", 1)])
+        >>> t.column_at(0), t.column_at(1), t.column_at(5)
+        ('doctor_id', 'note', '_6')
+        """
+        for col, positions in self.sources.items():
+            if pos in positions:
+                return col
+        for name, j in self.extras:
+            if j == pos:
+                return name
+        return self.header[pos] if pos < len(self.header) else f"_{pos + 1}"
 
     def raw_of(self, row: list[str]) -> dict[str, str]:
         raw = {h: (row[j] if j < len(row) else "") for j, h in enumerate(self.header)}
@@ -289,7 +304,7 @@ def scan(table: str, path: Path, mapping: ColumnMapping) -> Table:
     """Parse a whole file once (errors surface now) and count its rows; keep none."""
     it = iter_file(path, mapping.encoding)
     header = next(it)
-    assert isinstance(header, list)
+    assert isinstance(header, list)  # noqa: S101  narrows the type for mypy; true by construction
     resolved = resolve(table, path, header, mapping)
     resolved.n_rows = sum(1 for _ in it)
     return resolved

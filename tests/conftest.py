@@ -33,7 +33,7 @@ def store_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def make_settings(data_dir: Path, graph: str, **overrides: object) -> Settings:
-    return Settings(data_dir=data_dir, graph_name=graph, **overrides)  # type: ignore[arg-type]
+    return Settings(data_dir=data_dir, graph_name=graph, **overrides)
 
 
 @pytest.fixture

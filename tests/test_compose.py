@@ -102,7 +102,7 @@ def test_dockerfile_runs_serve_as_non_root() -> None:
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1] not in ("root", "0")
     cmd = re.findall(r"^CMD\s+(.+)$", text, re.M)[-1]
-    assert json.loads(cmd) == ["graphsvc", "serve", "--host", "0.0.0.0"]
+    assert json.loads(cmd) == ["graphsvc", "serve", "--host", "0.0.0.0"]  # noqa: S104  a test value; nothing binds to it here
     # The named queries must be in the image beside the package (editable install).
     assert "COPY queries ./queries" in text and "pip install -e ." in text
     ignored = (ROOT / ".dockerignore").read_text().split()
@@ -111,20 +111,20 @@ def test_dockerfile_runs_serve_as_non_root() -> None:
 
 @pytest.mark.skipif(
     shutil.which("docker") is None
-    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,  # noqa: S607  the tool is found on PATH on purpose
     reason="the docker compose plugin is not installed",
 )
 def test_docker_compose_config_validates(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(tmp_path)}
-    ok = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
+    ok = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
+        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],  # noqa: S607  the tool is found on PATH on purpose
         capture_output=True,
         text=True,
         env={**env, "NEO4J_PASSWORD": "x" * 12, "GRAPHSVC_SECRET_KEY": "y" * 32},
     )
     assert ok.returncode == 0, ok.stderr
-    missing = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
+    missing = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
+        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],  # noqa: S607  the tool is found on PATH on purpose
         capture_output=True,
         text=True,
         env=env,

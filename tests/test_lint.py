@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 def test_clean(command: list[str]) -> None:
     exe = BIN / command[0]
     assert exe.exists(), f"{command[0]} is not installed in {BIN} (pip install -e .[dev])"
-    res = subprocess.run(
+    res = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         [str(exe), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]

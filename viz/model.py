@@ -30,24 +30,21 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphsvc.model import ENTITY_KINDS
-from graphsvc.store.values import Node, Relationship
-
-# Aggregated ("virtual") relationship types the explore service builds from
-# settlements, so a ring view shows one weighted edge instead of hundreds of
-# Prescription nodes. They never exist in the store.
-VISITED = "VISITED"  # participant -> institution {count, amount}
-TREATED_BY = "TREATED_BY"  # participant -> doctor {count, amount}
-ACCOUNT_PAID_FOR = "ACCOUNT_PAID_FOR"  # account holder -> patient {count, amount}
-REFERRED = "REFERRED"  # institution/doctor -> institution {count}
-EVIDENCE = "EVIDENCE"  # detection's evidence edge {evidence_type, weight, detail}
+# Relationship types, kind_of and keep_first live below services and viz
+# (graphsvc.model, graphsvc.store.values): services use them without importing viz.
+from graphsvc.model import (
+    ACCOUNT_PAID_FOR,
+    EVIDENCE,
+    REFERRED,
+    TREATED_BY,
+    VISITED,
+)
+from graphsvc.store.values import Node, Relationship, keep_first, kind_of
 
 PHYSICS_NODE_LIMIT = 1_000  # above this, a precomputed layout and no physics (pyvis pain)
 DEFAULT_CAP = 500
 
 _LAYOUT_LOCK = threading.Lock()
-
-KIND_OF: dict[str, str] = {label: kind for kind, label in ENTITY_KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -213,13 +210,6 @@ class GraphView:
         }
 
 
-def kind_of(node: Node) -> str:
-    for label in node.labels:
-        if label in KIND_OF:
-            return KIND_OF[label]
-    return (node.label or "node").lower()
-
-
 def node_label(node: Node, kind: str) -> str:
     """Short text under a node. People show their id (names are personal data)."""
     p = node.properties
@@ -286,24 +276,6 @@ def edge_width(rel: Relationship) -> float:
     if isinstance(strength, int | float) and strength > 0:
         return round(base + min(5.0, math.log2(1.0 + float(strength))), 2)
     return base
-
-
-def keep_first(
-    ids: Iterable[str], rels: Iterable[Relationship], highlight: Collection[str], cap: int
-) -> list[str]:
-    """The ``cap`` nodes a capped view keeps: highlighted first, then the best connected,
-    then by id (so the same data always keeps the same nodes).
-
-    >>> r = [Relationship("1", "T", "a", "b"), Relationship("2", "T", "c", "b")]
-    >>> keep_first(["a", "b", "c", "d"], r, highlight={"d"}, cap=2)
-    ['d', 'b']
-    """
-    degree: Counter[str] = Counter()
-    for r in rels:
-        degree[r.start] += 1
-        degree[r.end] += 1
-    ordered = sorted(ids, key=lambda n: (n not in highlight, -degree[n], n))
-    return ordered[: max(cap, 0)]
 
 
 def build_view(
@@ -430,7 +402,7 @@ def layout_positions(
     start = rng.uniform(-1.0, 1.0, size=(len(ids), 2)).tolist()
     # igraph draws from a process-wide generator: give it a seeded one for this call.
     with _LAYOUT_LOCK:
-        igraph.set_random_number_generator(random.Random(seed))
+        igraph.set_random_number_generator(random.Random(seed))  # noqa: S311  seeded for reproducible results, not for security
         try:
             layout = g.layout_fruchterman_reingold(seed=start, niter=100, grid=True)
         finally:

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,7 +28,9 @@ from graphsvc.audit import AuditLog
 from graphsvc.config import Settings, get_settings
 from graphsvc.errors import (
     AuthenticationRequired,
+    ConfigError,
     GraphsvcError,
+    PasswordChangeRequired,
     PermissionDenied,
     StoreUnavailable,
 )
@@ -93,6 +95,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, AuthenticationRequired) and _wants_html(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, PasswordChangeRequired) and _wants_html(request):
+        return RedirectResponse("/password", status_code=303)  # the change form first
     if isinstance(exc, PermissionDenied) and _wants_html(request):
         return HTMLResponse(_FORBIDDEN_PAGE, status_code=403)
     # Anything else is answered by SecurityMiddleware (500, logged without its message).
@@ -118,6 +122,11 @@ async def handle_validation(request: Request, exc: Exception) -> Response:
 
 
 def include_routers(app: FastAPI) -> list[str]:
+    """Include every module of ``ROUTERS``; a missing one stops the start-up.
+
+    Skipping it quietly would let a typo in ``ROUTERS`` (or a file lost in a merge)
+    drop a whole API without a word: the service would start and answer 404.
+    """
     included = []
     for name in ROUTERS:
         module_name = f"graphsvc.api.routes.{name}"
@@ -126,9 +135,13 @@ def include_routers(app: FastAPI) -> list[str]:
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
-            log.debug("router module %s not present yet", name)
-            continue
-        app.include_router(module.router)
+            raise ConfigError(
+                f"router module {module_name} is listed in ROUTERS but does not exist"
+            ) from exc
+        router = getattr(module, "router", None)
+        if not isinstance(router, APIRouter):
+            raise ConfigError(f"router module {module_name} has no APIRouter named router")
+        app.include_router(router)
         included.append(name)
     return included
 

@@ -20,7 +20,7 @@ from graphsvc.errors import GraphsvcError, InputError
 CLI_ROLE = "investigator"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "case",
         help="open, list, change, export and verify investigation cases",

@@ -17,7 +17,7 @@ from graphsvc.store import open_store
 log = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "demo",
         help="generate, load, detect and serve a demo province",
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"      demo user {username!r}, one-time password: {password}\n")
     if created:
         out.write(
-            "      (shown once; 'analyst' sees rings, cases and the console; "
+            "      (shown once, valid for one login, which asks for a new password; "
+            "'analyst' sees rings, cases and the console; "
             "'admin' manages users and reads the audit trail)\n"
         )
     else:

@@ -14,7 +14,7 @@ from graphsvc.errors import InputError
 from graphsvc.store import open_store
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "detect",
         help="find fraud rings and write them as the current detection run",

@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export-import",
         help="write a contract directory as neo4j-admin import CSVs (first load into Neo4j)",

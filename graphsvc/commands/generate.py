@@ -12,7 +12,7 @@ from graphsvc.generate import generate_province
 from graphsvc.generate.province import FORMATS
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "generate",
         help="generate a synthetic province (contract CSVs + ground_truth.json)",

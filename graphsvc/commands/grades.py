@@ -13,7 +13,7 @@ from graphsvc.supervision import history
 from graphsvc.supervision.grades import GRADES
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("grades", help="credit grades A-D of institutions, doctors, participants")
     gsub = p.add_subparsers(dest="grades_command", metavar="ACTION", required=True)
     c = gsub.add_parser("compute", help="grade the current detection run (kept per run)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from graphsvc.config import get_settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("keys", help="the package-signing key pair (generate, export-public)")
     ks = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
 

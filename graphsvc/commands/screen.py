@@ -17,7 +17,7 @@ from typing import Any
 from graphsvc.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("screen", help="screen settlements (pass / review / hold) from a file")
     p.add_argument("file", type=Path, help="prescriptions CSV or JSON")
     p.add_argument("--json", dest="out", type=Path, help="write the verdicts as JSON here")

@@ -7,7 +7,7 @@ import argparse
 from graphsvc.config import get_settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the web service (API and pages)")
     p.add_argument("--host", help="bind address (default GRAPHSVC_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default GRAPHSVC_PORT, 8000)")

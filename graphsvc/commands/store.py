@@ -11,7 +11,7 @@ from graphsvc.errors import GraphsvcError
 from graphsvc.store import embedded, open_store
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "store",
         help="start, stop or inspect the embedded graph store",

@@ -11,7 +11,7 @@ from graphsvc.config import get_settings
 from graphsvc.security.users import UserDB
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tokens", help="manage API tokens (create, list, revoke)")
     ts = p.add_subparsers(dest="tokens_command", metavar="ACTION", required=True)
 

@@ -46,7 +46,7 @@ def read_password(args: argparse.Namespace) -> tuple[str, bool]:
     return first, False
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("users", help="manage web users (add, list, disable)")
     us = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
 

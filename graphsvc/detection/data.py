@@ -1,7 +1,7 @@
 """The plain-data input of every detector: contract tables as pandas DataFrames.
 
 Detectors never see the store. They take a :class:`GraphData` whose frames carry
-the data contract's column names (docs of the contract: /work/shared/DATA-CONTRACT.md),
+the data contract's column names (docs of the contract: docs/data-contract.md),
 so the same algorithm runs on a store read (``graphsvc.detection.io``), on a contract
 CSV directory (:func:`from_csv_dir`, for tests and benchmarks) or on frames built by
 hand in a test. :func:`GraphData.create` fixes dtypes once so detectors can rely on

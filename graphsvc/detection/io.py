@@ -29,13 +29,31 @@ from typing import Any
 
 import pandas as pd
 
+from graphsvc.detection.common import components, leiden_communities
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import COLUMNS, GraphData
 from graphsvc.detection.rings import Ring
 from graphsvc.errors import StoreError
 from graphsvc.store.base import Store
+from graphsvc.store.gds import Clustering, GdsAlgorithms, has_gds
 
 log = logging.getLogger(__name__)
+
+
+def clustering_for(store: Store | None, *, timeout_ms: int | None = None) -> Clustering:
+    """GDS in the store when it has it, else Python; the choice is logged.
+
+    Here rather than in ``graphsvc.store.gds``: the Python fallback is detection's own
+    code, and the store must not import detection (layers, issue #18).
+    """
+    if store is not None and has_gds(store):
+        algos = GdsAlgorithms(store, timeout_ms=timeout_ms)
+        log.info("community detection and components run server-side (Neo4j GDS)")
+        return Clustering("gds", algos.leiden_communities, algos.components)
+    where = store.backend if store is not None else "no store"
+    log.info("community detection and components run in Python (%s has no GDS)", where)
+    return Clustering("python", leiden_communities, components)
+
 
 READS: dict[str, str] = {
     "participants": "detect_read_participants",
@@ -311,7 +329,6 @@ def run_detection(
     from tqdm import tqdm
 
     from graphsvc.detection.runner import parse_only, run_detectors
-    from graphsvc.store.gds import clustering_for
 
     config = config or DetectConfig()
     typologies = parse_only(only)

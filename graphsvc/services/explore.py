@@ -26,19 +26,18 @@ from typing import Any, Literal
 from graphsvc import model
 from graphsvc.contract.normalise import identifier_id, normalise_identifier
 from graphsvc.contract.typologies import TYPOLOGIES as TYPOLOGIES
-from graphsvc.errors import InputError, NotFound
-from graphsvc.privacy import mask_properties
-from graphsvc.store import Node, Path, Relationship, Store
-from viz.model import (
+from graphsvc.errors import ConfigError, InputError, NotFound, UnknownLabel
+from graphsvc.model import (
     ACCOUNT_PAID_FOR,
     EVIDENCE,
     KIND_OF,
     REFERRED,
     TREATED_BY,
     VISITED,
-    keep_first,
-    kind_of,
 )
+from graphsvc.privacy import mask_properties
+from graphsvc.store import Node, Path, Relationship, Store
+from graphsvc.store.values import keep_first, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +157,10 @@ def _labelled(store: Store, name: str, **labels: str) -> str:
     text = store.named(name).text
     for placeholder, label in labels.items():
         if label not in model.LABELS:
-            raise ValueError(f"label {label!r} is not in graphsvc.model.LABELS")
+            raise UnknownLabel(f"label {label!r} is not in graphsvc.model.LABELS")
         text = text.replace(f"`${placeholder}`", f"`{label}`")
     if "`$" in text:
-        raise ValueError(f"query {name} has an unfilled label placeholder")
+        raise ConfigError(f"query {name} has an unfilled label placeholder")
     return text
 
 

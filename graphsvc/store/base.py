@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Literal
 
+from graphsvc.errors import UnknownLabel
 from graphsvc.store.queries import NamedQuery, QueryLibrary, default_library
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class Store(ABC):
         from graphsvc.model import LABELS
 
         if label not in LABELS:
-            raise ValueError(f"unknown label {label!r}")
+            raise UnknownLabel(f"unknown label {label!r}")
         return int(self.query(f"MATCH (n:`{label}`) RETURN count(n)").scalar() or 0)
 
     def counts(self) -> dict[str, int]:

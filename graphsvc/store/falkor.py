@@ -17,7 +17,13 @@ from falkordb import FalkorDB
 from falkordb import Node as FNode
 from falkordb import Path as FPath
 
-from graphsvc.errors import QueryTimeout, ReadOnlyViolation, StoreError, StoreUnavailable
+from graphsvc.errors import (
+    QueryRejected,
+    QueryTimeout,
+    ReadOnlyViolation,
+    StoreError,
+    StoreUnavailable,
+)
 from graphsvc.store import dialect
 from graphsvc.store.base import COUNTERS, Result, Store, read_counters
 from graphsvc.store.queries import QueryLibrary
@@ -151,6 +157,10 @@ class FalkorStore(Store):
             raise StoreError(msg) from exc
         except redis.ConnectionError as exc:
             raise StoreUnavailable(f"lost connection to store at {self.host}:{self.port}") from exc
+        except ValueError as exc:
+            # The client writes parameters into a CYPHER header and refuses what it cannot
+            # spell (an empty or backticked map key): the caller's input, not a server fault.
+            raise QueryRejected(f"parameters the store cannot take: {exc}") from exc
         columns = [h[1] if isinstance(h, list | tuple) else str(h) for h in res.header]
         columns = [c.decode() if isinstance(c, bytes) else str(c) for c in columns]
         rows = [[normalise(v) for v in row] for row in res.result_set]

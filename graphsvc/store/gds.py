@@ -2,7 +2,8 @@
 
 Why: at provincial scale the co-visit and shared-identifier graphs are too large to
 pull into Python; with GDS the store projects them in memory and runs Leiden / WCC
-next to the data. The choice is automatic (:func:`clustering_for`) and logged:
+next to the data. The choice is automatic (``graphsvc.detection.io.clustering_for``,
+which sits above the store so the store never imports detection) and logged:
 Neo4j with the GDS procedures -> server-side; anything else (FalkorDB) -> the
 detection package's Python implementations (igraph/leidenalg, union-find).
 
@@ -13,7 +14,7 @@ first member; ``*_membership`` functions return ``{node key: community id}``.
 
 Every Cypher text is a named query in ``queries/gds/`` (``*.neo4j.cypher``); this
 module only chooses queries and parameters and turns rows into groups, so its
-query building is unit-tested with a recording fake store (tests/store/test_gds.py).
+query building is unit-tested with a recording fake store (tests/store/test_neo4j_gds.py).
 
 GDS >= 2.4 is needed (the ``gds.graph.project`` Cypher aggregation function).
 """
@@ -239,20 +240,3 @@ class Clustering:
     backend: Literal["gds", "python"]
     leiden_communities: LeidenFn
     components: ComponentsFn
-
-
-def python_clustering() -> Clustering:
-    from graphsvc.detection.common import components, leiden_communities
-
-    return Clustering("python", leiden_communities, components)
-
-
-def clustering_for(store: Store | None, *, timeout_ms: int | None = None) -> Clustering:
-    """GDS in the store when it has it, else Python; the choice is logged."""
-    if store is not None and has_gds(store):
-        algos = GdsAlgorithms(store, timeout_ms=timeout_ms)
-        log.info("community detection and components run server-side (Neo4j GDS)")
-        return Clustering("gds", algos.leiden_communities, algos.components)
-    where = store.backend if store is not None else "no store"
-    log.info("community detection and components run in Python (%s has no GDS)", where)
-    return python_clustering()

@@ -216,7 +216,7 @@ class Neo4jStore(Store):
         cls, settings: Settings, *, library: QueryLibrary | None = None
     ) -> Neo4jStore:
         settings.validate_for_neo4j()
-        assert settings.neo4j_uri is not None and settings.neo4j_password is not None
+        assert settings.neo4j_uri is not None and settings.neo4j_password is not None  # noqa: S101  narrows the type for mypy; true by construction
         return cls(
             settings.neo4j_uri,
             settings.neo4j_user,

@@ -6,8 +6,12 @@ swapping FalkorDB for Neo4j changes nothing above the store.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from graphsvc.model import KIND_OF
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,31 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     return value
+
+
+# Helpers on these values that both services (capping subgraphs) and viz (drawing them)
+# need: here, below both, so services never import viz (issue #18).
+def kind_of(node: Node) -> str:
+    """The entity kind of a node (its first label the model knows), else its label."""
+    for label in node.labels:
+        if label in KIND_OF:
+            return KIND_OF[label]
+    return (node.label or "node").lower()
+
+
+def keep_first(
+    ids: Iterable[str], rels: Iterable[Relationship], highlight: Collection[str], cap: int
+) -> list[str]:
+    """The ``cap`` nodes a capped view keeps: highlighted first, then the best connected,
+    then by id (so the same data always keeps the same nodes).
+
+    >>> r = [Relationship("1", "T", "a", "b"), Relationship("2", "T", "c", "b")]
+    >>> keep_first(["a", "b", "c", "d"], r, highlight={"d"}, cap=2)
+    ['d', 'b']
+    """
+    degree: Counter[str] = Counter()
+    for r in rels:
+        degree[r.start] += 1
+        degree[r.end] += 1
+    ordered = sorted(ids, key=lambda n: (n not in highlight, -degree[n], n))
+    return ordered[: max(cap, 0)]

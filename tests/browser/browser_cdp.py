@@ -164,7 +164,7 @@ class Page:
 @contextmanager
 def chromium(binary: str, profile: Path) -> Iterator[Page]:
     """Start headless Chromium with a throwaway profile; yield its first page."""
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603  fixed argv, no shell, no user input
         [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -172,7 +172,7 @@ def test_case_survives_a_new_store_connection(ring_store: Store, settings: objec
     from graphsvc.store import open_store
 
     case = service.create_from_ring(ring_store, RING_ID, actor="alice")
-    with open_store(settings, start=False) as other:  # type: ignore[arg-type]
+    with open_store(settings, start=False) as other:
         again = service.get_case(other, case.id)
     assert again.members == case.members
     assert json.loads(json.dumps(again.to_json()))["id"] == case.id

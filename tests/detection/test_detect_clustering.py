@@ -62,5 +62,6 @@ def test_run_detection_on_falkordb_uses_python_and_logs_it(
         run = run_detection(store, only="shared_identity", write=False)
     assert run.clustering_backend == "python"
     assert any(
-        r.name == "graphsvc.store.gds" and "run in Python" in r.getMessage() for r in caplog.records
+        r.name == "graphsvc.detection.io" and "run in Python" in r.getMessage()
+        for r in caplog.records
     )

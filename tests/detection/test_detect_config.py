@@ -76,4 +76,4 @@ def test_file_name_in_error(tmp_path: Path) -> None:
 def test_config_is_frozen() -> None:
     cfg = DetectConfig()
     with pytest.raises(ValueError):
-        cfg.scoring.score_scale = 3.0  # type: ignore[misc]
+        cfg.scoring.score_scale = 3.0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,14 +13,19 @@ from graphsvc.detection.baseline import baseline_rings
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.evaluate import evaluate, load_ground_truth, passes
 from graphsvc.detection.rings import TYPOLOGIES
+from graphsvc.generate.shapes import HELDOUT_SHAPES
 
 PARTICIPANTS = 4_000
+
+
+def heldout(ring: dict[str, Any]) -> bool:
+    return f"{ring['typology']}/{ring.get('shape', '')}" in HELDOUT_SHAPES
 
 
 @pytest.fixture(scope="module", params=[11, 3])
 def province(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> tuple[GraphData, dict, Path]:  # type: ignore[type-arg]
+) -> tuple[GraphData, dict, Path]:
     from graphsvc.generate import generate_province
 
     out = tmp_path_factory.mktemp(f"quality-{request.param}")
@@ -28,19 +33,24 @@ def province(
     return from_csv_dir(out), load_ground_truth(out), out
 
 
-def test_targets_met(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_targets_met(province: tuple[GraphData, dict, Path]) -> None:
     data, truth, _ = province
-    t0 = time.perf_counter()
     rings = run_detectors(data, DetectConfig()).rings
-    elapsed = time.perf_counter() - t0
-    report = evaluate([r.to_json() for r in rings], truth, TYPOLOGIES)
+    # Held-out shapes are planted but only measured (benchmarks/bench_quality_heldout.py);
+    # a flagged ring matching one is not a false alarm either, so it stays in the rings.
+    tuning = dict(truth, rings=[r for r in truth["rings"] if not heldout(r)])
+    report = evaluate([r.to_json() for r in rings], tuning, TYPOLOGIES)
+    # Precision counts matches against every planted ring, held-out ones included.
+    full = evaluate([r.to_json() for r in rings], truth, TYPOLOGIES)
     for t in TYPOLOGIES:
-        assert report["typologies"][t]["planted"] > 0, f"generator planted no {t}"
+        assert full["typologies"][t]["planted"] > 0, f"generator planted no {t}"
+    for t in TYPOLOGIES:
+        report["typologies"][t]["precision"] = full["typologies"][t]["precision"]
+    report["legit_flagged"] = full["legit_flagged"]
     assert passes(report) == [], report
-    assert elapsed < 60
 
 
-def test_rings_well_formed(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_rings_well_formed(province: tuple[GraphData, dict, Path]) -> None:
     data, _, _ = province
     rings = run_detectors(data, DetectConfig()).rings
     assert [r.score for r in rings] == sorted((r.score for r in rings), reverse=True)
@@ -53,7 +63,7 @@ def test_rings_well_formed(province: tuple[GraphData, dict, Path]) -> None:  # t
         assert any(ch.isdigit() for ch in " ".join(doc["reasons"]))
 
 
-def test_deterministic(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_deterministic(province: tuple[GraphData, dict, Path]) -> None:
     _, _, out = province
     a = run_detectors(from_csv_dir(out), DetectConfig()).rings
     b = run_detectors(from_csv_dir(out), DetectConfig()).rings
@@ -62,7 +72,7 @@ def test_deterministic(province: tuple[GraphData, dict, Path]) -> None:  # type:
     ]
 
 
-def test_baseline_fails(province: tuple[GraphData, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_baseline_fails(province: tuple[GraphData, dict, Path]) -> None:
     """The textbook method misses the targets the product meets on the same data."""
     data, truth, _ = province
     report = evaluate(baseline_rings(data), truth, BASELINE_TYPOLOGIES)

@@ -118,7 +118,7 @@ def test_default_has_no_bad_rows(province: Province) -> None:
 def test_command_line(tmp_path: Path) -> None:
     exe = [str(GRAPHSVC)] if GRAPHSVC.exists() else [sys.executable, "-m", "graphsvc.cli"]
     out = tmp_path / "prov"
-    r = subprocess.run(
+    r = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         [*exe, "generate", str(out), "--participants", "1000", "--seed", "2", "--with-errors"],
         capture_output=True,
         text=True,
@@ -129,7 +129,7 @@ def test_command_line(tmp_path: Path) -> None:
     assert "planted rings" in r.stdout and "bad rows" in r.stdout
     assert "generate" in r.stderr  # the progress bar
     assert (out / "prescriptions.csv").exists() and (out / "ground_truth.json").exists()
-    r = subprocess.run(
+    r = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         [*exe, "generate", str(tmp_path / "x"), "--participants", "5"],
         capture_output=True,
         text=True,

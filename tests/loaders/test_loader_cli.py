@@ -20,7 +20,7 @@ def run_load(args: list[str], settings: Settings) -> subprocess.CompletedProcess
         GRAPHSVC_DATA_DIR=str(settings.data_dir),
         GRAPHSVC_GRAPH_NAME=settings.graph_name,
     )
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         [sys.executable, "-m", "graphsvc.cli", "load", *args],
         capture_output=True,
         text=True,

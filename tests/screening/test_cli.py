@@ -17,7 +17,7 @@ def _cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str
     env = dict(os.environ)
     env["GRAPHSVC_DATA_DIR"] = str(settings.data_dir)
     env["GRAPHSVC_GRAPH_NAME"] = settings.graph_name
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
         [sys.executable, "-m", "graphsvc.cli", "screen", *args],
         capture_output=True,
         text=True,

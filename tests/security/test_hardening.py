@@ -73,7 +73,7 @@ def test_request_size_limit(small_app: FastAPI) -> None:
 
         resp = client.post(
             "/api/cypher",
-            content=chunks(),  # type: ignore[arg-type]
+            content=chunks(),
             headers={**analyst, "Content-Type": "application/json"},
         )
         assert resp.status_code == 413
@@ -121,6 +121,6 @@ def test_embedded_store_loopback_with_password(settings: Settings, tmp_path: Pat
         assert authed.config_get("requirepass")["requirepass"]
     finally:
         authed.close()
-    exposed = Settings(data_dir=tmp_path, store_host="0.0.0.0")
+    exposed = Settings(data_dir=tmp_path, store_host="0.0.0.0")  # noqa: S104  a test value; nothing binds to it here
     with pytest.raises(StoreUnavailable):
         embedded.start(exposed)

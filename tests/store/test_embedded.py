@@ -83,7 +83,7 @@ def test_loopback_only_and_password_required(own_settings: Settings) -> None:
 
 def test_non_loopback_bind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="loopback"):
-        embedded.start(Settings(data_dir=tmp_path, store_host="0.0.0.0"))
+        embedded.start(Settings(data_dir=tmp_path, store_host="0.0.0.0"))  # noqa: S104  a test value; nothing binds to it here
 
 
 def test_taken_port_falls_back_to_a_free_one(own_settings: Settings) -> None:
@@ -117,7 +117,7 @@ def test_not_running_without_start_is_clear(own_settings: Settings) -> None:
         open_store(own_settings, start=False)
 
 
-def test_memory_figure_grows_with_data(store) -> None:  # type: ignore[no-untyped-def]
+def test_memory_figure_grows_with_data(store) -> None:
     """benchmarks report the store's own memory; it must be a real, moving number."""
     before = store.memory_bytes()
     store.write_batches(

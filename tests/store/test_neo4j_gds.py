@@ -22,13 +22,13 @@ import pytest
 
 from graphsvc.config import Settings
 from graphsvc.detection.common import components, leiden_communities
+from graphsvc.detection.io import clustering_for
 from graphsvc.errors import StoreError
 from graphsvc.store import Store, open_store
 from graphsvc.store.base import Result
 from graphsvc.store.gds import (
     REQUIRED_PROCEDURES,
     GdsAlgorithms,
-    clustering_for,
     has_gds,
 )
 
@@ -213,7 +213,7 @@ def test_has_gds_needs_every_procedure() -> None:
 
 
 def test_choice_is_gds_on_neo4j_with_gds(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="graphsvc.store.gds"):
+    with caplog.at_level(logging.INFO, logger="graphsvc.detection.io"):
         chosen = clustering_for(RecordingGds())
     assert chosen.backend == "gds"
     assert "server-side" in caplog.text
@@ -221,7 +221,7 @@ def test_choice_is_gds_on_neo4j_with_gds(caplog: pytest.LogCaptureFixture) -> No
 
 def test_choice_is_python_on_falkordb(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     assert not has_gds(store)
-    with caplog.at_level(logging.INFO, logger="graphsvc.store.gds"):
+    with caplog.at_level(logging.INFO, logger="graphsvc.detection.io"):
         chosen = clustering_for(store)
     assert chosen.backend == "python"
     assert "in Python (falkordb has no GDS)" in caplog.text

@@ -69,7 +69,7 @@ def test_schema_is_idempotent_and_ids_unique(any_store: Store) -> None:
     assert any_store.count("Doctor") == 1
 
 
-def test_named_queries_run_by_name(any_store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_named_queries_run_by_name(any_store: Store, tmp_path) -> None:
     (tmp_path / "add.cypher").write_text(
         "// description: add one\n// params: id\n// mode: write\nCREATE (:Item {id: $id})\n"
     )

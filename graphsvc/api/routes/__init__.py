@@ -1,7 +1,7 @@
 """Router modules included by ``create_app``, in order. Each exports ``router``.
 
-A module listed here that does not exist yet is skipped with a warning (engineers
-add theirs in parallel); any other import error is raised.
+A module listed here that does not exist, or has no ``router``, stops ``create_app``
+with a ConfigError naming it: a typo must not drop an API silently.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 ROUTERS: tuple[str, ...] = (
     "health",
     "auth",
+    "password",
     "apidocs",
     "users",
     "audit",
