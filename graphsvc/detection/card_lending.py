@@ -349,7 +349,8 @@ def _counters(data: GraphData, rx: pd.DataFrame, min_cards: int) -> list[Ring]:
             lp = log10_poisson_sf(int(k), mu)
             if best is None or lp < best[0]:
                 best = (lp, int(k), mu, day)
-        assert best is not None
+        if best is None:  # a counter with no burst day (cannot happen: b is non-empty)
+            continue
         lp, k, mu, day = best
         burst_days = {d for (_, _, d) in b.index}
         used = foreign[

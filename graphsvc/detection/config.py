@@ -336,6 +336,8 @@ class DuplicateChargingConfig(Section):
         "more components billed on one visit are the bundle split (分解项目收费).",
     )
     min_patients: int = _f(3, 1, 1000, "Patients with flagged visits a ring needs.")
+
+
 class DuplicateEnrolmentConfig(Section):
     rekeyed_after_move: bool = Field(
         True,
