@@ -2,8 +2,11 @@
 
 Explained ties are the heart of not flagging families: two participants who are
 registered family (``family_links``, taken transitively: a holder's spouse and child
-are one family) or who share a small address (a household) have every reason to share
-a phone, visit a doctor together or pay for each other.
+are one family) or who share the address of a plausible household (small, and the
+ages, surnames or registered links fit a family) have every reason to share a phone,
+visit a doctor together or pay for each other. An address shared by 25 people of
+unrelated ages explains nothing: that is how recruits registered at the recruiter's
+address would hide (issue #11).
 """
 
 from __future__ import annotations
@@ -48,10 +51,136 @@ class UnionFind:
             self.parent[hi] = lo
 
 
-class Explainer:
-    """Which participant pairs are explained by family or household.
+HOUSEHOLD = "household"
+CARE_HOME = "care_home"
+NOT_A_HOUSEHOLD = "not_a_household"
 
-    Explained: registered family (transitively), the same small household address, or
+
+def _birth_years(data: GraphData) -> dict[str, float]:
+    """Birth date as a fractional year, for participants whose birth date is known."""
+    p = data.participants[["participant_id", "birth_date"]].dropna()
+    years = p["birth_date"].dt.year + (p["birth_date"].dt.day_of_year - 1) / 365.25
+    return dict(zip(p["participant_id"].astype(str), years.astype(float), strict=True))
+
+
+def _reference_year(data: GraphData) -> float:
+    """The year ages are taken at: the latest settlement, else today."""
+    d = data.prescriptions["date"].dropna()
+    last = d.max() if not d.empty else pd.Timestamp.today()
+    return float(last.year + (last.day_of_year - 1) / 365.25)
+
+
+def ages_fit_family(birth_years: Sequence[float], generation_span_years: float) -> bool:
+    """Birth years that could be one family: at most four generations, and only the
+    youngest (the children) may hold more than two people, under an older generation.
+
+    A generation is a run of birth years within ``generation_span_years`` of its eldest.
+    Six adults born within a few years of each other are flatmates or recruits, not a
+    family; parents, a couple and their children are.
+
+    >>> ages_fit_family([1950, 1975, 1977, 2001, 2003, 2005], 15.0)
+    True
+    >>> ages_fit_family([1980, 1982, 1983, 1990, 1991, 1993], 15.0)
+    False
+    >>> ages_fit_family([1940, 1960, 1980, 2000, 2020], 15.0)
+    False
+    """
+    ys = sorted(birth_years)
+    bands: list[int] = []
+    start = None
+    for y in ys:
+        if start is None or y - start > generation_span_years:
+            bands.append(0)
+            start = y
+        bands[-1] += 1
+    return (
+        len(bands) <= 4 and all(b <= 2 for b in bands[:-1]) and (bands[-1] <= 2 or len(bands) >= 2)
+    )
+
+
+def _surname(name: object) -> str | None:
+    text = str(name).strip() if name is not None else ""
+    return text[0] if text and text != "nan" else None
+
+
+def classify_addresses(
+    data: GraphData,
+    family: UnionFind,
+    *,
+    household_max: int,
+    generation_span_years: float,
+    care_home_min_age: float,
+    care_home_elderly_share: float,
+) -> dict[str, tuple[str, list[str]]]:
+    """Each address shared by two or more participants: a household, a care home, or
+    neither (issue #11: "a household of 25 unrelated ages and surnames is not a household").
+
+    * household: at most ``household_max`` residents, and registered family among them,
+      or two residents sharing a surname (where names are known), or birth years that
+      fit a family (:func:`ages_fit_family`); with neither names nor birth dates known,
+      the size alone decides;
+    * care home: not a household, yet at least ``care_home_elderly_share`` of the
+      residents (birth date known) are ``care_home_min_age`` or older: the elderly
+      living in a home share its address, landline and often its bank account;
+    * otherwise not a household: the address explains nobody (recruits registered at
+      the recruiter's address, collective addresses of strangers).
+
+    >>> import pandas as pd
+    >>> ppl = pd.DataFrame({"participant_id": [f"R{i}" for i in range(10)],
+    ...                     "birth_date": [f"{1960 + 3 * i}-01-01" for i in range(10)]})
+    >>> ids = pd.DataFrame({"participant_id": [f"R{i}" for i in range(10)] + ["A", "B"],
+    ...                     "kind": "address", "value": ["1 Road"] * 10 + ["2 Road"] * 2})
+    >>> out = classify_addresses(GraphData.create(participants=ppl, identifiers=ids),
+    ...     UnionFind(), household_max=8, generation_span_years=15, care_home_min_age=60,
+    ...     care_home_elderly_share=0.8)
+    >>> out["1 road"][0], out["2 road"][0]
+    ('not_a_household', 'household')
+    """
+    ids = data.identifiers
+    addr = ids[ids["kind"] == "address"][["participant_id", "value"]].drop_duplicates()
+    addr = addr.sort_values(["value", "participant_id"], kind="stable")
+    deg = addr.groupby("value")["participant_id"].transform("size")
+    shared = addr[deg >= 2]
+    if shared.empty:
+        return {}
+    births = _birth_years(data)
+    ref = _reference_year(data)
+    names: dict[str, str] = {}
+    if "name" in data.participants.columns:
+        for pid, name in zip(
+            data.participants["participant_id"], data.participants["name"], strict=True
+        ):
+            sur = _surname(name)
+            if sur is not None:
+                names[str(pid)] = sur
+    out: dict[str, tuple[str, list[str]]] = {}
+    for value, grp in shared.groupby("value", sort=True):
+        people = [str(p) for p in grp["participant_id"]]
+        known = [births[p] for p in people if p in births]
+        kind = NOT_A_HOUSEHOLD
+        if len(people) <= household_max:
+            roots = [family.find(p) for p in people]
+            surnames = [names[p] for p in people if p in names]
+            if (
+                len(set(roots)) < len(roots)
+                or len(set(surnames)) < len(surnames)
+                or len(known) < 2
+                or ages_fit_family(known, generation_span_years)
+            ):
+                kind = HOUSEHOLD
+        if kind != HOUSEHOLD and len(known) >= max(2, 0.8 * len(people)):
+            elderly = sum(1 for y in known if ref - y >= care_home_min_age)
+            if elderly >= care_home_elderly_share * len(known):
+                kind = CARE_HOME
+        out[str(value)] = (kind, people)
+    return out
+
+
+class Explainer:
+    """Which participant pairs are explained by family, household or care home.
+
+    Explained: registered family (transitively), the same address when it is a plausible
+    household or a care home (:func:`classify_addresses`), or
     one step across both -- a relative registered on a household member's account who
     lives elsewhere (a grandparent on the head's 家庭共济 account shares the household's
     phone or bank account as legitimately as the household does). The mixed step is not
@@ -70,28 +199,51 @@ class Explainer:
     (True, True, False)
     """
 
-    def __init__(self, data: GraphData, household_max: int) -> None:
+    def __init__(
+        self,
+        data: GraphData,
+        household_max: int,
+        *,
+        generation_span_years: float = 15.0,
+        care_home_min_age: float = 60.0,
+        care_home_elderly_share: float = 0.8,
+    ) -> None:
         family = UnionFind()
         fl = data.family_links
         for h, m in zip(fl["holder_id"], fl["member_id"], strict=True):
             if h is not None and m is not None:
                 family.union(str(h), str(m))
         self.family = family
-        ids = data.identifiers
-        addr = ids[ids["kind"] == "address"][["participant_id", "value"]].drop_duplicates()
-        deg = addr.groupby("value")["participant_id"].transform("size")
-        small = addr[(deg >= 2) & (deg <= household_max)]
+        self.addresses = classify_addresses(
+            data,
+            family,
+            household_max=household_max,
+            generation_span_years=generation_span_years,
+            care_home_min_age=care_home_min_age,
+            care_home_elderly_share=care_home_elderly_share,
+        )
         self.households: dict[str, set[str]] = {}
+        self.care_homes: dict[str, set[str]] = {}
         residents: dict[str, list[str]] = {}
-        for p, value in zip(small["participant_id"], small["value"], strict=True):
-            self.households.setdefault(str(p), set()).add(str(value))
-            residents.setdefault(str(value), []).append(str(p))
+        for value, (kind, people) in self.addresses.items():
+            if kind == HOUSEHOLD:
+                residents[value] = people
+                for p in people:
+                    self.households.setdefault(p, set()).add(value)
+            elif kind == CARE_HOME:
+                for p in people:
+                    self.care_homes.setdefault(p, set()).add(value)
         # Family roots of each participant's co-residents (themselves included).
         self.kin: dict[str, set[str]] = {}
         for people in residents.values():
             roots = {family.find(p) for p in people}
             for p in people:
                 self.kin.setdefault(p, set()).update(roots)
+
+    def same_care_home(self, a: str, b: str) -> bool:
+        ha = self.care_homes.get(a)
+        hb = self.care_homes.get(b)
+        return bool(ha and hb and ha & hb)
 
     def same_family(self, a: str, b: str) -> bool:
         return self.family.find(a) == self.family.find(b)
@@ -109,8 +261,27 @@ class Explainer:
 
     def explained(self, a: str, b: str) -> bool:
         return (
-            self.same_family(a, b) or self.same_household(a, b) or self.relative_of_household(a, b)
+            self.same_family(a, b)
+            or self.same_household(a, b)
+            or self.relative_of_household(a, b)
+            or self.same_care_home(a, b)
         )
+
+    def units(self) -> UnionFind:
+        """Independent units: registered family, plausible households and care homes joined.
+
+        Unlike :meth:`explained` this is transitive (a household and its relatives
+        registered elsewhere are one unit); only registered links and address groups that
+        passed the plausibility check join units, never shared phones or accounts.
+        """
+        uf = UnionFind()
+        for child, root in list(self.family.parent.items()):
+            uf.union(child, root)
+        for kind, people in self.addresses.values():
+            if kind in (HOUSEHOLD, CARE_HOME):
+                for p in people[1:]:
+                    uf.union(people[0], p)
+        return uf
 
     def mask(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
         """Boolean array: pair (left[i], right[i]) is explained."""

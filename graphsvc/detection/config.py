@@ -5,7 +5,7 @@ A YAML or JSON file overrides any field by section, e.g.::
     scoring:
       min_adjusted_surprise: 3
     shared_identity:
-      min_pair_weight: 0.6
+      household_max: 6
 
 Every field has a documented default and range (``Field(ge=..., le=...)``): a value
 out of range, of the wrong type, or an unknown section/key (a typo must never
@@ -63,33 +63,64 @@ class SharedIdentityConfig(Section):
         description="How much a shared identifier of each kind says about control (0-1); "
         "used to rank members' ties in reasons, never added up into a probability.",
     )
-    hub_degree: int = Field(
-        20,
-        ge=2,
-        le=100_000,
-        description="Identifiers held by more participants are hubs (switchboards, nursing "
-        "homes, kiosks) and link nobody. A fixed cut: issue #11 asks for weighting by degree.",
-    )
-    min_pair_weight: float = Field(
-        0.5, ge=0.0, le=10.0, description="Weighted evidence a pair needs to be linked."
-    )
-    household_max: int = Field(
-        20,
+    single_link_max_degree: int = Field(
+        4,
         ge=2,
         le=1000,
-        description="Largest address group that may be a household or small care home; every "
-        "pair at such an address is explained (not yet checked against ages and surnames).",
+        description="A phone or address alone links its holders (units) up to this many "
+        "holders (a device, bank account or email at any degree); beyond, they are linked "
+        "only when they share two identifiers. Candidate grouping only: every identifier's "
+        "evidence is weighed by its degree (hypergeometric).",
+    )
+    concentration: float = Field(
+        0.25,
+        gt=0.0,
+        le=1.0,
+        description="An identifier is the group's own when this share of its holders (units) "
+        "is in the group; members hold one; a switchboard of 300 with 3 in the group is not.",
+    )
+    min_link_log10_p: float = Field(
+        -2.0,
+        ge=-50.0,
+        le=0.0,
+        description="A concentrated identifier is the group's own (its holders are members) "
+        "when its overlap with the group's other own identifiers has at most this log10 chance "
+        "(hypergeometric): a kiosk device some ring member also used is weighed, not joined.",
+    )
+    household_max: int = Field(
+        8,
+        ge=2,
+        le=1000,
+        description="Largest address group that may be a household; it must also fit a family "
+        "(registered links, a shared surname, or birth years of at most four generations).",
+    )
+    generation_span_years: float = Field(
+        15.0, ge=5.0, le=30.0, description="Birth years within this span are one generation."
+    )
+    care_home_min_age: float = Field(
+        60.0, ge=40.0, le=100.0, description="Age from which residents count as elderly."
+    )
+    care_home_elderly_share: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="An address that is not a household whose residents are at least this "
+        "share elderly is a care home: its residents' shared address, phone, account are "
+        "explained.",
     )
     min_members: int = Field(3, ge=2, le=1000, description="Smallest ring.")
     min_distinct_identifiers: int = Field(
         2, ge=1, le=20, description="Distinct identifiers a ring shares."
     )
+    evidence_kinds: tuple[str, ...] = Field(
+        ("device", "bank_account", "email", "phone"),
+        description="Kinds whose sharing links and is evidence. An address is not: it explains "
+        "(a plausible household, a care home) but strangers at one collective address (集体户) "
+        "say nothing about who controls their credentials.",
+    )
     control_kinds: tuple[str, ...] = Field(
         ("device", "bank_account", "email"),
         description="One shared identifier must be of a kind a recruiter controls.",
-    )
-    min_chance: float = Field(
-        1e-7, gt=0.0, le=0.1, description="Floor of the per-pair chance q_k of a kind."
     )
 
     @field_validator("kind_weights")
@@ -105,7 +136,7 @@ class SharedIdentityConfig(Section):
                 raise ValueError(f"weight of {k} must be in [0, 1], got {w}")
         return {**defaults, **v}
 
-    @field_validator("control_kinds")
+    @field_validator("control_kinds", "evidence_kinds")
     @classmethod
     def _kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for k in v:
@@ -138,6 +169,12 @@ class OrganisedVisitsConfig(Section):
     schedule_tolerance_days: int = _f(
         3, 0, 30, "Fixed-interval meetings within this many days look like a treatment cycle."
     )
+    treatment_diagnoses: tuple[str, ...] = Field(
+        ("C", "Z51", "N18", "Z49", "Z50"),
+        description="ICD-10 prefixes of treatment (chemotherapy C-codes / Z51.x, dialysis "
+        "N18 / Z49, rehabilitation Z50): fixed-interval meetings are a treatment cycle only "
+        "when most of their visits carry one; regular cadence alone is not care.",
+    )
     split_below_density: float = _f(
         0.6, 0.0, 1.0, "Gatherings linked less densely are split by Leiden."
     )
@@ -148,6 +185,9 @@ class OrganisedVisitsConfig(Section):
 class FakeReferralConfig(Section):
     bounce_window_days: int = _f(90, 1, 730, "A patient referred back within this many days.")
     min_bounced_patients: int = _f(2, 1, 1000, "Patients per ring.")
+    min_one_pass_patients: int = _f(
+        4, 1, 1000, "Patients a loop nobody went round twice needs to be a candidate."
+    )
     min_patients_per_member: int = _f(2, 1, 1000, "Loop referrals a listed doctor signed.")
     episode_tail_days: int = _f(14, 0, 365, "Days after a loop episode still part of it.")
     min_usual_visits: int = _f(
@@ -173,6 +213,17 @@ class PharmacyCollusionConfig(Section):
     min_recurring_fills: int = _f(2, 1, 1000, "Fills making a patient recurring.")
     min_recurring_patients: int = _f(3, 1, 1000, "Recurring patients a ring needs.")
     max_habit_share: float = _f(0.5, 0.0, 1.0, "The pharmacy's share of a patient's other fills.")
+    habit_prior_fills: float = _f(
+        3.0, 0.1, 1000.0, "Weight, in purchases, of the regional share in a patient's habit."
+    )
+    care_home_min_residents: int = _f(
+        10, 2, 100_000, "People at one address that make it a care home (rounds excuse fills)."
+    )
+    outpatient_visit_excuses_fill: bool = Field(
+        False,
+        description="An outpatient visit with the prescriber before a fill excuses it "
+        "(default: only a stay does; a ring can add a consultation before each fill).",
+    )
     high_value_quantile: float = _f(0.9, 0.5, 0.999, "Unit-price quantile of 'high-value'.")
     min_resale_settlements: int = _f(2, 2, 100, "Settlements of one trace code = resale.")
 
@@ -223,6 +274,110 @@ class GhostHospitalisationConfig(Section):
     min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
 
 
+class OverPrescriptionConfig(Section):
+    excess_spreads: float = _f(
+        4.0, 1.0, 50.0, "A fill is excess above the item's median + this many robust spreads."
+    )
+    min_excess_ratio: float = _f(2.0, 1.0, 100.0, "...and at least this multiple of the median.")
+    min_item_fills: int = _f(20, 2, 100_000, "Fills of an item needed to learn its norm.")
+    default_days_per_unit: float = _f(
+        10.0, 0.5, 365.0, "Days of supply per unit where the data cannot teach the item's norm."
+    )
+    chronic_diagnosis_prefixes: tuple[str, ...] = Field(
+        ("E10", "E11", "I10", "I11", "I20", "I25", "J44", "J45", "B18", "N18", "M17", "G40"),
+        description="Exemption long_prescription (长处方): ICD-10 prefixes of stable chronic "
+        "disease; spares an excess fill of at most long_prescription_days without overlap.",
+    )
+    long_prescription_days: int = _f(84, 7, 365, "Longest long prescription (12 weeks).")
+    matching_share: float = _f(
+        0.02,
+        0.0,
+        1.0,
+        "Exemption specialist: a diagnosis category carrying this share of an "
+        "item's fills province-wide matches the item.",
+    )
+    max_pharmacy_share: float = _f(
+        0.6,
+        0.0,
+        1.0,
+        "Exemption specialist: a patient whose pharmacy fills of the item are "
+        "more concentrated at one pharmacy is recurring there (not exempt).",
+    )
+    min_patients: int = _f(3, 1, 1000, "Patients with flagged fills a ring needs.")
+
+
+# Bundled services of the price catalogue and their component codes (blood routine,
+# liver function panel): billing two components on one visit splits the bundle.
+_BUNDLES: dict[str, tuple[str, ...]] = {
+    "250101001000000": ("250101002000000", "250101003000000", "250101004000000"),
+    "250401001000000": ("250401002000000", "250401003000000", "250401004000000"),
+}
+
+
+class DuplicateChargingConfig(Section):
+    normal_repetition_rate: float = _f(
+        0.05,
+        0.0,
+        1.0,
+        "Exemption normal_repetition: an item billed more than once on this "
+        "share of its visits at the median institution repeats normally (two infusions a day).",
+    )
+    min_item_visits: int = _f(20, 1, 100_000, "Visits with the item an institution needs to count.")
+    per_settlement_share: float = _f(
+        0.5,
+        0.0,
+        1.0,
+        "Exemption per_settlement_fee: an item on this share of the settlements of the median "
+        "institution billing it is a per-settlement fee (consultation).",
+    )
+    split_bundles: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(_BUNDLES),
+        description="Bundled service code -> its component codes (price catalogue); two or "
+        "more components billed on one visit are the bundle split (分解项目收费).",
+    )
+    min_patients: int = _f(3, 1, 1000, "Patients with flagged visits a ring needs.")
+
+
+class DuplicateEnrolmentConfig(Section):
+    rekeyed_after_move: bool = Field(
+        True,
+        description="Exemption rekeyed_after_move: two records of one ID number whose "
+        "settlement periods do not overlap (the old record stops before the new one starts) "
+        "are a record re-keyed after a move, not a double enrolment.",
+    )
+    min_overlap_months: int = _f(1, 1, 12, "Months in which both records settle, at least.")
+    sequence_codes: int = _f(
+        500,
+        1,
+        1000,
+        "GB 11643 sequence codes per region, birth date and sex (3 digits, parity = sex): "
+        "the coincidence null draws one of these.",
+    )
+
+
+class CardLendingConfig(Section):
+    region_digits: int = _f(
+        6, 2, 6, "Leading digits of the region code compared: the distance proxy."
+    )
+    min_conflict_days: int = _f(
+        2, 1, 365, "Days with settlements in two regions (or far away mid-stay) a card needs."
+    )
+    min_cards: int = _f(2, 1, 1000, "Cards a far-institution ring needs.")
+    counter_min_cards: int = _f(
+        5, 2, 10_000, "Distinct out-of-region cards at one counter (institution x doctor) in a day."
+    )
+    family_account: bool = Field(
+        True,
+        description="Exemption family_account (家庭共济): a far settlement paid from a registered "
+        "family holder's personal account is the family using a shared account.",
+    )
+    proxy_purchase: bool = Field(
+        True,
+        description="Exemption proxy_purchase (委托购药): a far settlement on a day a registered "
+        "family member settles at the same institution is that member buying for the card.",
+    )
+
+
 class DetectConfig(Section):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
@@ -236,6 +391,10 @@ class DetectConfig(Section):
     ghost_hospitalisation: GhostHospitalisationConfig = Field(
         default_factory=GhostHospitalisationConfig
     )
+    over_prescription: OverPrescriptionConfig = Field(default_factory=OverPrescriptionConfig)
+    duplicate_charging: DuplicateChargingConfig = Field(default_factory=DuplicateChargingConfig)
+    duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
+    card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -280,13 +439,13 @@ def _message(exc: ValidationError, where: str) -> str:
 def config_from_dict(values: dict[str, Any], where: str = "") -> DetectConfig:
     """Defaults overridden by ``values``; a clear InputError naming any bad field.
 
-    >>> config_from_dict({"shared_identity": {"hub_degree": 12}}).shared_identity.hub_degree
-    12
+    >>> config_from_dict({"shared_identity": {"household_max": 6}}).shared_identity.household_max
+    6
     >>> try:
-    ...     config_from_dict({"shared_identity": {"hub_degre": 12}})
+    ...     config_from_dict({"shared_identity": {"household_mx": 12}})
     ... except InputError as exc:
     ...     print(str(exc).split(": ", 1)[1])
-    unknown key shared_identity.hub_degre (did you mean 'hub_degree'?)
+    unknown key shared_identity.household_mx (did you mean 'household_max'?)
     """
     try:
         return DetectConfig.model_validate(values)

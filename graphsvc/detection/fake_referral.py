@@ -10,15 +10,26 @@ A or A -> B -> C -> A so each hop bills again.
   from within ``bounce_window_days``: the referral chain between the two closes a loop.
   Upward-only chains cannot bounce.
 * A loop's *signature* is the set of institutions it passes through. Candidates are
-  signatures some patient went round more than once (a legitimate return from
-  hospital to clinic happens once); candidates sharing patients form one group, and
+  signatures carried by at least ``min_bounced_patients`` distinct patients, or that
+  some patient went round more than once (issue #11: a ring passing fresh patients
+  round once each is a ring too; repeat passes stay as extra evidence in the reasons
+  and roles). Legitimate returns (clinic -> hospital -> clinic) are candidates as
+  well and are judged by the same null: they happen at the province's base rate,
+  a ring concentrates far above it. A signature nobody went round twice needs
+  ``min_one_pass_patients`` patients (two people returned once each is what two-way
+  care looks like). Candidates sharing patients form one group, and
   so do reciprocal pairs signed by a common doctor (A<->B and B<->C, signed at B);
   loops through three or more institutions that share a hospital stay apart.
 * Chance model, per group: with ``r0`` loops per referred patient everywhere else
   (Laplace-smoothed), ``N`` patients referred between the group's institutions and
-  ``L`` loops, surprise ``-log10 P(Poisson(N r0) >= L)``; plus the binomial surprise
-  of its non-upward (lateral or downward) referrals against the rate elsewhere.
-  Tests = institution pairs with referrals. "Elsewhere" leaves out the group and
+  ``L`` loops, ``P(Poisson(N r0) >= L)`` (``r0`` taken separately for loops through
+  two institutions and through three or more: escalation and return, clinic -> county
+  -> tertiary -> clinic, is common care); and the Poisson probability of its
+  non-upward (lateral or downward) referrals, the mean from each referral's
+  referring-level share elsewhere (a tertiary hospital mostly refers down, a county
+  hospital sending patients down to a clinic is rare); the two are
+  combined by Fisher's method (``finding.fisher_log10``), never summed.
+  Tests = institution pairs with referrals (Bonferroni). "Elsewhere" leaves out the group and
   every group flagged: leave-one-out first, then again without the flagged groups
   until no new one is flagged. Where rings are many, leave-one-out alone lets the
   other rings' loops set the rate (province 50k seed 1: 14 rings held 252 of 419
@@ -30,6 +41,7 @@ A or A -> B -> C -> A so each hop bills again.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -37,20 +49,24 @@ import pandas as pd
 from graphsvc.detection.common import (
     PYTHON_CLUSTERING,
     Clustering,
-    fmt_money,
     fmt_p,
-    money,
     region_of_institutions,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    fisher_log10,
+    money_at_risk,
+    render_finding,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
     Reasons,
     Ring,
     iso,
-    log10_binom_sf,
     log10_poisson_sf,
     sort_members,
     weak,
@@ -174,31 +190,51 @@ class _Group:
     referred: frozenset[str]  # patients referred between its institutions
     inner: frozenset[int]  # referrals (row labels) between its institutions
     non_up: frozenset[int]  # those of them that do not go up a level
+    # Every loop passes three or more institutions: measured against the rate of such
+    # loops only (a return clinic -> hospital -> clinic is common care, a cycle through
+    # three institutions is not, so mixing them would let returns hide a small ring).
+    multi: bool = False
 
 
 @dataclass(frozen=True)
 class _Score:
     r0: float  # loops per referred patient outside the group and the flagged rings
-    q0: float  # share of non-upward referrals there
+    q0: float  # expected share of non-upward referrals (by the referrer's level) there
     lp_bounce: float
     lp_level: float
 
     @property
+    def log10_p(self) -> float:
+        """Fisher's combination of the loop and the direction tests."""
+        return fisher_log10([self.lp_bounce, self.lp_level])
+
+    @property
     def surprise(self) -> float:
-        return -(self.lp_bounce + self.lp_level)
+        return -self.log10_p
+
+
+def _by_level(labels: frozenset[int] | set[int], src_level: dict[int, int]) -> Counter[int]:
+    return Counter(src_level.get(x, 0) for x in labels)
 
 
 def _scores(
     groups: list[_Group],
     *,
-    loops_total: int,
+    loops_total: dict[bool, int],
     referred_total: int,
-    refs_total: int,
-    non_up_total: int,
+    refs_total: dict[int, int],
+    non_up_total: dict[int, int],
     tests: int,
     min_adjusted: float,
+    src_level: dict[int, int] | None = None,
 ) -> list[_Score]:
     """Each group's chance model, with base rates taken outside it and every flagged ring.
+
+    Direction is measured by the referrer's hospital level (``src_level``: referral row
+    -> level of the institution it comes from; refs_total / non_up_total per level): a
+    third-level hospital sends most patients down after discharge, a county hospital
+    sending patients down to a clinic is rare. The group's non-upward referrals are
+    Poisson with mean sum over its referrals of their level's share elsewhere.
 
     The first pass is leave-one-out. The groups it flags are then taken out of the base
     rates as well, and the test repeated until a pass flags no new group: a province
@@ -212,42 +248,52 @@ def _scores(
     ...                   frozenset(inner), frozenset(non_up))
     >>> big = g(range(200), range(100), range(500), range(300))
     >>> small = g(range(1000, 1013), range(1000, 1078), range(1000, 1138), range(1000, 1039))
-    >>> kw = dict(loops_total=363, referred_total=4178, refs_total=6000, non_up_total=1000,
-    ...           tests=2000)
+    >>> kw = dict(loops_total={False: 363}, referred_total=4178, refs_total={0: 6000},
+    ...           non_up_total={0: 1000}, tests=2000)
     >>> def adjusted(min_adjusted):
     ...     return [(round(s.surprise - math.log10(2000), 1), round(s.r0, 3))
     ...             for s in _scores([big, small], **kw, min_adjusted=min_adjusted)]
     >>> adjusted(math.inf)  # nothing flagged: leave-one-out, the big ring sets small's rate
-    [(388.0, 0.04), (1.9, 0.086)]
+    [(350.4, 0.04), (0.3, 0.086)]
     >>> adjusted(2.0)
-    [(397.2, 0.038), (7.9, 0.038)]
+    [(359.0, 0.038), (5.6, 0.038)]
     """
+    lv = src_level or {}
+    by_group = [(_by_level(g.inner, lv), _by_level(g.non_up, lv)) for g in groups]
     out: set[int] = set()
     while True:
-        loops_out: set[str] = set()
+        loops_out: dict[bool, set[str]] = {False: set(), True: set()}
         referred_out: set[str] = set()
         inner_out: set[int] = set()
         non_up_out: set[int] = set()
         for k in sorted(out):
-            loops_out |= groups[k].loop_ids
+            loops_out[groups[k].multi] |= groups[k].loop_ids
             referred_out |= groups[k].referred
             inner_out |= groups[k].inner
             non_up_out |= groups[k].non_up
+        inner_out_l = _by_level(inner_out, lv)
+        non_up_out_l = _by_level(non_up_out, lv)
         scores: list[_Score] = []
-        for grp in groups:
-            n_loops = len(loops_out) + len(grp.loop_ids - loops_out)
+        for grp, (g_inner, _g_non_up) in zip(groups, by_group, strict=True):
+            out_c = loops_out[grp.multi]
+            n_loops = len(out_c) + len(grp.loop_ids - out_c)
             n_referred = len(referred_out) + len(grp.referred - referred_out)
-            n_inner = len(inner_out) + len(grp.inner - inner_out)
-            n_non_up = len(non_up_out) + len(grp.non_up - non_up_out)
+            extra_inner = _by_level(grp.inner - inner_out, lv)
+            extra_non_up = _by_level(grp.non_up - non_up_out, lv)
             # Laplace-smoothed rates of everything else.
-            r0 = (loops_total - n_loops + 1) / (referred_total - n_referred + 2)
-            q0 = min((non_up_total - n_non_up + 1) / (refs_total - n_inner + 2), 0.999)
+            r0 = (loops_total.get(grp.multi, 0) - n_loops + 1) / (referred_total - n_referred + 2)
+            mean = 0.0
+            for level, n in g_inner.items():
+                rest_n = refs_total.get(level, 0) - inner_out_l[level] - extra_inner[level]
+                rest_k = non_up_total.get(level, 0) - non_up_out_l[level] - extra_non_up[level]
+                mean += n * min((rest_k + 1) / (rest_n + 2), 0.999)
+            q0 = mean / max(1, len(grp.inner))
             scores.append(
                 _Score(
                     r0,
                     q0,
                     log10_poisson_sf(len(grp.loop_ids), len(grp.referred) * r0),
-                    log10_binom_sf(len(grp.non_up), len(grp.inner), q0),
+                    log10_poisson_sf(len(grp.non_up), mean),
                 )
             )
         flagged = {k for k, sc in enumerate(scores) if not weak(sc.surprise, tests, min_adjusted)}
@@ -301,20 +347,42 @@ def detect(
         data.prescriptions, loops, cfg.episode_tail_days, cfg.min_usual_visits
     )
     care = two_way(loops, level, usual)
+    care_loops = loops[loops["loop"].isin(care)]
     loops = loops[~loops["loop"].isin(care)]
+    # The exempted care loops leave the direction test too (their down-referral back to
+    # the usual clinic is the care, not a sign of a ring).
+    refs = refs[~refs["referral_id"].isin(set(care_loops["referral_id"]))]
     if loops.empty:
         return []
     referred_total = refs["participant_id"].nunique()
-    non_up_total = int((~refs["up"]).sum())
+    # Referrals and non-upward referrals per level of the referring institution.
+    src_lv = refs["from_institution_id"].map(level).fillna(-1).astype(int)
+    src_level = dict(zip(refs.index, src_lv, strict=True))
+    refs_by_level = {int(k): int(v) for k, v in src_lv.value_counts().items()}
+    non_up_by_level = {int(k): int(v) for k, v in src_lv[~refs["up"]].value_counts().items()}
     # A loop's signature: the set of institutions it passes through.
     sig = loops.groupby("loop")["from_institution_id"].agg(lambda s: tuple(sorted(set(s))))
     loops = loops.assign(sig=loops["loop"].map(sig))
-    loops_total = loops["loop"].nunique()
+    # Loops by class: through two institutions, or through three or more (_Group.multi).
+    loop_size = loops.groupby("loop")["sig"].first().map(len)
+    loops_total = {
+        False: int((loop_size < 3).sum()),
+        True: int((loop_size >= 3).sum()),
+    }
 
-    # Candidate signatures: some patient went round them more than once. A legitimate
-    # return (hospital sends the patient back to the clinic) happens once.
+    # Candidate signatures: carried by enough distinct patients, or gone round more
+    # than once by someone. One pass per patient is no alibi (issue #11: fresh patients
+    # every pass); the chance model below tells a ring from the base rate of returns.
     per_patient = loops.groupby(["sig", "participant_id"])["loop"].nunique()
-    repeated = sorted({g for (g, _p), n in per_patient.items() if n >= 2})
+    carriers = per_patient.groupby(level="sig").size()
+    repeated = sorted(
+        {g for (g, _p), n in per_patient.items() if n >= 2}
+        | {
+            g
+            for g, n in carriers.items()
+            if n >= max(cfg.min_bounced_patients, cfg.min_one_pass_patients)
+        }
+    )
     # Signatures are one ring when the same patients went round them; reciprocal pairs
     # (two institutions) also when a doctor signed both (A<->B and B<->C, signed at B).
     # Loops through three or more institutions sharing a hospital or doctor stay apart.
@@ -353,14 +421,16 @@ def detect(
                 frozenset(inner["participant_id"].astype(str)),
                 frozenset(inner.index),
                 frozenset(inner.index[~inner["up"].to_numpy()]),
+                multi=all(len(g) >= 3 for g in sigs),
             )
         )
     scores = _scores(
         groups,
         loops_total=loops_total,
         referred_total=referred_total,
-        refs_total=len(refs),
-        non_up_total=non_up_total,
+        refs_total=refs_by_level,
+        non_up_total=non_up_by_level,
+        src_level=src_level,
         tests=tests,
         min_adjusted=config.scoring.min_adjusted_surprise,
     )
@@ -395,10 +465,59 @@ def detect(
             & (rx["date"] >= lo)
             & (rx["date"] <= hi + pd.Timedelta(days=cfg.bounce_window_days))
         ]
-        amount = money(implicated)
+        cash = money_at_risk(implicated)
         hops = in_comp.groupby(["from_institution_id", "to_institution_id"]).size()
         hop_txt = ", ".join(f"{a}→{b} ({int(n)})" for (a, b), n in hops.items())
         hop_zh = "，".join(f"{a}→{b}（{int(n)}次）" for (a, b), n in hops.items())
+        expected = len(grp.referred) * sc.r0
+        finding = Finding(
+            typology=TYPOLOGY,
+            clause="",
+            members=sort_members(members),
+            observed=len(grp.loop_ids),
+            expected=round(expected, 4),
+            unit="referral loops closed",
+            unit_zh="次闭环转诊",
+            null_model=(
+                f"each of the {len(grp.referred)} patients referred between these "
+                f"institutions closes loops at the rate elsewhere, {sc.r0:.3f} per patient "
+                f"(Poisson), combined by Fisher's method with the Poisson test of "
+                f"{len(grp.non_up)} of {len(grp.inner)} referrals not going up a level "
+                f"(expected share {sc.q0:.0%} from the referrers' hospital levels elsewhere)"
+            ),
+            null_model_zh=(
+                f"在上述机构之间转诊的{len(grp.referred)}名患者按其他地方每人{sc.r0:.3f}次的"
+                f"比例形成闭环（泊松分布），并以Fisher法合并{len(grp.inner)}次转诊中"
+                f"{len(grp.non_up)}次并非转往更高级别医院的泊松检验（按转出机构级别，其他地方"
+                f"预期比例{sc.q0:.0%}）"
+            ),
+            log10_p=sc.log10_p,
+            tests=tests,
+            exemptions=[
+                Exemption(
+                    "two_way_care",
+                    "two-way care (usual clinic -> higher level -> back to that clinic)",
+                    "双向转诊（常住社区机构 -> 上级医院 -> 转回该机构）",
+                    int(
+                        care_loops.loc[
+                            care_loops["from_institution_id"].isin(cset)
+                            & care_loops["to_institution_id"].isin(cset),
+                            "loop",
+                        ].nunique()
+                    ),
+                    "referral loops",
+                    "次闭环转诊",
+                )
+            ],
+            details=[
+                (
+                    f"loop referrals alone: chance {fmt_p(sc.lp_bounce)}; "
+                    f"direction alone: chance {fmt_p(sc.lp_level)}",
+                    f"仅闭环转诊：偶然概率{fmt_p(sc.lp_bounce)}；"
+                    f"仅转诊方向：偶然概率{fmt_p(sc.lp_level)}",
+                )
+            ],
+        )
         reasons = Reasons()
         reasons.add(
             f"{len(patients)} patients were referred round a loop of {len(comp)} institutions "
@@ -407,27 +526,9 @@ def detect(
             f"{len(patients)}名患者在{len(comp)}家定点医疗机构之间循环转诊，"
             f"{cfg.bounce_window_days}日内转回原机构，其中{repeat}人不止一次：{hop_zh}",
         )
-        reasons.add(
-            f"{len(patients)} of {len(grp.referred)} patients referred between these "
-            f"institutions went round {len(grp.loop_ids)} loops; outside the flagged rings "
-            f"{sc.r0:.3f} loops per referred patient; chance {fmt_p(sc.lp_bounce)}",
-            f"在上述机构之间转诊的{len(grp.referred)}名患者中，有{len(patients)}人"
-            f"共循环转诊{len(grp.loop_ids)}次；被标记团伙以外每名转诊患者平均循环"
-            f"{sc.r0:.3f}次；偶然发生的概率{fmt_p(sc.lp_bounce)}",
-        )
-        reasons.add(
-            f"{len(grp.non_up)} of {len(grp.inner)} referrals between them do not go up a "
-            f"hospital level (outside the flagged rings {sc.q0:.0%}); "
-            f"chance {fmt_p(sc.lp_level)}",
-            f"上述机构之间的{len(grp.inner)}次转诊中，有{len(grp.non_up)}次并非转往更高级别"
-            f"医院（被标记团伙以外该比例为{sc.q0:.0%}）；偶然发生的概率{fmt_p(sc.lp_level)}",
-        )
-        reasons.add(
-            f"{len(implicated)} settlements of these patients there, fund paid "
-            f"{fmt_money(amount)} ({tests} referral routes examined)",
-            f"上述患者在这些机构结算{len(implicated)}笔，统筹基金支付{fmt_money(amount)}"
-            f"（共检查{tests}条转诊路径）",
-        )
+        for en, zh in render_finding(finding):
+            reasons.add(en, zh)
+        reasons.add(*cash.sentence())
         evidence = [
             Evidence(
                 ("institution", str(a)),
@@ -446,7 +547,9 @@ def detect(
                 reasons_zh=reasons.zh,
                 surprise=sc.surprise,
                 tests=tests,
-                amount_at_risk=amount,
+                amount_at_risk=cash.total,
+                money=cash,
+                findings=[finding],
                 period_start=iso(lo),
                 period_end=iso(hi),
                 region_code=region_of_institutions(data, comp),

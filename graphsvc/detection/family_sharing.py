@@ -18,6 +18,11 @@ Chance model: ``p0`` is the share of suspicious beneficiaries among every *other
 holder's beneficiaries (leave-one-out, Laplace-smoothed). A holder with ``n``
 beneficiaries of which ``k`` are suspicious has surprise
 ``-log10 P(Binomial(max(n, max_family_size), p0) >= k)``. Tests = holders examined.
+
+A ring spread thin over several holders (four holders, two strangers each, issue #11)
+is tested as one: holders below the threshold are joined when they or their suspicious
+beneficiaries share a phone, device, bank account or email, or when those beneficiaries
+settled at the same institution on the same day (:func:`_spread_holders`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pandas as pd
 
 from graphsvc.detection.common import (
     Clustering,
+    components,
     period,
     region_of_participants,
 )
@@ -310,4 +316,125 @@ def detect(
                 evidence=evidence,
             )
         )
+    rings.extend(_spread_holders(data, config, pairs, per_holder, candidates.index, tests))
     return rings
+
+
+def _spread_holders(
+    data: GraphData,
+    config: DetectConfig,
+    pairs: pd.DataFrame,
+    per_holder: pd.DataFrame,
+    done: pd.Index,
+    tests: int,
+) -> list[Ring]:
+    """A ring spread thin over several holders (four holders, two strangers each).
+
+    Holders below the per-holder threshold with at least one suspicious beneficiary are
+    joined when they, or their suspicious beneficiaries, share a phone, device, bank
+    account or email, or when their suspicious beneficiaries settled at the same
+    institution on the same day. A joined group is tested as one: its suspicious
+    beneficiaries against Binomial(sum of max(n, max_family_size), p0) with p0 the
+    other holders' rate (leave-group-out), Bonferroni over holders examined.
+    """
+    cfg = config.family_sharing_abuse
+    weak_h = per_holder[(per_holder["k"] >= 1) & ~per_holder.index.isin(done)]
+    if len(weak_h) < 2:
+        return []
+    sus = pairs[pairs["holder"].isin(weak_h.index) & pairs["suspicious"]]
+    owner: dict[str, set[str]] = {}
+    for h, m in zip(sus["holder"].astype(str), sus["member"].astype(str), strict=True):
+        owner.setdefault(h, set()).add(h)
+        owner.setdefault(m, set()).add(h)
+    ids = data.identifiers
+    ids = ids[ids["kind"].isin(["phone", "device", "bank_account", "email"])]
+    ids = ids[ids["participant_id"].isin(set(owner))]
+    links: list[tuple[str, str]] = []
+    for _value, grp in ids.groupby(["kind", "value"]):
+        hs = sorted({h for p in grp["participant_id"].astype(str) for h in owner[p]})
+        links.extend((hs[0], h) for h in hs[1:])
+    rx = data.prescriptions
+    srx = rx.merge(
+        sus[["holder", "member"]],
+        left_on=["account_holder_id", "participant_id"],
+        right_on=["holder", "member"],
+    )
+    for _key, grp in srx.groupby(["institution_id", "date"]):
+        hs = sorted(set(grp["holder"].astype(str)))
+        links.extend((hs[0], h) for h in hs[1:])
+    out: list[Ring] = []
+    for group in components(links):
+        if len(group) < 2:
+            continue
+        sub = weak_h.loc[group]
+        k = int(sub["k"].sum())
+        if k < cfg.min_suspicious_beneficiaries:
+            continue
+        n_eff = int(np.maximum(sub["n"], cfg.max_family_size).sum())
+        total_sus, total_n = int(pairs["suspicious"].sum()), len(pairs)
+        n_all = int(sub["n"].sum())
+        p0 = min((total_sus - k + 1) / (total_n - n_all + 2), 0.5)
+        lp = log10_binom_sf(k, n_eff, p0)
+        if weak(-lp, tests, config.scoring.min_adjusted_surprise):
+            continue
+        flagged = sus[sus["holder"].isin(group)]
+        ben = sorted(set(flagged["member"].astype(str)))
+        members = sort_members(
+            [Member("participant", h, "account holder") for h in group]
+            + [Member("participant", m, "beneficiary") for m in ben]
+        )
+        implicated = srx[srx["holder"].isin(group)]
+        cash = money_at_risk(implicated)
+        finding = Finding(
+            typology=TYPOLOGY,
+            clause="",
+            members=[],
+            observed=k,
+            expected=round(n_eff * p0, 4),
+            unit=f"of {n_eff} people paid for by {len(group)} linked holders not plausibly family",
+            unit_zh=f"人（{len(group)}名相互关联的账户持有人共{n_eff}人）难以认定为家庭成员",
+            null_model=(
+                f"each person paid for is implausible at other holders' rate {p0:.3f} (binomial)"
+            ),
+            null_model_zh=f"每名被支付人按其他账户持有人的比例{p0:.3f}独立判定（二项分布）",
+            log10_p=lp,
+            tests=tests,
+        )
+        reasons = Reasons()
+        reasons.add(
+            f"{len(group)} account holders, linked by shared identifiers or by paying on the "
+            f"same days at the same places, paid for {k} people who are not plausibly family",
+            f"{len(group)}名账户持有人（共用标识信息或同日同地结算而相互关联）共为{k}名"
+            "难以认定为家庭成员的人员支付费用",
+        )
+        for en, zh in render_finding(finding):
+            reasons.add(en, zh)
+        reasons.add(*cash.sentence())
+        start, end = period(implicated["date"])
+        out.append(
+            Ring(
+                typology=TYPOLOGY,
+                members=members,
+                reasons=reasons.en,
+                reasons_zh=reasons.zh,
+                surprise=-lp,
+                tests=tests,
+                amount_at_risk=cash.total,
+                money=cash,
+                findings=[finding],
+                period_start=start,
+                period_end=end,
+                region_code=region_of_participants(data, group),
+                evidence=[
+                    Evidence(
+                        ("participant", str(h)),
+                        ("participant", str(m)),
+                        "PAID_BY_ACCOUNT",
+                        1.0,
+                        "paid for, not plausibly family",
+                    )
+                    for h, m in zip(flagged["holder"], flagged["member"], strict=True)
+                ],
+            )
+        )
+    return out

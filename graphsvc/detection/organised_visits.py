@@ -72,6 +72,7 @@ def sessions_of(data: GraphData) -> pd.DataFrame:
             "provider": prov.astype(str),
             "institution_id": rx["institution_id"].astype(str),
             "day": rx["date"],
+            "diagnosis": rx["diagnosis_code"].where(rx["diagnosis_code"].notna(), None),
         }
     ).drop_duplicates(["participant_id", "provider", "day"])
     v["session"] = v["provider"] + "|" + v["day"].dt.strftime("%Y-%m-%d")
@@ -269,6 +270,27 @@ def _on_schedule(sessions: pd.Series, tolerance_days: int) -> bool:
     return bool(gaps.min() >= 7 and gaps.max() - gaps.min() <= tolerance_days)
 
 
+def _treatment(diagnoses: pd.Series, prefixes: tuple[str, ...]) -> bool:
+    """Whether most visits carry a treatment diagnosis (ICD-10 prefixes of the config).
+
+    Where diagnoses are missing for most visits, cadence is all the data has, and a
+    fixed interval is taken as a cycle (the behaviour before issue #11).
+
+    >>> _treatment(pd.Series(["Z51.1", "C34.9", "Z51.1"]), ("C", "Z51"))
+    True
+    >>> _treatment(pd.Series(["M54.5", "M54.5", "Z51.1"]), ("C", "Z51"))
+    False
+    >>> _treatment(pd.Series([None, None, "M54.5"]), ("C", "Z51"))
+    True
+    """
+    known = diagnoses.dropna().astype(str).str.strip()
+    known = known[known != ""]
+    if len(known) * 2 < len(diagnoses) or diagnoses.empty:
+        return True
+    hit = known.str.upper().str.startswith(tuple(p.upper() for p in prefixes))
+    return bool(hit.mean() > 0.5)
+
+
 def provider_stats_of(visits: pd.DataFrame) -> pd.DataFrame:
     """Visits and working days of each provider."""
     return visits.groupby("provider").agg(
@@ -307,24 +329,42 @@ def detect(
     # two of its sessions. One group's outings are linked pairwise (a dense clique) and
     # are not split.
     edges = linked.rename(columns={"s": "a", "t": "b"})[["a", "b", "surprise"]]
+    pstats = provider_stats_of(visits)
+
+    def regulars_of(part: list[str]) -> list[str]:
+        sv = visits[visits["session"].isin(set(part))]
+        times = sv.groupby("participant_id")["session"].nunique()
+        return sorted(str(p) for p in times[times >= 2].index)
+
+    def stands_out(people: list[str]) -> bool:
+        if len(people) < cfg.min_members:
+            return False
+        present = max(cfg.min_members, math.ceil(cfg.min_turnout * len(people)))
+        s, joint = group_surprise(visits, pstats, set(people), present, cfg.min_session_surprise)
+        return len(joint) >= cfg.min_joint_sessions and not weak(
+            s, tests, config.scoring.min_adjusted_surprise
+        )
+
     groups: list[list[str]] = []
     for sessions in algos.components(zip(linked["s"], linked["t"], strict=True)):
         parts = [sessions]
         sub = edges[edges["a"].isin(set(sessions))]
         n = len(sessions)
-        # Split only gatherings that are not one clique of mutually linked outings.
+        # Split only gatherings that are not one clique of mutually linked outings, and
+        # keep the split only when it finds two or more groups that each stand out: one
+        # group whose turnout varies (not every pair of its outings linked) must not be
+        # cut into pieces too small to test (issue #11).
         if n >= 4 and len(sub) < cfg.split_below_density * n * (n - 1) / 2:
-            parts = algos.leiden_communities(
+            split = algos.leiden_communities(
                 sub, "surprise", seed=cfg.seed, resolution=cfg.leiden_resolution
             )
+            if sum(stands_out(regulars_of(p)) for p in split) >= 2:
+                parts = split
         for part in parts:
-            sv = visits[visits["session"].isin(set(part))]
-            times = sv.groupby("participant_id")["session"].nunique()
-            regulars = sorted(str(p) for p in times[times >= 2].index)
+            regulars = regulars_of(part)
             if len(regulars) >= cfg.min_members:
                 groups.append(regulars)
     explainer = Explainer(data, config.shared_identity.household_max)
-    pstats = provider_stats_of(visits)
     rx = data.prescriptions
     rings: list[Ring] = []
     for community in groups:
@@ -338,8 +378,14 @@ def detect(
         )
         if len(joint) < cfg.min_joint_sessions:
             continue
-        if _on_schedule(joint["session"], cfg.schedule_tolerance_days):
-            continue  # equally spaced meetings: a shared treatment cycle, not outings
+        if _on_schedule(joint["session"], cfg.schedule_tolerance_days) and _treatment(
+            visits[visits["session"].isin(set(joint["session"]))
+                   & visits["participant_id"].isin(set(community))]["diagnosis"],
+            cfg.treatment_diagnoses,
+        ):  # fmt: skip
+            # Equally spaced meetings for treatment (chemotherapy, dialysis, rehabilitation)
+            # are a shared treatment cycle; regular cadence alone is not care (issue #11).
+            continue
         if weak(surprise, tests, config.scoring.min_adjusted_surprise):
             continue
         gv = visits[visits["participant_id"].isin(set(community))]

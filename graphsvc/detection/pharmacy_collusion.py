@@ -37,13 +37,18 @@ import pandas as pd
 from graphsvc.detection.common import (
     Clustering,
     fmt_money,
-    fmt_p,
-    money,
     period,
     region_of_institutions,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    fisher_log10,
+    money_at_risk,
+    render_finding,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -69,11 +74,30 @@ class _Candidate:
     surprise: float = 0.0
     settlements: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
 
-def _visited(rx: pd.DataFrame, fills: pd.DataFrame, window_days: int) -> set[str]:
-    """Fills preceded by a visit with the prescriber (or inside/just after a stay)."""
-    visits = rx[rx["visit_type"].isin(["outpatient", "inpatient"]) & rx["doctor_id"].notna()]
+def _visited(
+    rx: pd.DataFrame, fills: pd.DataFrame, window_days: int, outpatient: bool = False
+) -> set[str]:
+    """Fills inside or just after a stay with the prescriber (and, if ``outpatient``,
+    after an outpatient visit with them).
+
+    An outpatient consultation alone does not excuse a fill by default: a ring puts a
+    short consultation before each fill as easily as not (issue #11, "a short
+    consultation before each pharmacy fill"), a chemotherapy stay it does not.
+
+    >>> rx = pd.DataFrame({"prescription_id": ["V", "S", "F1", "F2"],
+    ...     "participant_id": "P", "doctor_id": "D",
+    ...     "visit_type": ["outpatient", "inpatient", "pharmacy", "pharmacy"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-02", "2024-02-05"]),
+    ...     "discharge_date": pd.to_datetime([None, "2024-02-03", None, None])})
+    >>> fills = rx[rx["visit_type"] == "pharmacy"]
+    >>> sorted(_visited(rx, fills, 7)), sorted(_visited(rx, fills, 7, outpatient=True))
+    (['F2'], ['F1', 'F2'])
+    """
+    kinds = ["outpatient", "inpatient"] if outpatient else ["inpatient"]
+    visits = rx[rx["visit_type"].isin(kinds) & rx["doctor_id"].notna()]
     visits = visits[["participant_id", "doctor_id", "date", "discharge_date"]].drop_duplicates()
     end = visits["discharge_date"].where(visits["discharge_date"].notna(), visits["date"])
     visits = visits.assign(until=end + pd.Timedelta(days=window_days))
@@ -96,8 +120,12 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         return [], 0
     # The patients' own habits: where each patient fills prescriptions of *other*
     # prescribers and over-the-counter purchases. The doctor's fills are expected where
-    # the patients shop anyway (their neighbourhood pharmacy).
-    all_fills = rx[rx["visit_type"] == "pharmacy"][
+    # the patients shop anyway (their neighbourhood pharmacy). Every pharmacy purchase
+    # counts: pharmacy settlements, with or without a prescriber, and any settlement at
+    # an institution of kind pharmacy (issue #11 item 4).
+    kinds = data.institutions.drop_duplicates("institution_id").set_index("institution_id")
+    shops = set(kinds.index[kinds["kind"].astype(str) == "pharmacy"]) if "kind" in kinds else set()
+    all_fills = rx[(rx["visit_type"] == "pharmacy") | rx["institution_id"].isin(shops)][
         ["prescription_id", "participant_id", "institution_id", "doctor_id"]
     ]
     n_p = all_fills.groupby("participant_id").size()
@@ -129,13 +157,15 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
     dp_of = {str(k): g for k, g in dp[dp["doctor_id"].isin(set(pairs["doctor_id"]))].groupby(
         "doctor_id")}  # fmt: skip
     visited: set[str] | None = None
+    care_home: set[str] = set()
     out: list[_Candidate] = []
     for d, ph, c, n in zip(pairs["doctor_id"], pairs["institution_id"], pairs["c"], pairs["n"],
                            strict=True):  # fmt: skip
         d, ph, c, n = str(d), str(ph), int(c), int(n)
         pts = dp_of[d]
         # P(a fill of patient p lands at ph) from p's other fills, smoothed towards the
-        # pharmacy's share in p's region (weight 1 fill).
+        # pharmacy's share in p's region with the weight of ``habit_prior_fills`` fills:
+        # a patient with one or two other purchases is judged mostly by the region.
         own = pts["f"].to_numpy(dtype=float)
         other_n = pts["participant_id"].map(n_p).to_numpy(dtype=float) - own
         mine_ph = np.array([dpph.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
@@ -146,7 +176,8 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
             [reg_share.get((region.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
             dtype=float,
         )
-        prob = (other_ph + prior) / (other_n + 1.0)
+        wp = cfg.habit_prior_fills
+        prob = (other_ph + wp * prior) / (other_n + wp)
         expected = float((own * prob).sum())
         share = c / n
         if c < cfg.min_lift * expected:
@@ -165,17 +196,75 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
             for p, k in per_patient.items()
             if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) <= cfg.max_habit_share
         }
+        habitual = sum(
+            1
+            for p, k in per_patient.items()
+            if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) > cfg.max_habit_share
+        )
         rec_fills = mine[mine["participant_id"].isin(recurring)]
         items = items_all[items_all["prescription_id"].isin(set(rec_fills["prescription_id"]))]
         hv = items[items["unit_price"] >= high_cut]
         if len(recurring) < cfg.min_recurring_patients:
             continue
         if visited is None:
-            visited = _visited(rx, fills, cfg.visit_window_days)
+            visited = _visited(rx, fills, cfg.visit_window_days, cfg.outpatient_visit_excuses_fill)
+            # Care homes: the visiting doctor's round, then staff fetch the residents'
+            # medicines; an outpatient round excuses the fills of residents of an
+            # address shared by many (a ring registered at one address shows there).
+            ids = data.identifiers
+            addr = ids[ids["kind"] == "address"][["participant_id", "value"]].drop_duplicates()
+            size = addr.groupby("value")["participant_id"].transform("nunique")
+            residents = set(addr.loc[size >= cfg.care_home_min_residents, "participant_id"])
+            rounds = _visited(rx, fills[fills["participant_id"].isin(residents)],
+                              cfg.visit_window_days, True)  # fmt: skip
+            care_home = rounds - visited
+            visited = visited | rounds
         unvisited = int((~rec_fills["prescription_id"].isin(visited)).sum())
+        excused_home = int(rec_fills["prescription_id"].isin(care_home).sum())
         if unvisited < cfg.min_unvisited_share * len(rec_fills):
             continue  # the fills follow consultations (e.g. a designated DTP pharmacy)
         cand = _Candidate(pharmacy=ph, doctor=d, surprise=-lp)
+        cand.findings.append(
+            Finding(
+                typology=TYPOLOGY,
+                clause="",
+                members=[],
+                observed=c,
+                expected=round(expected, 4),
+                unit=f"of doctor {d}'s fills at pharmacy {ph}",
+                unit_zh=f"次医师{d}的处方在药店{ph}结算",
+                null_model=(
+                    "each fill lands at the pharmacy with the patient's own share of all "
+                    "their pharmacy purchases there (over the counter included), smoothed "
+                    f"towards the regional share with the weight of {cfg.habit_prior_fills:g} "
+                    "purchases (Poisson)"
+                ),
+                null_model_zh=(
+                    "每次购药按患者本人全部药店购药（含非处方）在该店的比例落在该店，并以"
+                    f"{cfg.habit_prior_fills:g}次购药的权重向本地区比例平滑（泊松分布）"
+                ),
+                log10_p=lp,
+                tests=tests,
+                exemptions=[
+                    Exemption(
+                        "usual_pharmacy",
+                        "the patients' usual pharmacy (their own habits)",
+                        "患者常去的药店（本人购药习惯）",
+                        habitual,
+                        "recurring patients",
+                        "名复购患者",
+                    ),
+                    Exemption(
+                        "care_home",
+                        "a care home's round followed by staff fetching medicines",
+                        "养老机构巡诊后由工作人员代购药品",
+                        excused_home,
+                        "fills",
+                        "次购药",
+                    ),
+                ],
+            )
+        )
         cand.members = [
             Member("doctor", d, "hub doctor"),
             Member("institution", ph, "pharmacy"),
@@ -185,10 +274,10 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
             f"{c} of {n} pharmacy fills of doctor {d}'s prescriptions ({share:.0%}) were "
             f"settled at pharmacy {ph}, where the patients' own habits predict "
             f"{expected:.1f} (the patients fill {habit_share} of their other prescriptions "
-            f"there); chance {fmt_p(lp)}",
+            f"there, over-the-counter purchases included)",
             f"医师{d}开具的处方在药店购药结算{n}次，其中{c}次（{share:.0%}）在药店{ph}结算，"
             f"而按患者本人的购药习惯预计仅{expected:.1f}次（患者其他处方在该店结算的比例为"
-            f"{habit_share}）；偶然发生的概率{fmt_p(lp)}",
+            f"{habit_share}，含非处方购药）",
         )
         cand.reasons.add(
             f"{len(recurring)} patients filled {len(rec_fills)} of them there "
@@ -283,6 +372,27 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
         codes = sorted(set(grp["trace_code"]))
         sellers = sorted(set(first.loc[codes, "participant_id"].astype(str)))
         cand = _Candidate(pharmacy=str(ph), doctor=str(doc), surprise=-lp)
+        cand.findings.append(
+            Finding(
+                typology=TYPOLOGY,
+                clause="",
+                members=[],
+                observed=repeats,
+                expected=round(packs * TRACE_ERROR_RATE, 6),
+                unit=f"drug packs settled again at pharmacy {ph}",
+                unit_zh=f"盒药品在药店{ph}重复结算",
+                null_model=(
+                    f"trace codes are unique by law; a repeat is a data-entry error at "
+                    f"{TRACE_ERROR_RATE:g} per traced settlement (Poisson over {packs} packs)"
+                ),
+                null_model_zh=(
+                    f"追溯码依法唯一，重复仅可能为录入差错，每笔追溯结算差错率{TRACE_ERROR_RATE:g}"
+                    f"（{packs}盒，泊松分布）"
+                ),
+                log10_p=lp,
+                tests=tests,
+            )
+        )
         cand.members = [Member("institution", str(ph), "pharmacy")] + [
             Member("participant", p, "reseller") for p in sellers
         ]
@@ -291,10 +401,9 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
         cand.settlements = set(grp["prescription_id"]) | set(first.loc[codes, "prescription_id"])
         cand.reasons.add(
             f"pharmacy {ph} settled {repeats} drug packs whose trace codes had already been "
-            f"settled ({len(codes)} codes, first dispensed to {len(sellers)} participants); "
-            f"chance as data error {fmt_p(lp)}",
+            f"settled ({len(codes)} codes, first dispensed to {len(sellers)} participants)",
             f"药店{ph}结算了{repeats}盒追溯码此前已结算过的药品（涉及{len(codes)}个追溯码，"
-            f"首次售予{len(sellers)}名参保人），疑似倒卖回流药；属数据差错的概率{fmt_p(lp)}",
+            f"首次售予{len(sellers)}名参保人），疑似倒卖回流药",
         )
         cand.evidence += [
             Evidence(
@@ -336,9 +445,11 @@ def detect(
             m = merged[key]
             m.members += cand.members
             m.reasons.extend(cand.reasons)
-            m.surprise += cand.surprise
             m.settlements |= cand.settlements
             m.evidence += cand.evidence
+            m.findings += cand.findings
+            # Steering and resale at one shop and doctor: Fisher's method, not a sum.
+            m.surprise = -fisher_log10([f.log10_p for f in m.findings])
         else:
             merged[key] = cand
     rx = data.prescriptions
@@ -347,25 +458,28 @@ def detect(
         cand = merged[key]
         ph = cand.pharmacy
         implicated = rx[rx["prescription_id"].isin(cand.settlements)]
-        amount = money(implicated)
+        cash = money_at_risk(implicated)
         start, end = period(implicated["date"])
+        members = sort_members(cand.members)
         reasons = Reasons()
         reasons.extend(cand.reasons)
-        reasons.add(
-            f"{len(implicated)} implicated settlements, fund paid {fmt_money(amount)} "
-            f"({tests} doctors and pharmacies examined)",
-            f"涉及结算{len(implicated)}笔，统筹基金支付{fmt_money(amount)}"
-            f"（共检查{tests}个医师—药店组合及药店）",
-        )
+        for f in cand.findings:
+            f.tests = tests
+            f.members = members
+            for en, zh in render_finding(f):
+                reasons.add(en, zh)
+        reasons.add(*cash.sentence())
         rings.append(
             Ring(
                 typology=TYPOLOGY,
-                members=sort_members(cand.members),
+                members=members,
                 reasons=reasons.en,
                 reasons_zh=reasons.zh,
                 surprise=cand.surprise,
                 tests=tests,
-                amount_at_risk=amount,
+                amount_at_risk=cash.total,
+                money=cash,
+                findings=cand.findings,
                 period_start=start,
                 period_end=end,
                 region_code=region_of_institutions(data, [ph]),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphsvc.generate import benign_typb
 from graphsvc.generate import catalog as cat
 from graphsvc.generate.activity import DIAG_DRUGS, clinic_days
 from graphsvc.generate.facilities import institutions_of
@@ -103,6 +104,7 @@ def build_benign(w: World) -> None:
     _split_families(w)
     _household_groups(w)
     _chronic_groups(w)
+    benign_typb.build(w)
 
 
 def _nursing_homes(w: World) -> None:
@@ -205,6 +207,8 @@ def _hub_identifiers(w: World) -> None:
         ps = np.sort(rng.choice(pool, size=min(size, pool.shape[0]), replace=False))
         kiosk = str(device_ids(np.array([w.n * 4 + 1000 + j]), 31 + w.seed % 53)[0])
         w.add_identifier(ps, DEVICE, kiosk)
+        # kept out of the neighbours' shared device (confounders): two devices in common
+        w.extra.setdefault("kiosk_users", set()).update(int(p) for p in ps)
         _group(
             w,
             "hub_identifier",

@@ -15,6 +15,7 @@ import numpy as np
 
 from graphsvc.generate.activity import DIAG_DRUGS
 from graphsvc.generate.benign import _group
+from graphsvc.generate.facilities import institutions_of
 from graphsvc.generate.population import device_ids, phone_numbers
 from graphsvc.generate.world import (
     BANK,
@@ -25,6 +26,7 @@ from graphsvc.generate.world import (
     INPATIENT,
     OUTPATIENT,
     PHARMACY,
+    PHARMACY_KIND,
     PHONE,
     SRC_BENIGN,
     IntArray,
@@ -38,6 +40,7 @@ def build_confounders(w: World) -> None:
     _entry_errors(w)
     _two_way_referrals(w)
     _ring_outsiders(w)
+    _neighbourhood_pharmacy(w)
 
 
 def _free(w: World) -> IntArray:
@@ -79,6 +82,9 @@ def _neighbour_devices(w: World) -> None:
     age = w.age()
     pool = _free(w)
     pool = pool[age[pool] >= 50]
+    # Kiosk users already share one device; a neighbours' group of them would share two.
+    kiosk = np.array(sorted(w.extra.get("kiosk_users", set())), dtype=np.int64)
+    pool = pool[~np.isin(pool, kiosk)]
     n_groups = max(3, round(0.002 * w.n))
     salt = 31 + w.seed % 53
     used = np.zeros(w.n, dtype=bool)
@@ -237,3 +243,62 @@ def _ring_outsiders(w: World) -> None:
             w.add_identifier(np.array([p]), BANK, bank)
         else:
             w.add_identifier(np.array([p]), DEVICE, dev)
+
+
+def _neighbourhood_pharmacy(w: World) -> None:
+    """The pharmacy next to the hospital: a doctor's patients buy everything there.
+
+    Patients of one hospital doctor live near the hospital and buy all their medicines,
+    over the counter as well as the doctor's prescriptions, at the pharmacy beside it
+    (not the one the generator calls their home pharmacy). Their fills of the doctor's
+    prescriptions land at one pharmacy far above its regional share, exactly as a
+    steered ring's would; only their own habits (the over-the-counter purchases) tell
+    it apart (issue #11 item 4). One group per province.
+    """
+    rng = w.rng
+    pool = _free(w)
+    claimed = np.array(sorted(w.extra.get("ring_insts", set())), dtype=np.int64)
+    hosps = institutions_of(w, HOSPITAL, 1)
+    hosps = hosps[~np.isin(hosps, claimed)]
+    pharmacies = institutions_of(w, PHARMACY_KIND)
+    pharmacies = pharmacies[~np.isin(pharmacies, claimed)]
+    if hosps.shape[0] == 0 or pharmacies.shape[0] == 0:
+        return
+    hosp = int(rng.choice(hosps))
+    region = int(w.inst_region[hosp])
+    local = pharmacies[w.inst_region[pharmacies] == region]
+    shop = int(rng.choice(local if local.shape[0] else pharmacies))
+    doc = int(w.doctor_at(np.array([hosp]), rng.random(1))[0])
+    near = pool[(w.region[pool] == region) & (w.home_pharmacy[pool] != shop)]
+    k = min(near.shape[0], int(rng.integers(8, 16)))
+    if k < 3 or doc < 0:
+        return
+    pats = np.sort(rng.choice(near, size=k, replace=False))
+    w.reserved[pats] = True
+    for p in pats:
+        p = int(p)
+        diag = int(w.chronic_diag[p]) if w.chronic_diag[p] >= 0 else 9
+        n_rx = int(rng.integers(4, 11))
+        w.settlements.add(
+            np.full(n_rx, p), shop, np.sort(rng.integers(0, DAYS, n_rx)), PHARMACY, diag,
+            doc=doc, auto=0, src=SRC_BENIGN,
+        )  # fmt: skip
+        n_otc = int(rng.integers(2 * n_rx, 3 * n_rx + 1))  # everything else, bought there too
+        w.settlements.add(
+            np.full(n_otc, p), shop, np.sort(rng.integers(0, DAYS, n_otc)), PHARMACY, diag,
+            src=SRC_BENIGN,
+        )  # fmt: skip
+        n_seen = int(rng.integers(1, 3))
+        w.settlements.add(
+            np.full(n_seen, p), hosp, np.sort(rng.integers(0, DAYS, n_seen)), OUTPATIENT, diag,
+            doc=doc, src=SRC_BENIGN,
+        )  # fmt: skip
+    members = [w.md(doc, "doctor"), w.mi(shop, "neighbourhood_pharmacy")]
+    members += [w.mp(p, "patient") for p in pats]
+    _group(
+        w,
+        "chronic_cohort",
+        members,
+        f"{k} patients of {w.did(doc)} ({w.iid(hosp)}) buy all their medicines, over the "
+        f"counter too, at {w.iid(shop)} beside the hospital",
+    )

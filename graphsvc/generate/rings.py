@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graphsvc.generate import catalog as cat
+from graphsvc.generate import rings_typb
 from graphsvc.generate.facilities import institutions_of
 from graphsvc.generate.population import (
     bank_accounts,
@@ -89,6 +90,8 @@ def _claim(w: World, *insts: int) -> None:
 
 
 def build_rings(w: World) -> None:
+    from graphsvc.generate import benign_typa, rings_typa  # they import this module
+
     w.extra["special"] = w.n * 2  # identifier index space for ring-owned phones/devices
     for builder in (
         shared_identity,
@@ -98,9 +101,18 @@ def build_rings(w: World) -> None:
         pharmacy_collusion,
         split_hospitalisation,
         ghost_hospitalisation,
+        rings_typb.over_prescription,
+        rings_typb.duplicate_charging,
     ):
         for _ in range(ring_count(w)):
             builder(w)
+    # Issue #12's rings and look-alikes come last, from their own random stream, and give
+    # back the people they reserved, so the typologies above and the confounders after
+    # see the province they were tuned on (see rings_typa).
+    reserved = w.reserved.copy()
+    rings_typa.build(w)
+    benign_typa.build(w)
+    w.reserved[:] = reserved
 
 
 def _special(w: World) -> int:
@@ -220,6 +232,13 @@ def organised_visits(w: World) -> None:
     slots = np.sort(rng.choice((DAYS - 40) // 28, size=int(rng.integers(4, 9)), replace=False))
     outings = 5 + 28 * slots + rng.integers(0, 7, size=slots.shape[0])
     inpatient_outing = int(rng.integers(outings.shape[0])) if rng.random() < 0.5 else -1
+    # Shape monthly_cadence (issue #11): outings every 30 days exactly, on a pretext
+    # diagnosis, imitating a treatment cycle; regular cadence alone is not care.
+    monthly = rng.random() < 0.3
+    if monthly:
+        n_out = int(rng.integers(5, 10))
+        outings = int(rng.integers(0, DAYS - 30 * n_out)) + 30 * np.arange(n_out)
+        inpatient_outing = -1
     split = False
     for j, day in enumerate(outings):
         att = ps[rng.random(k) < rng.uniform(0.6, 0.9)]
@@ -266,12 +285,15 @@ def organised_visits(w: World) -> None:
         f"{w.did(doc)} at {w.iid(inst)} brings in {k} participants from "
         f"{len(regions)} region(s) who visit together on {outings.shape[0]} days "
         f"(CT, infusions, same pretext diagnoses)"
+        + ("; every 30 days, like a treatment cycle" if monthly else "")
         + (
             "; one outing is a group admission, part of it split into two stays"
             if split
             else ("; one outing is a group admission" if inpatient_outing >= 0 else "")
         ),
-        "group_admission_split"
+        "monthly_cadence"
+        if monthly
+        else "group_admission_split"
         if split
         else ("group_admission" if inpatient_outing >= 0 else "outpatient_only"),
     )
@@ -295,13 +317,25 @@ def fake_referral(w: World) -> None:
     insts = rng.choice(local, size=m, replace=False)
     _claim(w, *insts)
     docs = w.doctor_at(insts, rng.random(m))
-    reciprocal = rng.random() < 0.3
-    k = int(rng.integers(5, 11))
+    u = float(rng.random())
+    reciprocal = u < 0.3
+    # One pass per patient (issue #11): fresh patients each time round a loop of 3-4
+    # institutions, spread over the year; the held-out variant has a different doctor
+    # sign each referral.
+    one_pass = not reciprocal and u < 0.65
+    many_docs = one_pass and rng.random() < 0.5
+    passes = int(rng.integers(1, 4))  # the loop shape's passes, drawn per ring
+    if one_pass:
+        m = min(m, 4)
+        insts, docs = insts[:m], docs[:m]
+    k = int(rng.integers(30, 61)) if one_pass else int(rng.integers(5, 11))
     ps = w.pick_free(k, min_age=25, max_age=80, regions=[r])
+    k = ps.shape[0]
+    signers: set[int] = set()
     for j, p in enumerate(ps):
-        day = int(rng.integers(0, 60))
+        day = int(rng.integers(0, DAYS - 60)) if one_pass else int(rng.integers(0, 60))
         pos = int(rng.integers(m))
-        loops = int(rng.integers(2, 4))
+        loops = 1 if one_pass else passes if not reciprocal else int(rng.integers(2, 4))
         if reciprocal:
             # Patients cover the chain of neighbouring pairs (A<->B, B<->C, ...), so the
             # ring is one connected case in the data, not unrelated pairs.
@@ -322,7 +356,11 @@ def fake_referral(w: World) -> None:
             day += int(rng.integers(1, 5))
             if day >= DAYS - 10:
                 break
-            w.add_referrals(np.array([p]), int(insts[cur]), int(insts[nxt]), day, int(docs[cur]))
+            signer = int(docs[cur])
+            if many_docs:
+                signer = int(w.doctor_at(np.array([insts[cur]]), rng.random(1))[0])
+            signers.add(signer)
+            w.add_referrals(np.array([p]), int(insts[cur]), int(insts[nxt]), day, signer)
             if rng.random() < 0.2:
                 los = int(rng.integers(2, 5))
                 w.settlements.add(
@@ -351,20 +389,23 @@ def fake_referral(w: World) -> None:
             if (h + 1) % (m if not reciprocal else 2) == 0:
                 day += int(rng.integers(20, 50))  # one loop done; the next one later
     members = [w.mi(i, "referring_institution") for i in insts]
-    members += [w.md(d, "referring_doctor") for d in docs]
+    members += [w.md(d, "referring_doctor") for d in sorted(signers) if d >= 0]
     members += [w.mp(p, "bounced_patient") for p in ps]
     shape = (
         "reciprocally between pairs"
         if reciprocal
         else "in a loop " + "→".join([w.iid(int(i)) for i in insts] + [w.iid(int(insts[0]))])
     )
+    how = "once each, fresh patients every pass" if one_pass else "again and again"
     _add_ring(
         w,
         "fake_referral",
         members,
-        f"{m} institutions and their doctors refer {k} patients {shape}, again and again, "
+        f"{m} institutions and their doctors refer {k} patients {shape}, {how}, "
         f"each referral followed by a billed visit",
-        "reciprocal_pairs" if reciprocal else "loop",
+        "reciprocal_pairs"
+        if reciprocal
+        else ("one_pass_loop_doctors" if many_docs else "one_pass_loop" if one_pass else "loop"),
     )
 
 
@@ -448,6 +489,9 @@ def pharmacy_collusion(w: World) -> None:
     shop = int(rng.choice(pharmacies[~usual] if (~usual).any() else pharmacies))
     _claim(w, hosp, shop)
     drugs = rng.choice(cat.COLLUSION_DRUGS, size=int(rng.integers(1, 3)), replace=False)
+    # consult_then_fill (issue #11): a short consultation the same or the day before
+    # each fill, so every fill looks like a prescription written at a visit.
+    consult = rng.random() < 0.35
     fills_p: list[int] = []
     fills_day: list[int] = []
     fills_drug: list[int] = []
@@ -461,6 +505,12 @@ def pharmacy_collusion(w: World) -> None:
             fills_day.append(int(d))
             fills_drug.append(drug)
             fills_shop.append(shop if rng.random() < 0.88 else int(w.home_pharmacy[p]))
+        if consult:
+            seen = np.maximum(days - rng.integers(0, 2, size=days.shape[0]), 0)
+            w.settlements.add(
+                np.full(days.shape[0], p), hosp, seen, OUTPATIENT, DRUG_DIAG[drug], doc=doc,
+                src=SRC_RING,
+            )  # fmt: skip
         # the prescriptions are written at the doctor's hospital now and then
         n_out = int(rng.integers(2, 5))
         w.settlements.add(
@@ -499,8 +549,10 @@ def pharmacy_collusion(w: World) -> None:
         "pharmacy_collusion",
         members,
         f"{w.did(doc)} ({w.iid(hosp)}) prescribes {names} to {k} recurring patients, "
-        f"filled almost only at {w.iid(shop)}; {resold} packs settled twice (resale)",
-        "one_drug" if drugs.shape[0] == 1 else "two_drugs",
+        f"filled almost only at {w.iid(shop)}"
+        + (" after a short consultation each time" if consult else "")
+        + f"; {resold} packs settled twice (resale)",
+        "consult_then_fill" if consult else "one_drug" if drugs.shape[0] == 1 else "two_drugs",
     )
 
 
@@ -591,10 +643,13 @@ def ghost_hospitalisation(w: World) -> None:
     ps = w.pick_free(k, min_age=35, max_age=85, regions=[r])
     for j, p in enumerate(ps):
         doc = int(docs[j % docs.shape[0]])
-        for _ in range(int(rng.integers(1, 3))):
+        n_stays = int(rng.integers(1, 3))
+        # Stays one after another, never overlapping: half the year each.
+        half = (DAYS - 2) // n_stays
+        for s in range(n_stays):
             diag = int(rng.choice(SPLIT_DIAGS))
             los = int(rng.integers(7, 21))
-            day = int(rng.integers(0, DAYS - los - 1))
+            day = s * half + int(rng.integers(0, half - los - 1))
             w.settlements.add(
                 np.array([p]), hosp, day, INPATIENT, diag, doc=doc, dis=day + los, src=SRC_RING
             )

@@ -114,3 +114,28 @@ def test_every_command_is_registered(name: str) -> None:
     registered = set(sub.choices)
     expected = {"export_import": "export-import"}.get(name, name)
     assert expected in registered
+
+
+def test_cli_console_writes_an_audit_record(settings: Settings) -> None:
+    """Like the API console (issue #19): query, parameters, rows, the OS user; refusals too."""
+    import uuid
+
+    from graphsvc.audit import AuditLog
+
+    marker = uuid.uuid4().hex
+    ok = run_cli(
+        ["cypher", f"RETURN '{marker}' AS m, $n AS n", "-p", "n=46010019850312123X"], settings
+    )
+    assert ok.returncode == 0, ok.stderr
+    refused = run_cli(["cypher", f"CREATE (:Doctor {{id: '{marker}'}})"], settings)
+    assert refused.returncode != 0
+    log = AuditLog.from_settings(settings)
+    _, records = log.search(action="cypher.query", target="cli", limit=10_000)
+    mine = [r for r in records if marker in r["detail"]["query"]]
+    assert len(mine) == 2
+    bad, good = mine  # newest first
+    assert good["outcome"] == "ok" and good["rows"] == 1
+    assert good["user"].startswith("cli:") and good["role"] == "cli"
+    assert good["detail"]["parameters"] == {"n": "46010019850312123X"}  # full, on disk
+    assert bad["outcome"].startswith("ReadOnlyViolation")
+    assert log.verify(anchor=False).ok

@@ -128,3 +128,46 @@ def test_fake_registrations_do_not_hide_a_ring(make_data: Callable[..., GraphDat
     assert len(rings) == 1
     assert {m.id for m in rings[0].members} == {"H", "B0", "B1", "B2", "B3"}
     assert "4 have a declared relation" in " ".join(rings[0].reasons)
+
+
+def _spread(link: str | None) -> dict[str, tuple[list[tuple[object, ...]], str]]:
+    """Four holders paying for two strangers each, joined by ``link`` (or not)."""
+    holders = [f"H{i}" for i in range(4)]
+    people = [(h, "1975-01-01", "460100") for h in holders]
+    ids = [(h, "address", f"海秀路 {i}号") for i, h in enumerate(holders)]
+    rows: list[tuple[object, ...]] = []
+    for i, h in enumerate(holders):
+        strangers = [f"S{i}{j}" for j in range(2)]
+        people += [(s, "1992-01-01", "460100") for s in strangers]
+        ids += [(s, "address", f"滨海大道 {i}{j}号") for j, s in enumerate(strangers)]
+        if link == "phone":
+            ids.append((h, "phone", "13800000000"))
+        for s in strangers:
+            for k in range(3):
+                # Unlinked holders' strangers fill on their own days; linked ones together.
+                day = f"2024-0{k + 1}-1{i}" if link != "timing" else f"2024-0{k + 1}-15"
+                rows.append((f"X{i}{s}{k}", s, "S1", None, day, None, "pharmacy", "J00", 0.0,
+                             h, 40.0))  # fmt: skip
+    return {
+        "participants": (people, PEOPLE),
+        "identifiers": (ids, IDS),
+        "prescriptions": (rows, RX),
+    }
+
+
+def test_ring_spread_over_holders_is_caught(make_data: Callable[..., GraphData]) -> None:
+    """Four holders with two strangers each: below the per-holder threshold, but holders
+    sharing the recruiter's phone, or whose strangers fill together, are one ring."""
+    for link in ("phone", "timing"):
+        rings = _ring(make_data, **_spread(link))
+        assert len(rings) == 1, link
+        holders = sorted(m.id for m in rings[0].members if m.role == "account holder")
+        assert holders == [f"H{i}" for i in range(4)]
+        assert sum(1 for m in rings[0].members if m.role == "beneficiary") == 8
+        assert rings[0].findings[0].observed == 8 and rings[0].amount_at_risk == 8 * 3 * 40.0
+
+
+def test_unlinked_holders_with_two_strangers_are_not_a_ring(
+    make_data: Callable[..., GraphData],
+) -> None:
+    assert _ring(make_data, **_spread(None)) == []

@@ -21,7 +21,10 @@ def test_ring_found_and_hub_does_not_chain_strangers(make_data: Callable[..., Gr
     ring = rings[0]
     assert 0 < ring.score <= 1
     assert any("8 participants share device" in s for s in ring.reasons)
-    assert any("1 hubs ignored" in s for s in ring.reasons)
+    # The switchboard is weighed, not cut: held by 402, two in the group is what
+    # independent sharing expects, so its chance is near 1 (not a power of ten).
+    hub = [s for s in ring.reasons if "held by 402 participants in all" in s]
+    assert len(hub) == 1 and "1e-" not in hub[0].rsplit("sharing", 1)[1], hub
     assert "IMEI-0001".lower() not in " ".join(ring.reasons)  # masked
 
 
@@ -56,15 +59,27 @@ def test_same_data_same_ring_ids(make_data: Callable[..., GraphData]) -> None:
 
 
 def test_small_care_home_is_explained(make_data: Callable[..., GraphData]) -> None:
-    """20 residents at one address with one landline; the home's account for 6 of them."""
+    """20 elderly residents at one address with one landline; the home's account for 6
+    of them: a care home. The same address and sharing with working-age residents of
+    every age is no household and no care home (issue #11): it is a ring."""
     rows = [(f"N{i}", "address", "海口市 康乐路 9号 颐养院") for i in range(20)]
     rows += [(f"N{i}", "phone", "0898-66123456" if i % 2 else "089866123456") for i in range(20)]
     rows += [(f"N{i}", "bank_account", "6217 0000 5555") for i in range(6)]
-    assert detect(make_data(identifiers=(rows, IDS)), DetectConfig()) == []
+    people = "participant_id birth_date"
+    elderly = [(f"N{i}", f"{1930 + i}-05-01") for i in range(20)]
+    assert detect(make_data(identifiers=(rows, IDS), participants=(elderly, people)),
+                  DetectConfig()) == []  # fmt: skip
     # The same sharing by six people at six addresses is a ring.
     moved = [(p, k, f"海口市 {p}号" if k == "address" else v) for p, k, v in rows]
     rings = detect(make_data(identifiers=(moved, IDS)), DetectConfig())
     assert [r.member_count for r in rings] == [6]
+    # Twenty residents born 1950-2005 at one address: not a household, not a care home,
+    # so the address explains nothing and the six on one account are a ring.
+    mixed = [(f"N{i}", f"{1950 + 3 * i}-05-01") for i in range(20)]
+    rings = detect(make_data(identifiers=(rows, IDS), participants=(mixed, people)),
+                   DetectConfig())  # fmt: skip
+    assert [sorted(m.id for m in r.members) for r in rings] == [[f"N{i}" for i in range(6)]]
+    assert any("do not fit a household" in s for s in rings[0].reasons)
 
 
 def test_relative_living_elsewhere_shares_household_phone(
@@ -73,7 +88,8 @@ def test_relative_living_elsewhere_shares_household_phone(
     """A grandparent on the head's family account, at another address, uses the
     household's phone and the spouse's bank account: family, not a ring (seen in the
     generated 100k province, where it flagged a household). The same sharing by an
-    unrelated person at another address is still a ring."""
+    unrelated person at another address is still evidence: with a second outsider (three
+    independent units, the household being one) it is a ring."""
     home = "三亚市 三亚湾路 272号 303室"
     household = ["HEAD", "SPOUSE", "C1", "C2", "C3"]
     rows = [(p, "address", home) for p in household]
@@ -81,6 +97,8 @@ def test_relative_living_elsewhere_shares_household_phone(
     rows += [("SPOUSE", "bank_account", "6217 0006 9981 6525 000")]
     rows += [("GRANDPA", "address", "三亚市 河东路 125号"), ("GRANDPA", "phone", "18869266406")]
     rows += [("GRANDPA", "bank_account", "6217 0006 9981 6525 000")]
+    rows += [("NEIGHBOUR", "address", "三亚市 河东路 9号"), ("NEIGHBOUR", "phone", "18869266406")]
+    rows += [("NEIGHBOUR", "bank_account", "6217 0006 9981 6525 000")]
     links = [("HEAD", "GRANDPA", "parent", "2023-11-08")]
     data = make_data(
         identifiers=(rows, IDS), family_links=(links, "holder_id member_id relation since")
@@ -89,5 +107,5 @@ def test_relative_living_elsewhere_shares_household_phone(
     unrelated = make_data(identifiers=(rows, IDS))
     rings = detect(unrelated, DetectConfig())
     assert [sorted(m.id for m in r.members) for r in rings] == [
-        sorted(["GRANDPA", "SPOUSE", "C1", "C2", "C3"])
+        sorted(["GRANDPA", "NEIGHBOUR", "SPOUSE", "C1", "C2", "C3"])
     ]

@@ -270,7 +270,8 @@ def test_referral_ring_measured_against_rates_outside_the_other_rings(
     assert _ids(small, "institution") == [["C0", "H2a"]]
     assert _ids(small, "doctor") == [["DS0", "DS2"]]
     assert {f"S{p}" for p in range(5)} <= set(_ids(small, "participant")[0])
-    assert "outside the flagged rings 0.04" in small[0].reasons[1]
+    # The loop rate it is measured against is the one outside every flagged ring.
+    assert "at the rate elsewhere, 0.04" in small[0].findings[0].null_model
     # Legitimate patients whose one return happens to close the same loop are listed
     # apart from the ones sent round again and again.
     roles = {m.id: m.role for m in small[0].members if m.kind == "participant"}
