@@ -259,6 +259,21 @@ class Table:
             return original
         return "" if flagged else None
 
+    def column_at(self, pos: int) -> str:
+        """The name a reject gives the field at ``pos``: contract column, extra, or header.
+
+        >>> t = Table("doctors", Path("d.csv"), ["id", "note"], {"doctor_id": [0]}, [("note", 1)])
+        >>> t.column_at(0), t.column_at(1), t.column_at(5)
+        ('doctor_id', 'note', '_6')
+        """
+        for col, positions in self.sources.items():
+            if pos in positions:
+                return col
+        for name, j in self.extras:
+            if j == pos:
+                return name
+        return self.header[pos] if pos < len(self.header) else f"_{pos + 1}"
+
     def raw_of(self, row: list[str]) -> dict[str, str]:
         raw = {h: (row[j] if j < len(row) else "") for j, h in enumerate(self.header)}
         for j in range(len(self.header), len(row)):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphsvc.contract.cells import inert
 from graphsvc.errors import InputError
 from loaders.validate import Reject
 
@@ -136,6 +137,7 @@ def write_rejects(path: Path, rejects: Iterable[Reject]) -> int:
         out.writerow(REJECT_COLUMNS)
         for r in rejects:
             raw = json.dumps(dict(r.raw), ensure_ascii=False)
-            out.writerow([r.file, r.line, r.column, r.reason, raw, r.value_excerpt])
+            cells = [r.file, r.line, r.column, r.reason, raw, r.value_excerpt]
+            out.writerow([inert(c) for c in cells])  # the rejects are opened in spreadsheets
             n += 1
     return n

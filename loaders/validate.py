@@ -29,7 +29,7 @@ from graphsvc.contract.normalise import (
     parse_decimal,
     valid_region,
 )
-from graphsvc.contract.schema import SPECS, TABLE_ORDER, TableSpec
+from graphsvc.contract.schema import SPECS, TABLE_ORDER, TableSpec, max_length
 from loaders.read import Table
 
 EXCERPT_CHARS = 40
@@ -128,7 +128,46 @@ def excerpt(spec: TableSpec, column: str, value: str | None) -> str:
         return ""
     if column in spec.personal or column not in spec.columns:
         return f"<{len(value)} characters>"
+    value = value.replace(NUL, "\\0")  # logs and terminals choke on a raw NUL
     return value if len(value) <= EXCERPT_CHARS else value[: EXCERPT_CHARS - 1] + "…"
+
+
+NUL = "\x00"
+
+
+def _no_nul(table: Table, fields: list[str]) -> None:
+    """Reject a row with a NUL byte in any field, naming the field and where in it.
+
+    Why here and not in the reader: one bad cell should cost one row, not the file;
+    and before the rules, because the store rejects NUL in a string with an error
+    that names no file nor line.
+    """
+    for pos, text in enumerate(fields):
+        if NUL in text:
+            column = table.column_at(pos)
+            raise _Bad(
+                column,
+                f"{column} contains a NUL byte (character {text.index(NUL) + 1} of the field)",
+            )
+
+
+def _lengths(rec: Mapping[str, Any], extra: Mapping[str, str]) -> None:
+    """Reject over-long values; the limits are per column in the contract (schema)."""
+    for values in (rec, extra):
+        for column, value in values.items():
+            if isinstance(value, str) and len(value) > max_length(column):
+                raise _Bad(
+                    column,
+                    f"{column} is {len(value):,} characters long, "
+                    f"more than the {max_length(column):,} allowed",
+                )
+
+
+def _not_future(rec: Mapping[str, Any], column: str, ctx: Context) -> None:
+    """Settlement and referral dates cannot be after the load's as-of date (default today)."""
+    value = rec.get(column)
+    if value is not None and value > ctx.today.isoformat():
+        raise _Bad(column, f"{column} is in the future (after {ctx.today.isoformat()})")
 
 
 # -- field rules ----------------------------------------------------------------
@@ -227,8 +266,10 @@ def _prescriptions(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
     if parsed is None:
         raise _Bad("date", "date is not a date YYYY-MM-DD or datetime YYYY-MM-DD HH:MM[:SS]")
     rec["date"], rec["datetime"] = parsed
+    _not_future(rec, "date", ctx)
     _enum(spec, rec, "visit_type")
     _date(rec, "discharge_date")
+    _not_future(rec, "discharge_date", ctx)
     discharge = rec.get("discharge_date")
     if discharge is not None:
         if discharge < rec["date"]:
@@ -253,6 +294,7 @@ def _referrals(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
     if rec["from_institution_id"] == rec["to_institution_id"]:
         raise _Bad("to_institution_id", "to_institution_id is the same as from_institution_id")
     _date(rec, "date")
+    _not_future(rec, "date", ctx)
 
 
 _RULES = {
@@ -448,11 +490,14 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             continue  # a line of a settlement reversed in full
         extra = table.extra_of(fields)
         try:
+            _no_nul(table, fields)
             if len(fields) != width:
                 raise _Bad("", f"row has {len(fields)} fields, the header has {width}")
             for col in spec.required:
                 if rec.get(col) is None:
                     raise _Bad(col, f"{col} is required")
+            extra = table.extra_of(fields)
+            _lengths(rec, extra)
             if key is not None:
                 seen = first_line.get(rec[key])
                 if seen is not None:
@@ -549,6 +594,7 @@ def ids_to_look_up(table: Table) -> dict[str, set[str]]:
         rec = table.record_of(fields, only=[c for c, _ in cols])
         for col, label in cols:
             value = rec.get(col)
-            if value is not None:
+            # a value validation will reject is not worth (or safe) asking the store about
+            if value is not None and NUL not in value and len(value) <= max_length(col):
                 wanted[label].add(value)
     return wanted

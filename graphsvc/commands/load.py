@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from graphsvc.config import get_settings
@@ -51,6 +52,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="rows per write statement (default GRAPHSVC_BATCH_SIZE)",
     )
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help=(
+            "reject settlement, discharge and referral dates after this day "
+            "(default: today); e.g. the extraction date of the files"
+        ),
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.add_argument(
         "--rollback",
@@ -91,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             rejects_path=rejects,
             progress=not args.no_progress,
             batch_size=args.batch_size or settings.batch_size,
+            today=args.as_of,
         )
     if args.report:
         report.write(args.report)
