@@ -3,9 +3,22 @@
 Why a chain: enforcement must keep full-process records (Heilongjiang opinion (11))
 that nobody can quietly edit. Each record holds the SHA-256 of the one before and
 its own hash over its canonical JSON, so an edited, removed or reordered line
-breaks the chain at that line. Removing records from the end leaves a valid chain,
-so the last sequence number and hash are also kept in ``audit.head`` with an HMAC
-under the server key; ``verify`` compares the two.
+breaks the chain at that line.
+
+Why keyed (issue #19): a plain hash chain can be recomputed by anyone who can write
+the file, so appended forgeries verified as intact. Every record now also carries
+``mac``, an HMAC-SHA256 of its hash under the audit key, a file kept *outside* the
+audit directory (``GRAPHSVC_AUDIT_KEY_FILE``; default ``DATA_DIR/keys/``, point it
+at another mount in production). Records written before keying verify as "legacy,
+unkeyed up to seq N"; an unkeyed record after a keyed one is a forgery.
+
+Why anchors: removing records from the end leaves a valid chain, and restoring an
+older ``audit.head`` (last seq and hash, HMAC'd) hid that. So every
+``GRAPHSVC_AUDIT_ANCHOR_EVERY`` records and on each successful ``verify`` a head
+signed with the fund's Ed25519 key (:mod:`graphsvc.security.keys`) is appended to
+``audit-anchors.jsonl`` in a separate directory (``GRAPHSVC_AUDIT_ANCHOR_DIR``),
+meant to sit where a local attacker cannot write (another mount, a shipped copy).
+A log shorter than its latest anchor, or differing from it, fails ``verify``.
 
 Every append is flushed and fsync'd before returning, so a response never leaves
 before its record is on disk. Appends from the server and the CLI at the same time
@@ -14,6 +27,7 @@ are serialised with an exclusive ``flock``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -25,14 +39,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphsvc.config import Settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 MAX_TEXT = 20_000  # longest query text / detail string kept in a record
+ANCHORS_FILE = "audit-anchors.jsonl"
+AUDIT_KEY_FILE = "audit_hmac.key"
 
 
 def _canonical(record: dict[str, Any]) -> bytes:
@@ -40,9 +59,28 @@ def _canonical(record: dict[str, Any]) -> bytes:
 
 
 def record_hash(record: dict[str, Any]) -> str:
-    """SHA-256 over every field but ``hash`` itself."""
-    body = {k: v for k, v in record.items() if k != "hash"}
+    """SHA-256 over every field but ``hash`` and ``mac`` (so legacy records hash as before)."""
+    body = {k: v for k, v in record.items() if k not in ("hash", "mac")}
     return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def record_mac(key: bytes, digest: str) -> str:
+    """HMAC-SHA256 of a record's hash (which covers every other field) under the audit key."""
+    return hmac.new(key, f"record:{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The audit HMAC key: read, or created 0600 on first use (dir 0700).
+
+    Why not the server secret: that one sits in the data directory beside the log.
+    """
+    import secrets
+
+    from graphsvc.security.keys import keys_dir
+    from graphsvc.security.secretfile import read_or_create
+
+    path = settings.audit_key_file or keys_dir(settings) / AUDIT_KEY_FILE
+    return read_or_create(path, secrets.token_hex(32).encode()).strip()
 
 
 def _clip(value: Any) -> Any:
@@ -63,41 +101,103 @@ class VerifyResult:
     records: int
     bad_line: int | None = None
     reason: str = ""
+    bad_seq: int | None = None  # the first record found wrong (or missing)
+    legacy_until: int = 0  # records 1..N carry no MAC (written before keying)
+    anchored: int = 0  # sequence number of the latest signed anchor checked
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "records": self.records,
             "bad_line": self.bad_line,
+            "bad_seq": self.bad_seq,
             "reason": self.reason,
+            "legacy_until": self.legacy_until,
+            "anchored": self.anchored,
         }
+
+    def summary(self) -> str:
+        """One line for people: what was checked and, if broken, which record and how."""
+        notes = []
+        if self.legacy_until:
+            notes.append(f"legacy, unkeyed up to seq {self.legacy_until}")
+        notes.append(f"anchored at seq {self.anchored}" if self.anchored else "no anchor yet")
+        if self.ok:
+            return f"intact: {self.records} records ({'; '.join(notes)})"
+        where = f"line {self.bad_line}" + (f", seq {self.bad_seq}" if self.bad_seq else "")
+        return (
+            f"BROKEN at {where}: {self.reason} "
+            f"({self.records} records verified before it; {'; '.join(notes)})"
+        )
 
 
 class AuditLog:
-    """One audit file plus its signed head."""
+    """One audit file, its HMAC'd head and (with a signer) its signed anchors."""
 
-    def __init__(self, directory: Path, key: str) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        key: str | bytes,
+        *,
+        anchor_dir: Path | None = None,
+        signer: Ed25519PrivateKey | None = None,
+        anchor_every: int = 100,
+        legacy_head_key: str | None = None,
+    ) -> None:
         self.directory = directory
         self.path = directory / "audit.jsonl"
         self.head_path = directory / "audit.head"
         self.lock_path = directory / "audit.lock"
-        self._key = key
+        self._key = key.encode() if isinstance(key, str) else key
+        self._legacy_head_key = legacy_head_key.encode() if legacy_head_key else None
+        self.anchor_path = (anchor_dir or directory.parent / "audit-anchors") / ANCHORS_FILE
+        self._signer = signer
+        self._anchor_every = max(1, anchor_every)
+        self._anchored_seq: int | None = None  # latest anchor written (lazily read)
+        self._first_keyed_seq = 0
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._cached: tuple[int, dict[str, Any]] | None = None  # (file size, last record)
         self._synced = 0
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(PermissionError):  # not ours: leave it to its owner
+            directory.chmod(0o700)  # issue #19: older installs made it 0755
         for p in (self.path, self.lock_path):
             if not p.exists():
                 p.touch(mode=0o600)
+            with contextlib.suppress(PermissionError):
+                p.chmod(0o600)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditLog:
-        return cls(settings.ensure_data_dir() / "audit", settings.resolved_secret_key())
+        from graphsvc.errors import ConfigError
+        from graphsvc.security import keys
+
+        signer: Ed25519PrivateKey | None
+        try:
+            signer = keys.load(settings)
+        except ConfigError as exc:  # production without a signing key: chain still keyed
+            log.warning("audit anchors are not signed: %s", exc)
+            signer = None
+        data = settings.ensure_data_dir()
+        return cls(
+            data / "audit",
+            audit_key(settings),
+            anchor_dir=settings.audit_anchor_dir or data / "audit-anchors",
+            signer=signer,
+            anchor_every=settings.audit_anchor_every,
+            legacy_head_key=settings.resolved_secret_key(),
+        )
 
     # -- writing -------------------------------------------------------------
-    def _head_mac(self, seq: int, digest: str) -> str:
-        return hmac.new(self._key.encode(), f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
+    def _head_mac(self, seq: int, digest: str, key: bytes | None = None) -> str:
+        return hmac.new(key or self._key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
+
+    def _mac_ok(self, record: dict[str, Any]) -> bool:
+        mac = record.get("mac")
+        return isinstance(mac, str) and hmac.compare_digest(
+            mac, record_mac(self._key, str(record.get("hash")))
+        )
 
     def _last_record(self) -> dict[str, Any] | None:
         size = self.path.stat().st_size
@@ -146,6 +246,7 @@ class AuditLog:
                     "prev": str(last["hash"]) if last else GENESIS,
                 }
                 record["hash"] = record_hash(record)
+                record["mac"] = record_mac(self._key, record["hash"])
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
                 try:
                     os.write(fd, _canonical(record) + b"\n")
@@ -159,11 +260,18 @@ class AuditLog:
         return record
 
     def _tail(self) -> dict[str, Any] | None:
-        """The last record: from memory when no other process appended since."""
+        """The last record: from memory when no other process appended since.
+
+        A last record read from disk without a valid MAC is logged loudly: the chain
+        continues (refusing would stop every request) and ``verify`` names it.
+        """
         size = self.path.stat().st_size
         if self._cached is not None and self._cached[0] == size:
             return self._cached[1]
-        return self._last_record()
+        last = self._last_record()
+        if last is not None and "mac" in last and not self._mac_ok(last):
+            log.error("audit record %s has a bad MAC: the log was written by someone else", last)
+        return last
 
     def _sync(self, end: int) -> None:
         """Group commit: one fsync covers every record written before it, so concurrent
@@ -180,7 +288,91 @@ class AuditLog:
                 os.close(fd)
             if snapshot is not None:
                 self._synced = snapshot[0]
-                self._write_head(int(snapshot[1]["seq"]), str(snapshot[1]["hash"]))
+                seq, digest = int(snapshot[1]["seq"]), str(snapshot[1]["hash"])
+                self._write_head(seq, digest)
+                if self._signer is not None:
+                    if self._anchored_seq is None:
+                        latest = self._latest_anchor()
+                        self._anchored_seq = int(latest["seq"]) if latest else 0
+                    if seq - self._anchored_seq >= self._anchor_every:
+                        self.write_anchor(seq, digest)
+
+    # -- anchors -------------------------------------------------------------
+    def _first_keyed(self) -> int:
+        """Sequence number of the first record carrying a MAC (0: none yet).
+
+        Cached once found: anchors are written every N records, and re-reading a long
+        legacy prefix each time would cost a scan of the log per anchor.
+        """
+        if self._first_keyed_seq:
+            return self._first_keyed_seq
+        for rec in self.records():
+            if "mac" in rec:
+                self._first_keyed_seq = int(rec["seq"])
+                return self._first_keyed_seq
+        return 0
+
+    def write_anchor(self, seq: int, digest: str) -> dict[str, Any] | None:
+        """Append a head signed with the fund's Ed25519 key to the anchor file.
+
+        ``keyed_from`` pins where MACs begin, so rewriting the log as "legacy" records
+        is caught too. Returns the anchor, or None without a signer.
+        """
+        if self._signer is None:
+            return None
+        from graphsvc.security import keys
+
+        body = {
+            "seq": seq,
+            "hash": digest,
+            "keyed_from": self._first_keyed(),
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+        anchor = {**body, "signature": keys.sign(self._signer, _canonical(body))}
+        self.anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.anchor_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, _canonical(anchor) + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._anchored_seq = seq
+        return anchor
+
+    def anchors(self) -> list[dict[str, Any]]:
+        if not self.anchor_path.exists():
+            return []
+        out: list[dict[str, Any]] = []
+        for line in self.anchor_path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    out.append({})  # reported as unreadable by verify
+        return out
+
+    def _latest_anchor(self) -> dict[str, Any] | None:
+        good = [a for a in self.anchors() if isinstance(a.get("seq"), int)]
+        return max(good, key=lambda a: int(a["seq"])) if good else None
+
+    def _anchor_signature_ok(self, anchor: dict[str, Any]) -> bool:
+        import base64
+
+        from cryptography.exceptions import InvalidSignature
+
+        if self._signer is None:
+            return False
+        body = {k: v for k, v in anchor.items() if k != "signature"}
+        sig = anchor.get("signature")
+        if not isinstance(sig, dict):
+            return False
+        try:
+            self._signer.public_key().verify(
+                base64.b64decode(str(sig.get("value", ""))), _canonical(body)
+            )
+        except (InvalidSignature, ValueError):
+            return False
+        return True
 
     def _write_head(self, seq: int, digest: str) -> None:
         """Atomic replace, not fsync'd: after a crash the head may lag the log, which
@@ -233,54 +425,118 @@ class AuditLog:
         hits.reverse()
         return len(hits), hits[offset : offset + limit]
 
-    def verify(self) -> VerifyResult:
-        """Check the chain line by line, then the signed head; name the first bad line."""
+    def verify(self, *, anchor: bool = True) -> VerifyResult:  # noqa: C901  (debt)
+        """Check chain, MACs, head and anchors; name the first bad record and how.
+
+        On success (and ``anchor``), a signed anchor of the current head is written, so
+        each verify also pins what it saw.
+        """
         prev = GENESIS
         seq = 0
         line_no = 0
+        legacy_until = 0
+        keyed = False
         hashes: list[str] = []
+
+        def bad(line: int, reason: str, at: int | None = None, **kw: int) -> VerifyResult:
+            return VerifyResult(
+                False, seq, line, reason, bad_seq=at, legacy_until=legacy_until, **kw
+            )
+
         with self.path.open(encoding="utf-8") as fh:
             for line_no, line in enumerate(fh, start=1):
                 try:
                     rec = json.loads(line)
                 except ValueError:
-                    return VerifyResult(False, seq, line_no, "not a JSON record")
+                    return bad(line_no, "not a JSON record", seq + 1)
                 if not isinstance(rec, dict):
-                    return VerifyResult(False, seq, line_no, "not a JSON record")
+                    return bad(line_no, "not a JSON record", seq + 1)
                 if rec.get("hash") != record_hash(rec):
-                    return VerifyResult(False, seq, line_no, "record edited (hash mismatch)")
+                    return bad(line_no, "record edited (hash mismatch)", seq + 1)
                 if rec.get("prev") != prev:
-                    return VerifyResult(
-                        False,
-                        seq,
+                    return bad(
                         line_no,
                         "chain broken: a record before it was removed, inserted or reordered",
+                        seq + 1,
                     )
                 if rec.get("seq") != seq + 1:
-                    return VerifyResult(False, seq, line_no, f"sequence gap: expected {seq + 1}")
+                    return bad(line_no, f"sequence gap: expected {seq + 1}", seq + 1)
+                if "mac" in rec:
+                    if not self._mac_ok(rec):
+                        return bad(
+                            line_no,
+                            f"bad MAC at seq {seq + 1}: not written with the audit key "
+                            "(forged or edited with a recomputed hash)",
+                            seq + 1,
+                        )
+                    keyed = True
+                elif keyed:
+                    return bad(
+                        line_no,
+                        f"unkeyed record at seq {seq + 1} after keyed ones: appended "
+                        "without the audit key",
+                        seq + 1,
+                    )
+                else:
+                    legacy_until = seq + 1
                 prev = str(rec["hash"])
                 hashes.append(prev)
                 seq += 1
+        end = line_no + 1
         if not self.head_path.exists():
-            if seq == 0:
-                return VerifyResult(True, 0)
-            return VerifyResult(False, seq, line_no + 1, "head file missing")
-        try:
-            head = json.loads(self.head_path.read_text())
-            head_seq, head_hash, mac = int(head["seq"]), str(head["hash"]), str(head["mac"])
-        except (ValueError, KeyError, TypeError):
-            return VerifyResult(False, seq, line_no + 1, "head file unreadable")
-        if not hmac.compare_digest(mac, self._head_mac(head_seq, head_hash)):
-            return VerifyResult(False, seq, line_no + 1, "head signature invalid")
-        if head_seq > seq:
-            return VerifyResult(
-                False,
-                seq,
-                seq + 1,
-                f"log ends at record {seq} but the head says {head_seq}: records removed "
-                "from the end",
-            )
-        # The head may lag the log (it is written after the fsync, not fsync'd itself).
-        if head_seq >= 1 and hashes[head_seq - 1] != head_hash:
-            return VerifyResult(False, seq, head_seq, "record differs from the signed head")
-        return VerifyResult(True, seq)
+            if seq > 0:
+                return bad(end, "head file missing", seq + 1)
+        else:
+            try:
+                head = json.loads(self.head_path.read_text())
+                head_seq, head_hash, mac = int(head["seq"]), str(head["hash"]), str(head["mac"])
+            except (ValueError, KeyError, TypeError):
+                return bad(end, "head file unreadable")
+            good = hmac.compare_digest(mac, self._head_mac(head_seq, head_hash))
+            if not good and self._legacy_head_key and not keyed:  # written before keying
+                legacy_mac = self._head_mac(head_seq, head_hash, self._legacy_head_key)
+                good = hmac.compare_digest(mac, legacy_mac)
+            if not good:
+                return bad(end, "head signature invalid")
+            if head_seq > seq:
+                return bad(
+                    seq + 1,
+                    f"log ends at record {seq} but the head says {head_seq}: records "
+                    f"{seq + 1}..{head_seq} removed from the end",
+                    seq + 1,
+                )
+            # The head may lag the log (it is written after the fsync, not fsync'd itself).
+            if head_seq >= 1 and hashes[head_seq - 1] != head_hash:
+                return bad(head_seq, "record differs from the signed head", head_seq)
+        anchored = 0
+        if self._signer is not None:
+            first_keyed = legacy_until + 1 if keyed else 0
+            for n, a in enumerate(self.anchors(), start=1):
+                if not self._anchor_signature_ok(a):
+                    return bad(end, f"{self.anchor_path.name} line {n}: anchor signature invalid")
+                a_seq = int(a["seq"])
+                if a_seq > seq:
+                    return bad(
+                        end,
+                        f"missing records {seq + 1}..{a_seq} after anchor (seq {a_seq} "
+                        f"signed {a.get('ts')}): the log was cut",
+                        seq + 1,
+                        anchored=a_seq,
+                    )
+                if a_seq >= 1 and hashes[a_seq - 1] != a["hash"]:
+                    return bad(
+                        a_seq, f"record differs from the signed anchor of seq {a_seq}", a_seq
+                    )
+                kf = int(a.get("keyed_from") or 0)
+                if (kf and first_keyed != kf) or (not kf and first_keyed and first_keyed <= a_seq):
+                    return bad(
+                        end,
+                        f"MACs start at seq {first_keyed or 'none'} but the anchor of seq "
+                        f"{a_seq} says {kf or 'none'}: records rewritten without the key",
+                        first_keyed or kf,
+                    )
+                anchored = max(anchored, a_seq)
+            if anchor and seq > anchored:
+                self.write_anchor(seq, hashes[-1])
+                anchored = seq
+        return VerifyResult(True, seq, legacy_until=legacy_until, anchored=anchored)

@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     cypher_row_cap: int = Field(5_000, description="Row cap of the analyst Cypher console.")
     cypher_timeout_ms: int = Field(10_000, description="Timeout of console queries.")
 
+    store_query_mem_mb: int = Field(
+        2_048,
+        ge=0,
+        description="Embedded store: most memory one query may use (FalkorDB "
+        "QUERY_MEM_CAPACITY), set at store start; 0 = unlimited.",
+    )
+    store_timeout_max_ms: int = Field(
+        1_800_000,
+        ge=0,
+        description="Embedded store: no query runs longer (FalkorDB TIMEOUT_MAX), set at "
+        "store start; keep it >= the loader's 30 min scans; 0 = unlimited.",
+    )
+
     # Loading
     batch_size: int = Field(5_000, description="Rows per UNWIND batch (measured, see benchmarks).")
 
@@ -73,6 +86,24 @@ class Settings(BaseSettings):
         ge=0,
         description="Ring lists, ring details and ring views kept in memory per server "
         "process, keyed by detection run and store data version (0 = off).",
+    )
+
+    # Audit trail (graphsvc/audit.py)
+    audit_key_file: Path | None = Field(
+        None,
+        description="HMAC key of the audit chain, created 0600 on first use; default "
+        "DATA_DIR/keys/audit_hmac.key. Keep it off the audit log's disk in production.",
+    )
+    audit_anchor_dir: Path | None = Field(
+        None,
+        description="Where signed audit heads (anchors) are appended; default "
+        "DATA_DIR/audit-anchors. Point it where a local attacker cannot write.",
+    )
+    audit_anchor_every: int = Field(
+        100,
+        ge=1,
+        description="Write a signed anchor every N audit records (also on each verify); "
+        "records after the latest anchor can be cut undetected.",
     )
 
     # Case packages

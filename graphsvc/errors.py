@@ -87,6 +87,10 @@ class PermissionDenied(GraphsvcError):
     http_status = 403
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """Logged in with a one-time password: only changing it is allowed (issue #19)."""
+
+
 class AuthenticationRequired(GraphsvcError):
     """No valid credentials were presented."""
 

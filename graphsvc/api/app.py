@@ -30,6 +30,7 @@ from graphsvc.errors import (
     AuthenticationRequired,
     ConfigError,
     GraphsvcError,
+    PasswordChangeRequired,
     PermissionDenied,
     StoreUnavailable,
 )
@@ -94,6 +95,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, AuthenticationRequired) and _wants_html(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, PasswordChangeRequired) and _wants_html(request):
+        return RedirectResponse("/password", status_code=303)  # the change form first
     if isinstance(exc, PermissionDenied) and _wants_html(request):
         return HTMLResponse(_FORBIDDEN_PAGE, status_code=403)
     # Anything else is answered by SecurityMiddleware (500, logged without its message).

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from graphsvc.audit import AuditLog
 from graphsvc.config import Settings
-from graphsvc.errors import AuthenticationRequired, PermissionDenied
+from graphsvc.errors import AuthenticationRequired, PasswordChangeRequired, PermissionDenied
 from graphsvc.security import sessions
 from graphsvc.security.ratelimit import RateLimiter
 from graphsvc.security.roles import (
@@ -57,6 +57,16 @@ __all__ = [
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a user holding a spent one-time password may still do (issue #19).
+PASSWORD_CHANGE_ROUTES = frozenset(
+    {
+        ("GET", "/password"),
+        ("POST", "/password"),
+        ("POST", "/api/password"),
+        ("GET", "/api/me"),
+        ("POST", "/logout"),
+    }
+)
 STATE_USER = "graphsvc_user"
 STATE_AUDITED = "graphsvc_audited"
 
@@ -136,6 +146,14 @@ def authenticate(request: Request) -> User:
         request.state.session_id = session_id
     user = User(username=rec.username, role=rec.role)
     request.scope.setdefault("state", {})[STATE_USER] = user
+    if (
+        rec.must_change_password
+        and (request.method, request.url.path) not in PASSWORD_CHANGE_ROUTES
+    ):
+        raise PasswordChangeRequired(
+            "password change required: this account logged in with a one-time password; "
+            "set a new one with POST /api/password (browsers: /password)"
+        )
     return user
 
 

@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ps = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     verify = ps.add_parser(
-        "verify", help="check the chain; exit 1 naming the first bad line if tampered with"
+        "verify",
+        help="check chain, MACs and signed anchors; exit 1 naming the first bad record and how; "
+        "on success, write a signed anchor of the head",
     )
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
     verify.set_defaults(func=run_verify)
@@ -32,13 +34,9 @@ def run_verify(args: argparse.Namespace) -> int:
     result = log.verify()
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
-    elif result.ok:
-        sys.stdout.write(f"audit trail intact: {result.records} records ({log.path})\n")
     else:
-        sys.stdout.write(
-            f"audit trail BROKEN at line {result.bad_line} of {log.path}: {result.reason} "
-            f"({result.records} records verified before it)\n"
-        )
+        sys.stdout.write(f"audit trail {result.summary()}\n  log: {log.path}\n")
+        sys.stdout.write(f"  anchors: {log.anchor_path}\n")
     return 0 if result.ok else 1
 
 

@@ -8,7 +8,9 @@ import json
 import sys
 from typing import Any
 
-from graphsvc.config import get_settings
+from graphsvc.audit import AuditLog
+from graphsvc.config import Settings, get_settings
+from graphsvc.contract.cells import inert
 from graphsvc.errors import GraphsvcError, ReadOnlyViolation
 from graphsvc.store import open_store
 from graphsvc.store.values import to_jsonable
@@ -59,23 +61,61 @@ def _cell(value: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
+def _audit(
+    settings: Settings,
+    args: argparse.Namespace,
+    text: str,
+    params: dict[str, Any],
+    *,
+    outcome: str = "ok",
+    rows: int | None = None,
+) -> None:
+    """One ``cypher.query`` record, like the API console's, with target ``cli``.
+
+    Why the CLI too (issue #19): reading full ID numbers through the shell must leave
+    the same trace as through the web console.
+    """
+    from graphsvc.commands.users import cli_actor
+
+    detail: dict[str, Any] = {"query": text, "parameters": params, "write": bool(args.write)}
+    if args.name:
+        detail["name"] = args.name
+    AuditLog.from_settings(settings).append(
+        user=cli_actor(),
+        role="cli",
+        action="cypher.query",
+        target="cli",
+        outcome=outcome,
+        rows=rows,
+        detail=detail,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     params = parse_params(args.param)
-    with open_store(settings) as store:
-        if args.name:
-            q = store.named(args.name)
-            if q.write and not args.write:
-                raise GraphsvcError(f"saved query {args.name!r} writes; pass --write")
-            res = store.query(q.text, params, write=q.write, timeout_ms=args.timeout_ms)
-        else:
-            text = sys.stdin.read() if args.query in (None, "-") else args.query
-            if not text.strip():
-                raise GraphsvcError("no query given")
-            try:
-                res = store.query(text, params, write=args.write, timeout_ms=args.timeout_ms)
-            except ReadOnlyViolation as exc:
-                raise ReadOnlyViolation(f"{exc} (pass --write to allow writes)") from exc
+    text = ""
+    try:
+        with open_store(settings) as store:
+            if args.name:
+                q = store.named(args.name)
+                text = q.text
+                if q.write and not args.write:
+                    raise GraphsvcError(f"saved query {args.name!r} writes; pass --write")
+                res = store.query(q.text, params, write=q.write, timeout_ms=args.timeout_ms)
+            else:
+                text = sys.stdin.read() if args.query in (None, "-") else args.query
+                if not text.strip():
+                    raise GraphsvcError("no query given")
+                try:
+                    res = store.query(text, params, write=args.write, timeout_ms=args.timeout_ms)
+                except ReadOnlyViolation as exc:
+                    raise ReadOnlyViolation(f"{exc} (pass --write to allow writes)") from exc
+    except GraphsvcError as exc:
+        if text.strip():
+            _audit(settings, args, text, params, outcome=f"{type(exc).__name__}: {exc}"[:300])
+        raise
+    _audit(settings, args, text, params, rows=len(res.rows))  # before any row is shown
     out = sys.stdout
     if args.format == "json":
         out.write(
@@ -89,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         w = csv.writer(out)
         w.writerow(res.columns)
-        w.writerows([_cell(v) for v in row] for row in res.rows)
+        w.writerows([inert(_cell(v)) for v in row] for row in res.rows)
     else:
         cells = [[_cell(v) for v in row] for row in res.rows]
         widths = [

@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"      demo user {username!r}, one-time password: {password}\n")
     if created:
         out.write(
-            "      (shown once; 'analyst' sees rings, cases and the console; "
+            "      (shown once, valid for one login, which asks for a new password; "
+            "'analyst' sees rings, cases and the console; "
             "'admin' manages users and reads the audit trail)\n"
         )
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from graphsvc.config import get_settings
@@ -32,8 +33,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--mapping",
         type=Path,
-        metavar="FILE",
-        help="YAML/JSON column (and value) mapping, e.g. loaders/mappings/national.yaml",
+        metavar="FILE|NAME",
+        help=(
+            "YAML/JSON column (and value) mapping file, or the name of a shipped one "
+            "(national: the national medical-insurance platform's field codes)"
+        ),
     )
     p.add_argument("--report", type=Path, metavar="FILE", help="write the load report JSON here")
     p.add_argument(
@@ -47,6 +51,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help="rows per write statement (default GRAPHSVC_BATCH_SIZE)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help=(
+            "reject settlement, discharge and referral dates after this day "
+            "(default: today); e.g. the extraction date of the files"
+        ),
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.add_argument(
@@ -88,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             rejects_path=rejects,
             progress=not args.no_progress,
             batch_size=args.batch_size or settings.batch_size,
+            today=args.as_of,
         )
     if args.report:
         report.write(args.report)

@@ -190,3 +190,53 @@ ID_COLUMNS: frozenset[str] = frozenset(
 
 # Property names the loader itself writes; an extra column may not take them.
 RESERVED_PROPERTIES: frozenset[str] = frozenset({"id", "load_id", "row_hash", "datetime"})
+
+# Longest accepted value (characters, after cleaning) of each contract column.
+# Why limits at all: an unbounded field lets one row carry megabytes into the store,
+# the pages and the reports (a 10,000,000-character name loaded before these).
+# Why these numbers: entity ids are short system keys (64 leaves room for prefixed
+# national ids); codes (diagnosis ICD-10, item and trace codes, region) fit in 32
+# apart from drug trace codes (20 digits; 64 for composite ones); person and
+# institution names fit in 200; a free-text address in 500. Columns not listed
+# here, and extra columns, take DEFAULT_MAX_LENGTH.
+ID_MAX_LENGTH = 64
+CODE_MAX_LENGTH = 32
+NAME_MAX_LENGTH = 200
+ADDRESS_MAX_LENGTH = 500
+DEFAULT_MAX_LENGTH = 1_000
+MAX_LENGTHS: dict[str, int] = {
+    **{col: ID_MAX_LENGTH for col in ID_COLUMNS},
+    "item_code": CODE_MAX_LENGTH,
+    "diagnosis_code": CODE_MAX_LENGTH,
+    "region_code": CODE_MAX_LENGTH,
+    "trace_code": ID_MAX_LENGTH,
+    "id_number": CODE_MAX_LENGTH,
+    "name": NAME_MAX_LENGTH,
+    "item_name": NAME_MAX_LENGTH,
+    "department": NAME_MAX_LENGTH,
+    "kind": CODE_MAX_LENGTH,
+    "level": CODE_MAX_LENGTH,
+    "gender": CODE_MAX_LENGTH,
+    "insurance_type": CODE_MAX_LENGTH,
+    "visit_type": CODE_MAX_LENGTH,
+    "relation": CODE_MAX_LENGTH,
+    "value": ADDRESS_MAX_LENGTH,  # an identifier value: an address is the longest kind
+    "birth_date": CODE_MAX_LENGTH,
+    "since": CODE_MAX_LENGTH,
+    "date": CODE_MAX_LENGTH,
+    "discharge_date": CODE_MAX_LENGTH,
+    "total_amount": CODE_MAX_LENGTH,
+    "fund_paid": CODE_MAX_LENGTH,
+    "account_paid": CODE_MAX_LENGTH,
+    "quantity": CODE_MAX_LENGTH,
+    "unit_price": CODE_MAX_LENGTH,
+}
+
+
+def max_length(column: str) -> int:
+    """The longest accepted value of ``column`` (contract or extra column).
+
+    >>> max_length("name"), max_length("participant_id"), max_length("visit_note")
+    (200, 64, 1000)
+    """
+    return MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH)

@@ -10,6 +10,7 @@ created atomically); anyone holding the public key verifies, nobody can sign.
 from __future__ import annotations
 
 import base64
+import contextlib
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -26,8 +27,17 @@ from graphsvc.security.secretfile import create_secret
 KEY_FILE = "signing_ed25519.pem"
 
 
+def keys_dir(settings: Settings) -> Path:
+    """``DATA_DIR/keys``, created (or tightened, for older installs) to mode 0700."""
+    directory = settings.ensure_data_dir() / "keys"
+    directory.mkdir(exist_ok=True, mode=0o700)
+    with contextlib.suppress(PermissionError):  # another user's install: theirs to fix
+        directory.chmod(0o700)
+    return directory
+
+
 def key_path(settings: Settings) -> Path:
-    return settings.ensure_data_dir() / "keys" / KEY_FILE
+    return keys_dir(settings) / KEY_FILE
 
 
 def _private_pem(key: Ed25519PrivateKey) -> bytes:

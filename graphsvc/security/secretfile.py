@@ -16,8 +16,11 @@ MODE = 0o600
 
 
 def create_secret(path: Path, data: bytes) -> bool:
-    """Write ``data`` to a new file of mode 0600; False (nothing written) if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to a new file of mode 0600; False (nothing written) if it exists.
+
+    A missing parent directory is created 0700 (a key's name is nobody else's business).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, MODE)
     except FileExistsError:

@@ -71,12 +71,38 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
+# password_state: ``ok``; ``one_time`` (a generated password, valid for one login);
+# ``spent`` (that login happened: the password no longer logs in, and the session it
+# opened may only change the password). Issue #19: demo passwords were reusable.
+PASSWORD_OK, PASSWORD_ONE_TIME, PASSWORD_SPENT = "ok", "one_time", "spent"
+_MIGRATIONS = (
+    ("password_state", "ALTER TABLE users ADD COLUMN password_state TEXT NOT NULL DEFAULT 'ok'"),
+)
+_SELECT_USER = (
+    "SELECT username, role, disabled, created_at, password_state FROM users WHERE username = ?"
+)
+_SELECT_USERS = (
+    "SELECT username, role, disabled, created_at, password_state FROM users ORDER BY username"
+)
+
+
 @dataclass(frozen=True)
 class UserRecord:
     username: str
     role: Role
     disabled: bool
     created_at: float
+    must_change_password: bool = False  # one-time password: change before anything else
+
+
+def _user_of(row: tuple[object, ...]) -> UserRecord:
+    return UserRecord(
+        str(row[0]),
+        check_role(str(row[1])),
+        bool(row[2]),
+        float(str(row[3])),
+        must_change_password=row[4] != PASSWORD_OK,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,11 @@ class UserDB:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(_SCHEMA)
+            have = {r[1] for r in con.execute("PRAGMA table_info(users)").fetchall()}
+            for column, statement in _MIGRATIONS:
+                if column not in have:
+                    with contextlib.suppress(sqlite3.OperationalError):  # raced: added already
+                        con.execute(statement)
         # Not our file (read-only mount): permissions are then the operator's.
         with contextlib.suppress(OSError):
             path.chmod(0o600)
@@ -144,7 +175,10 @@ class UserDB:
             con.close()
 
     # -- users ---------------------------------------------------------------
-    def add_user(self, username: str, role: str, password: str) -> UserRecord:
+    def add_user(
+        self, username: str, role: str, password: str, *, one_time: bool = False
+    ) -> UserRecord:
+        """A new user; ``one_time``: the password logs in once and must then be changed."""
         if not USERNAME_RE.match(username):
             raise InputError("username: 2-32 of a-z 0-9 _ . -, starting with a letter")
         role_ = check_role(role)
@@ -153,29 +187,31 @@ class UserDB:
         try:
             with self._connect() as con:
                 con.execute(
-                    "INSERT INTO users(username, role, password_hash, created_at) VALUES (?,?,?,?)",
-                    (username, role_, hash_secret(password), now),
+                    "INSERT INTO users(username, role, password_hash, created_at, password_state)"
+                    " VALUES (?,?,?,?,?)",
+                    (
+                        username,
+                        role_,
+                        hash_secret(password),
+                        now,
+                        PASSWORD_ONE_TIME if one_time else PASSWORD_OK,
+                    ),
                 )
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"user {username!r} exists") from exc
-        return UserRecord(username, role_, False, now)
+        return UserRecord(username, role_, False, now, must_change_password=one_time)
 
     def get_user(self, username: str) -> UserRecord | None:
         with self._connect() as con:
-            row = con.execute(
-                "SELECT username, role, disabled, created_at FROM users WHERE username = ?",
-                (username,),
-            ).fetchone()
+            row = con.execute(_SELECT_USER, (username,)).fetchone()
         if row is None:
             return None
-        return UserRecord(row[0], check_role(row[1]), bool(row[2]), float(row[3]))
+        return _user_of(row)
 
     def list_users(self) -> list[UserRecord]:
         with self._connect() as con:
-            rows = con.execute(
-                "SELECT username, role, disabled, created_at FROM users ORDER BY username"
-            ).fetchall()
-        return [UserRecord(r[0], check_role(r[1]), bool(r[2]), float(r[3])) for r in rows]
+            rows = con.execute(_SELECT_USERS).fetchall()
+        return [_user_of(r) for r in rows]
 
     def count_users(self) -> int:
         with self._connect() as con:
@@ -195,8 +231,8 @@ class UserDB:
         check_password(password)
         with self._connect() as con:
             cur = con.execute(
-                "UPDATE users SET password_hash = ? WHERE username = ?",
-                (hash_secret(password), username),
+                "UPDATE users SET password_hash = ?, password_state = ? WHERE username = ?",
+                (hash_secret(password), PASSWORD_OK, username),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no user {username!r}")
@@ -206,18 +242,36 @@ class UserDB:
         """The user if the password matches and the account is enabled.
 
         An unknown user still costs one argon2 verification, so timing does not
-        tell which usernames exist.
+        tell which usernames exist. A one-time password works once: this call marks
+        it spent (atomically, so two logins racing with it cannot both win).
         """
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT password_hash, password_state FROM users WHERE username = ?", (username,)
+            ).fetchone()
+        stored = row[0] if row else _DUMMY_HASH
+        ok = verify_secret(stored, password)
+        if not ok or row is None or row[1] == PASSWORD_SPENT:
+            return None
+        if row[1] == PASSWORD_ONE_TIME:
+            with self._connect() as con:
+                cur = con.execute(
+                    "UPDATE users SET password_state = ? WHERE username = ? AND password_state = ?",
+                    (PASSWORD_SPENT, username, PASSWORD_ONE_TIME),
+                )
+            if cur.rowcount == 0:
+                return None
+        user = self.get_user(username)
+        return user if user and not user.disabled else None
+
+    def check_current_password(self, username: str, password: str) -> bool:
+        """Whether ``password`` is the user's current one, spent one-time passwords included
+        (the forced change asks for it once more)."""
         with self._connect() as con:
             row = con.execute(
                 "SELECT password_hash FROM users WHERE username = ?", (username,)
             ).fetchone()
-        stored = row[0] if row else _DUMMY_HASH
-        ok = verify_secret(stored, password)
-        if not ok or row is None:
-            return None
-        user = self.get_user(username)
-        return user if user and not user.disabled else None
+        return verify_secret(row[0] if row else _DUMMY_HASH, password) and row is not None
 
     # -- API tokens ----------------------------------------------------------
     def create_token(self, username: str, name: str = "api") -> tuple[TokenRecord, str]:
@@ -378,6 +432,8 @@ _DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
 def ensure_demo_admin(settings: Settings) -> str | None:
     """Create user ``admin`` with a random one-time password when there are no users.
 
+    One-time for real (issue #19): it logs in once, and that session can only change it.
+
     Returns the password (to print once) or None when users already exist.
     Refused in production: real deployments add their admins with ``graphsvc users add``.
     """
@@ -389,7 +445,7 @@ def ensure_demo_admin(settings: Settings) -> str | None:
 
         raise ConfigError("no demo users in production; use `graphsvc users add`")
     password = secrets.token_urlsafe(12)
-    db.add_user("admin", "admin", password)
+    db.add_user("admin", "admin", password, one_time=True)
     return password
 
 
@@ -404,5 +460,5 @@ def ensure_demo_users(settings: Settings) -> dict[str, str]:
     if admin_password is None:
         return {}
     analyst_password = secrets.token_urlsafe(12)
-    UserDB.from_settings(settings).add_user("analyst", "analyst", analyst_password)
+    UserDB.from_settings(settings).add_user("analyst", "analyst", analyst_password, one_time=True)
     return {"admin": admin_password, "analyst": analyst_password}

@@ -27,6 +27,39 @@ from graphsvc.errors import StoreUnavailable
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 60.0  # loading a large RDB/AOF at start can take a while
+PRIVATE_UMASK = 0o077  # the server's files: owner only (they hold full ID numbers)
+
+
+def module_caps(settings: Settings) -> list[str]:
+    """FalkorDB load-time caps (issue #19): one query can neither eat the machine's
+    memory nor run unbounded, whoever sends it (console, pages, detection).
+
+    >>> module_caps(Settings(store_query_mem_mb=64, store_timeout_max_ms=0))
+    ['QUERY_MEM_CAPACITY', '67108864']
+    """
+    caps: list[str] = []
+    if settings.store_query_mem_mb > 0:
+        caps += ["QUERY_MEM_CAPACITY", str(settings.store_query_mem_mb * 1024 * 1024)]
+    if settings.store_timeout_max_ms > 0:
+        caps += ["TIMEOUT_MAX", str(settings.store_timeout_max_ms)]
+    return caps
+
+
+def restrict_tree(directory: Path) -> None:
+    """Directories 0700 and files 0600 under ``directory`` (issue #19).
+
+    Why both this and the server's umask: the umask covers what the server creates
+    from now on; this fixes stores created by earlier versions (0644 in 0755).
+    """
+    directory.chmod(0o700)
+    for root, dirs, files in os.walk(directory):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o700)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                with contextlib.suppress(FileNotFoundError):  # the server renames temp files
+                    os.chmod(path, 0o600)
 
 
 @dataclass
@@ -135,7 +168,8 @@ def start(settings: Settings) -> ServerInfo:
     server, module = binaries()
     directory = store_dir(settings)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        restrict_tree(directory)
     except OSError as exc:
         raise StoreUnavailable(
             f"cannot create store directory {directory}: {exc.strerror}"
@@ -176,6 +210,7 @@ def start(settings: Settings) -> ServerInfo:
         str(logfile),
         "--loadmodule",
         module,
+        *module_caps(settings),
     ]
     pidfile = directory / "redis.pid"
     pidfile.unlink(missing_ok=True)
@@ -184,7 +219,12 @@ def start(settings: Settings) -> ServerInfo:
     # and start-up failures land in the log file, which we quote.
     try:
         launched = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
-            args, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
+            args,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=30,
+            check=False,
+            umask=PRIVATE_UMASK,  # graph.rdb, appendonlydir/*, logs: 0600 / 0700
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise StoreUnavailable(f"embedded store could not be launched: {exc}") from exc
@@ -208,6 +248,7 @@ def start(settings: Settings) -> ServerInfo:
         if pid and _ping(host, port, password, timeout=0.5):
             info = ServerInfo(host=host, port=port, pid=pid, data_dir=str(directory))
             _state_file(settings).write_text(json.dumps(asdict(info)))
+            restrict_tree(directory)  # server.json, and anything made before the umask
             log.info("embedded store started on %s:%d (pid %d)", host, port, pid)
             return info
         time.sleep(0.1)

@@ -74,9 +74,13 @@ def test_console_errors_carry_store_message(client: TestClient, analyst: dict[st
     assert resp.status_code == 502
     assert resp.json()["error"] == "StoreError"
     assert resp.json()["detail"]  # FalkorDB's own parse error
+    literal = "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"
+    refused = client.post("/api/cypher", json={"query": literal}, headers=analyst)
+    assert refused.status_code == 400  # issue #19: refused before running
+    # computed bounds pass the guard; the timeout still bounds them
     slow = client.post(
         "/api/cypher",
-        json={"query": "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"},
+        json={"query": literal.replace("100000000", "toInteger($n)"), "parameters": {"n": 10**8}},
         headers=analyst,
     )
     assert slow.status_code == 504, slow.text
@@ -119,8 +123,12 @@ def test_saved_queries(client: TestClient, analyst: dict[str, str], store: Store
         assert client.post(f"/api/queries/{writes[0]}", json={}, headers=analyst).status_code == 404
 
 
-def test_health(client: TestClient) -> None:
-    body = client.get("/health").json()
+def test_health(client: TestClient, analyst: dict[str, str]) -> None:
+    # anonymous (issue #19): the status and nothing about the data
+    assert client.get("/health").json() == {"status": "ok"}
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert client.get("/health", headers=bad).json() == {"status": "ok"}
+    body = client.get("/health", headers=analyst).json()
     assert body["status"] == "ok"
     assert body["store"]["reachable"] is True
     assert body["counts"]["Participant"] == 2
@@ -131,7 +139,7 @@ def test_health(client: TestClient) -> None:
 def test_health_without_a_run(settings: Settings, store: Store, tmp_path: Path) -> None:
     app = create_app(isolated_settings(settings, tmp_path / "data"))
     with TestClient(app) as client:
-        body = client.get("/health").json()
+        body = client.get("/health", headers=bearer_headers(app.state.users, "analyst")).json()
     assert body["last_detection_run"] is None
     assert body["counts"]["Participant"] == 0
 
@@ -141,7 +149,7 @@ def test_health_on_generated_province(
 ) -> None:
     app = create_app(isolated_settings(loaded_settings, tmp_path / "data"))
     with TestClient(app) as client:
-        body = client.get("/health").json()
+        body = client.get("/health", headers=bearer_headers(app.state.users, "analyst")).json()
     assert body["counts"]["Participant"] >= 2_000
     assert body["counts"]["Prescription"] > body["counts"]["Participant"]
 

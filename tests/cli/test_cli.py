@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -65,6 +67,12 @@ def test_cypher_write_params_and_formats(settings: Settings) -> None:
     assert json.loads(r.stdout) == [{"id": "D9", "n": 3}]
     r = run_cli(["cypher", "MATCH (d:Doctor) RETURN d.id AS id", "--format", "csv"], settings)
     assert r.stdout.splitlines() == ["id", "D9"]
+    # A stored value that a spreadsheet would run comes out inert (issue #14).
+    r = run_cli(["cypher", "RETURN '=cmd|\\' /C calc\\'!A0' AS x, -3 AS n", "--format", "csv"],
+                settings)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    (row,) = list(csv.reader(io.StringIO(r.stdout)))[1:]
+    assert row == ["'=cmd|' /C calc'!A0", "-3"], r.stdout
     r = run_cli(["cypher", "MATCH (d:Doctor) RETURN d.id AS id"], settings)
     assert "D9" in r.stdout and "(1 row)" in r.stdout
 
@@ -106,3 +114,28 @@ def test_every_command_is_registered(name: str) -> None:
     registered = set(sub.choices)
     expected = {"export_import": "export-import"}.get(name, name)
     assert expected in registered
+
+
+def test_cli_console_writes_an_audit_record(settings: Settings) -> None:
+    """Like the API console (issue #19): query, parameters, rows, the OS user; refusals too."""
+    import uuid
+
+    from graphsvc.audit import AuditLog
+
+    marker = uuid.uuid4().hex
+    ok = run_cli(
+        ["cypher", f"RETURN '{marker}' AS m, $n AS n", "-p", "n=46010019850312123X"], settings
+    )
+    assert ok.returncode == 0, ok.stderr
+    refused = run_cli(["cypher", f"CREATE (:Doctor {{id: '{marker}'}})"], settings)
+    assert refused.returncode != 0
+    log = AuditLog.from_settings(settings)
+    _, records = log.search(action="cypher.query", target="cli", limit=10_000)
+    mine = [r for r in records if marker in r["detail"]["query"]]
+    assert len(mine) == 2
+    bad, good = mine  # newest first
+    assert good["outcome"] == "ok" and good["rows"] == 1
+    assert good["user"].startswith("cli:") and good["role"] == "cli"
+    assert good["detail"]["parameters"] == {"n": "46010019850312123X"}  # full, on disk
+    assert bad["outcome"].startswith("ReadOnlyViolation")
+    assert log.verify(anchor=False).ok

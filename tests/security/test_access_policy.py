@@ -40,6 +40,9 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): ANY,
     ("GET", "/api/me"): ANY,
+    ("POST", "/api/password"): ANY,
+    ("GET", "/password"): ANY,
+    ("POST", "/password"): ANY,
     ("GET", "/openapi.json"): ANY,
     ("GET", "/docs"): ANY,
     # administration

@@ -63,7 +63,8 @@ def test_edit_with_recomputed_hash_detected(tmp_path: Path) -> None:
     lines[1] = json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
     log.path.write_text("".join(lines), encoding="utf-8")
     result = log.verify()
-    assert not result.ok and result.bad_line == 3  # the next record no longer links
+    # keyed chain (issue #19): the edited record itself fails, not only the next link
+    assert not result.ok and result.bad_line == 2 and "bad MAC at seq 2" in result.reason
 
 
 def test_removal_detected(tmp_path: Path) -> None:
@@ -114,7 +115,7 @@ def test_cli_verify_names_bad_line(
     from graphsvc.cli import main
     from graphsvc.config import Settings, get_settings
 
-    settings = Settings(data_dir=tmp_path, secret_key="cli-test-key")  # noqa: S106  test-only secret
+    settings = Settings(data_dir=tmp_path, secret_key="cli-test-key")
     log = AuditLog.from_settings(settings)
     for i in range(4):
         log.append(user="u", role="admin", action="x", target=str(i))

@@ -107,7 +107,7 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     else:
         target = tmp_path / "ro"
         target.mkdir(mode=0o500)
-    settings = Settings(data_dir=target, store_password="x")  # noqa: S106  test-only secret
+    settings = Settings(data_dir=target, store_password="x")
     with pytest.raises(StoreUnavailable, match="cannot create store directory"):
         embedded.start(settings)
 

@@ -188,7 +188,7 @@ def test_bad_uri_and_missing_password() -> None:
 def test_open_store_selects_neo4j_by_uri() -> None:
     settings = Settings(
         neo4j_uri=f"bolt://127.0.0.1:{closed_port()}",
-        neo4j_password="pw",  # noqa: S106  test-only secret
+        neo4j_password="pw",
         neo4j_database="fund",
     )
     assert settings.backend == "neo4j"

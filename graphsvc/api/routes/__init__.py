@@ -9,6 +9,7 @@ from __future__ import annotations
 ROUTERS: tuple[str, ...] = (
     "health",
     "auth",
+    "password",
     "apidocs",
     "users",
     "audit",
