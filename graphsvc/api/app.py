@@ -90,6 +90,45 @@ _FORBIDDEN_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-
 """
 
 
+def _html_route(request: Request) -> bool:
+    """A page or a page's form: answered with a page, never with a JSON body.
+
+    Forms post ``application/x-www-form-urlencoded`` or ``multipart/form-data`` to
+    paths outside ``/api/``; a browser sends ``Accept: text/html`` on both."""
+    if request.url.path.startswith(("/api/", "/static/")):
+        return False
+    accept = request.headers.get("accept", "")
+    ctype = request.headers.get("content-type", "")
+    return "text/html" in accept or ctype.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
+
+
+_ERROR_TITLES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "error",
+}
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The error page in the user's language, with the status code kept.
+
+    A store or internal failure (5xx) shows a fixed text: its message may quote the
+    query, and with it personal data (the log keeps the error type only)."""
+    from graphsvc.web.i18n import t
+    from graphsvc.web.views import lang_of, render_page
+
+    lang = lang_of(request)
+    key = _ERROR_TITLES.get(status, "server_error" if status >= 500 else "error")
+    shown = t("server_error", lang) if status >= 500 else message
+    resp = render_page(request, "error.html", lang=lang, title=t(key, lang), message=shown)
+    resp.status_code = status
+    return resp
+
+
 async def handle_error(request: Request, exc: Exception) -> Response:
     """The one mapping from graphsvc errors to HTTP answers."""
     if isinstance(exc, AuthenticationRequired) and _wants_html(request):
@@ -106,6 +145,11 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         # Type only: a store message may quote the query text, and with it personal data.
         log.warning("%s %s -> %d %s", request.method, request.url.path, status, type(exc).__name__)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status != 401 and _html_route(request):
+        page = error_page(request, status, message)
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse({"detail": message, "error": type(exc).__name__}, status, headers=headers)
@@ -118,6 +162,12 @@ async def handle_validation(request: Request, exc: Exception) -> Response:
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in errors
     ]
+    if _html_route(request):
+        from graphsvc.web.i18n import t
+        from graphsvc.web.views import lang_of
+
+        fields = ", ".join(str(e["loc"][-1]) for e in detail if e["loc"])
+        return error_page(request, 422, t("bad_fields", lang_of(request), fields=fields))
     return JSONResponse({"detail": detail, "error": "ValidationError"}, 422)
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
+from graphsvc.security import sessions
 from graphsvc.services.cache import Answer, AnswerCache, data_generation
 from graphsvc.services.explore import Subgraph, entity_link, label_of, masked
 from graphsvc.web import i18n
@@ -179,8 +180,25 @@ def env() -> Environment:
     return e
 
 
+def page_user(request: Request) -> dict[str, str] | None:
+    """Who is logged in, for the navigation bar (name, role, logout's CSRF token).
+
+    Read from the request state the authentication dependency filled in, so every
+    page shows it without each route passing it along; None on public pages."""
+    user = request.scope.get("state", {}).get("graphsvc_user")
+    if user is None:
+        return None
+    session_id = getattr(request.state, "session_id", None)
+    csrf = ""
+    if session_id:
+        key = request.app.state.settings.resolved_secret_key()
+        csrf = sessions.csrf_for_session(key, session_id)
+    return {"username": str(user.username), "role": str(user.role), "csrf": csrf}
+
+
 def render_page(request: Request, template: str, **context: Any) -> HTMLResponse:
     lang = context.pop("lang", None) or lang_of(request)
+    context.setdefault("nav_user", page_user(request))
     other = "en" if lang == "zh" else "zh"
     params = dict(request.query_params)
     params["lang"] = other

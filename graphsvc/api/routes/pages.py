@@ -9,16 +9,27 @@ without inline scripts or event handlers.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from graphsvc import model
-from graphsvc.api.deps import CONSOLE, INVESTIGATION, SettingsDep, StoreDep, require_roles
+from graphsvc.api.deps import (
+    CONSOLE,
+    INVESTIGATION,
+    SettingsDep,
+    StoreDep,
+    User,
+    require_roles,
+)
+from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.web.i18n import t
 from graphsvc.web.views import (
     fragment,
     lang_of,
@@ -35,8 +46,6 @@ Guard = Depends(require_roles(*INVESTIGATION))
 
 def _error_page(request: Request, exc: NotFound | InputError) -> HTMLResponse:
     lang = lang_of(request)
-    from graphsvc.web.i18n import t
-
     title = t("not_found", lang) if isinstance(exc, NotFound) else t("error", lang)
     resp = render_page(request, "error.html", title=title, message=str(exc))
     resp.status_code = exc.http_status
@@ -58,6 +67,48 @@ def _num(value: str | None) -> float | None:
     if not math.isfinite(number):
         raise InputError("not a number")
     return number
+
+
+def _is_date(value: str) -> bool:
+    """YYYY-MM or YYYY-MM-DD naming a real calendar day (2025-13-01 is not one)."""
+    if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+        return False
+    try:
+        date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+    except ValueError:
+        return False
+    return True
+
+
+def filter_errors(filters: dict[str, str], lang: str) -> list[str]:
+    """Localised messages for filter values the list cannot honour.
+
+    Checked here, before the query, so a typo is answered with what is wrong rather
+    than an unfiltered list (the number) or an empty one (the impossible date)."""
+    errors = []
+    for name in ("min_score", "min_amount"):
+        value = filters.get(name)
+        if value is None:
+            continue
+        try:
+            number = _num(value)
+        except InputError:
+            number = None
+        if number is None:
+            errors.append(t("bad_number", lang, field=t(f"filter.{name}", lang), value=value))
+        elif name == "min_score" and not 0.0 <= number <= 1.0:
+            errors.append(t("bad_score_range", lang, value=value))
+    for name in ("period_from", "period_to"):
+        value = filters.get(name)
+        if value is not None and not _is_date(value):
+            errors.append(t("bad_date", lang, field=t(f"filter.{name}", lang), value=value))
+    region = filters.get("region")
+    if region is not None and not re.fullmatch(r"\d{2,6}", region):
+        errors.append(t("bad_region", lang, value=region))
+    typology = filters.get("typology")
+    if typology is not None and typology not in explore.TYPOLOGIES:
+        errors.append(t("bad_typology", lang, value=typology))
+    return errors
 
 
 @router.get("/rings", dependencies=[Guard], response_class=HTMLResponse)
@@ -83,6 +134,21 @@ def rings_page(
         "period_to": period_to,
     }
     filters = {k: v.strip() for k, v in filters.items() if v and v.strip()}
+    lang = lang_of(request)
+    errors = filter_errors(filters, lang)
+    if errors:
+        resp = render_page(
+            request,
+            "rings.html",
+            lang=lang,
+            data={"rings": [], "total": 0, "per_page": 1, "page": 1, "sort": sort, "order": order},
+            filters=filters,
+            pages=1,
+            typologies=explore.TYPOLOGIES,
+            error="; ".join(errors),
+        )
+        resp.status_code = 422
+        return resp
     error = ""
     try:
         data = explore.list_rings(
@@ -100,13 +166,13 @@ def rings_page(
             page=page,
         )
     except InputError as exc:
-        error = str(exc)
-        data = explore.list_rings(store, page=1)
+        return _error_page(request, exc)
     data["rings"] = [mask_ring(r) for r in data["rings"]]
     pages = max(1, math.ceil(data["total"] / data["per_page"]))
     return render_page(
         request,
         "rings.html",
+        lang=lang,
         data=data,
         filters=filters,
         pages=pages,
@@ -121,6 +187,7 @@ def ring_page(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    user: Annotated[User, Guard],
 ) -> HTMLResponse:
     lang = lang_of(request)
     try:
@@ -134,6 +201,7 @@ def ring_page(
         lang=lang,
         ring=ring,
         network=fragment(sub, lang, settings.subgraph_node_cap),
+        can_open_case=user.role in workflow.EDITOR_ROLES,
     )
 
 
