@@ -6,6 +6,11 @@ A file starts with ``//`` header lines::
     // params: ring_id
     // mode: read            (or write)
     // tags: saved            (listed in the analyst console's library)
+    // defaults: limit=50, status=null   (values used when a caller gives none)
+
+Defaults are JSON values (numbers, ``true``/``false``/``null``, ``"strings"``); a
+bare word is taken as a string. The console runs a saved query with them, so a
+``LIMIT $limit`` never meets ``null``.
 
 ``name.cypher`` serves every backend; ``name.neo4j.cypher`` or
 ``name.falkordb.cypher`` overrides it for one backend, for the few places where
@@ -14,9 +19,11 @@ the dialects differ.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from graphsvc.errors import NotFound
 
@@ -34,6 +41,7 @@ class NamedQuery:
     write: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
     backend: str | None = None  # None = shared by every backend
+    defaults: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def saved(self) -> bool:
@@ -43,6 +51,21 @@ class NamedQuery:
 
 def _split(s: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in s.split(",") if p.strip())
+
+
+def parse_defaults(spec: str, params: tuple[str, ...], where: Path) -> dict[str, Any]:
+    """``limit=50, status=null`` -> ``{"limit": 50, "status": None}``; every name a param."""
+    out: dict[str, Any] = {}
+    for part in _split(spec):
+        name, sep, raw = part.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or name not in params:
+            raise ValueError(f"{where}: default {part!r} is not name=value for a declared param")
+        try:
+            out[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[name] = raw
+    return out
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -63,12 +86,14 @@ def parse_query_file(path: Path) -> NamedQuery:
     mode = meta.get("mode", "read").lower()
     if mode not in ("read", "write"):
         raise ValueError(f"{path}: mode must be read or write, not {mode!r}")
+    params = _split(meta.get("params", ""))
     return NamedQuery(
         name=stem_parts[0],
         text=text,
         path=path,
         description=meta.get("description", ""),
-        params=_split(meta.get("params", "")),
+        params=params,
+        defaults=parse_defaults(meta.get("defaults", ""), params, path),
         write=mode == "write",
         tags=_split(meta.get("tags", "")),
         backend=backend,

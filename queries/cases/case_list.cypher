@@ -2,6 +2,7 @@
 // params: status, assignee, liaison, typology, offset, limit
 // mode: read
 // tags: saved
+// defaults: status=null, assignee=null, liaison=null, typology=null, offset=0, limit=50
 MATCH (c:Case)
 WHERE ($status IS NULL OR c.status = $status)
   AND ($assignee IS NULL OR c.assignee = $assignee)

@@ -2,6 +2,7 @@
 // params: min_people
 // mode: read
 // tags: saved
+// defaults: min_people=3
 MATCH (p:Participant)-[:HAS_IDENTIFIER]->(x:Identifier)
 WITH x, count(DISTINCT p) AS people
 WHERE people >= $min_people

@@ -71,9 +71,16 @@ def test_console_graph(client: TestClient, analyst: dict[str, str]) -> None:
 
 def test_console_errors_carry_store_message(client: TestClient, analyst: dict[str, str]) -> None:
     resp = client.post("/api/cypher", json={"query": "MATCH (n RETURN n"}, headers=analyst)
-    assert resp.status_code == 502
-    assert resp.json()["error"] == "StoreError"
+    # issue 13: the store refusing the statement is the analyst's error, not a 502
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "QueryRejected"
     assert resp.json()["detail"]  # FalkorDB's own parse error
+    negative = client.post(
+        "/api/cypher",
+        json={"query": "MATCH (n) RETURN n LIMIT $l", "parameters": {"l": -1}},
+        headers=analyst,
+    )
+    assert negative.status_code == 400 and "non-negative" in negative.json()["detail"]
     literal = "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"
     refused = client.post("/api/cypher", json={"query": literal}, headers=analyst)
     assert refused.status_code == 400  # issue #19: refused before running
@@ -115,6 +122,16 @@ def test_saved_queries(client: TestClient, analyst: dict[str, str], store: Store
         headers=analyst,
     ).json()
     assert shared["rows"] == [["phone", "phone:138****5678", 2]]
+    # issue 13: every parameter with a declared default may be left out, and the
+    # query runs with the defaults (it used to run with null: LIMIT null -> 502).
+    for q in listed:
+        if set(q["params"]) <= set(q["defaults"]):
+            ran = client.post(f"/api/queries/{q['name']}", json={}, headers=analyst)
+            assert ran.status_code == 200, (q["name"], ran.text)
+    runs = names["detect_runs"]
+    assert runs["defaults"] == {"limit": 20}
+    defaulted = client.post("/api/queries/console_shared_identifiers", json={}, headers=analyst)
+    assert defaulted.json()["rows"] == []  # min_people 3: the seeded phone has 2 holders
     missing = client.post("/api/queries/console_ring_members", json={}, headers=analyst)
     assert missing.status_code == 422
     assert client.post("/api/queries/nope", json={}, headers=analyst).status_code == 404

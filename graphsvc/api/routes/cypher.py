@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
 from graphsvc.cypher_guard import check_cypher, reads_personal_data, shape_result
-from graphsvc.errors import GraphsvcError
+from graphsvc.errors import GraphsvcError, QueryRejected, StoreError
 
 router = APIRouter(tags=["console"])
 
@@ -63,6 +63,11 @@ def run_console_query(
         elapsed = (time.perf_counter() - started) * 1000
     except GraphsvcError as exc:
         audit.record(action, target, outcome=f"{type(exc).__name__}: {exc}"[:300], detail=detail)
+        if type(exc) is StoreError:
+            # A plain StoreError on a read is the store refusing the statement (syntax,
+            # types, a negative LIMIT): the analyst's to fix, so 400 with its message.
+            # Timeouts, lost connections and write attempts keep their own codes.
+            raise QueryRejected(str(exc)) from exc
         raise
     shaped = shape_result(
         result.columns,

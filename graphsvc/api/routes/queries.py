@@ -18,6 +18,9 @@ class SavedQueryOut(BaseModel):
     name: str
     description: str
     params: list[str]
+    defaults: dict[str, Any] = Field(
+        default_factory=dict, description="Values used for parameters the caller leaves out."
+    )
     text: str
 
 
@@ -32,7 +35,13 @@ class RunSavedRequest(BaseModel):
 )
 def list_saved(store: StoreDep) -> list[SavedQueryOut]:
     return [
-        SavedQueryOut(name=q.name, description=q.description, params=list(q.params), text=q.text)
+        SavedQueryOut(
+            name=q.name,
+            description=q.description,
+            params=list(q.params),
+            defaults=dict(q.defaults),
+            text=q.text,
+        )
         for q in store.library.saved(store.backend)
     ]
 
@@ -54,7 +63,9 @@ def run_saved(
     q = saved.get(name)
     if q is None:
         raise NotFound(f"no saved query named {name!r}")
-    missing = [p for p in q.params if p not in body.parameters]
+    # Declared defaults fill what the caller leaves out (the header's ``defaults:``).
+    parameters = {**q.defaults, **body.parameters}
+    missing = [p for p in q.params if p not in parameters]
     if missing:
         raise InputError(f"missing parameters: {', '.join(missing)}")
     return run_console_query(
@@ -62,7 +73,7 @@ def run_saved(
         settings,
         audit,
         q.text,
-        body.parameters,
+        parameters,
         action="cypher.saved",
         target=f"query:{name}",
         check=False,
