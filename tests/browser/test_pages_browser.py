@@ -106,6 +106,9 @@ def test_cypher_console_runs_a_query_and_draws_the_graph(
         )
         page.wait_for("document.querySelectorAll('#cypher-table tbody tr').length > 0")
         assert page.evaluate("document.getElementById('cypher-error').hidden")
+        # Nodes are shown compactly (label + id), never as a JSON blob (issue 13).
+        first = page.evaluate("document.querySelector('#cypher-table tbody td').textContent")
+        assert first.startswith("Ring ") and "{" not in first, first
         state = page.wait_for(
             "(function(){var s=document.getElementById('cypher-graph')"
             ".getAttribute('data-state');return s==='stable'||s==='error'?s:'';})()",
@@ -128,6 +131,23 @@ def test_cypher_console_runs_a_query_and_draws_the_graph(
             "document.getElementById('cypher-run').click()"
         )
         page.wait_for("!document.getElementById('cypher-error').hidden")
+        # The refused query left no stale table behind (issue 13).
+        assert page.evaluate("document.querySelectorAll('#cypher-table tr').length") == 0
+        # A saved query with a LIMIT parameter: the form holds its declared default and
+        # the query runs with it (it used to run with null and fail).
+        page.evaluate(
+            "Array.prototype.find.call(document.querySelectorAll('#saved-queries button'),"
+            "function(b){return b.textContent.indexOf('detect_runs')===0;}).click()"
+        )
+        limit = page.evaluate(
+            "document.querySelector('#cypher-param-form input[data-param=limit]').value"
+        )
+        assert limit == "20"
+        page.evaluate("document.getElementById('cypher-run').click()")
+        page.wait_for("document.querySelectorAll('#cypher-table tbody tr').length > 0")
+        assert page.evaluate("document.getElementById('cypher-error').hidden")
+        status = page.evaluate("document.getElementById('cypher-status').textContent")
+        assert status.startswith("#3 "), status
         foreign = [
             u
             for u in page.requested_urls()

@@ -17,8 +17,12 @@
   var graphBox = document.getElementById("cypher-graph");
   var tabTable = document.getElementById("tab-table");
   var tabGraph = document.getElementById("tab-graph");
+  var paramForm = document.getElementById("cypher-param-form");
   var lastGraph = null;
   var network = null;
+  // Every run gets the next number; an answer that is not for the latest run is
+  // dropped, so a slow query never overwrites the table or status of a later one.
+  var seq = 0;
 
   function csrfToken() {
     var parts = document.cookie.split(";");
@@ -37,15 +41,61 @@
   function cellText(value) {
     if (value === null || value === undefined) { return ""; }
     if (typeof value === "object") {
+      // Nodes and relationships compactly (label + id, type): the graph tab and its
+      // tooltips carry the properties; a JSON blob per cell hides the table.
       if (value.labels && value.properties) {
-        return "(" + value.labels.join(":") + " " + JSON.stringify(value.properties) + ")";
+        var p = value.properties;
+        return (value.labels[0] || "") + " " + String(p.id !== undefined ? p.id : value.id);
       }
       if (value.type && value.properties && value.start !== undefined) {
-        return "[:" + value.type + " " + JSON.stringify(value.properties) + "]";
+        return ":" + value.type;
       }
       return JSON.stringify(value);
     }
     return String(value);
+  }
+
+  function formParams() {
+    // The saved query's parameter form: an empty field leaves the parameter out (the
+    // server then uses the declared default); a value is read as JSON when it parses
+    // (numbers, true, null), else as text.
+    var out = {};
+    Array.prototype.forEach.call(paramForm.querySelectorAll("input[data-param]"), function (input) {
+      var raw = input.value.trim();
+      if (raw === "") { return; }
+      try { out[input.getAttribute("data-param")] = JSON.parse(raw); }
+      catch (err) { out[input.getAttribute("data-param")] = raw; }
+    });
+    return out;
+  }
+
+  function buildParamForm(q) {
+    paramForm.textContent = "";
+    (q.params || []).forEach(function (name) {
+      var label = document.createElement("label");
+      label.textContent = name;
+      var input = document.createElement("input");
+      input.type = "text";
+      input.setAttribute("data-param", name);
+      input.name = "param-" + name;
+      if (Object.prototype.hasOwnProperty.call(q.defaults || {}, name)) {
+        var d = q.defaults[name];
+        input.value = typeof d === "string" ? d : JSON.stringify(d);
+      } else {
+        input.required = true;
+      }
+      label.appendChild(input);
+      paramForm.appendChild(label);
+    });
+    paramForm.hidden = !(q.params || []).length;
+  }
+
+  function clearResults() {
+    table.textContent = "";
+    lastGraph = null;
+    tabGraph.disabled = true;
+    if (network) { network.destroy(); network = null; }
+    select("table");
   }
 
   function renderTable(result) {
@@ -119,15 +169,21 @@
 
   function run(event) {
     event.preventDefault();
+    var mine = ++seq;
     showError("");
+    clearResults();
     var params;
     try {
       params = JSON.parse(paramsBox.value || "{}");
     } catch (err) {
+      status.textContent = "";
       showError(String(err));
       return;
     }
-    status.textContent = "…";
+    var fields = formParams();
+    Object.keys(fields).forEach(function (k) { params[k] = fields[k]; });
+    status.textContent = "#" + mine + " …";
+    status.setAttribute("data-seq", String(mine));
     fetch("/api/cypher", {
       method: "POST",
       credentials: "same-origin",
@@ -136,19 +192,22 @@
     }).then(function (resp) {
       return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
     }).then(function (r) {
+      if (mine !== seq) { return; }
       if (!r.ok) {
-        status.textContent = "";
+        status.textContent = "#" + mine + " HTTP " + r.status;
         showError(typeof r.body.detail === "string" ? r.body.detail : JSON.stringify(r.body.detail));
         return;
       }
       var res = r.body;
-      status.textContent = res.row_count + (res.truncated ? "+" : "") + " · " + res.elapsed_ms + " ms";
+      status.textContent = "#" + mine + " · " + res.row_count + (res.truncated ? "+" : "") +
+        " · " + res.elapsed_ms + " ms";
       renderTable(res);
       lastGraph = res.graph && res.graph.nodes && res.graph.nodes.length ? res.graph : null;
       tabGraph.disabled = !lastGraph;
       select(lastGraph ? "graph" : "table");
     }).catch(function (err) {
-      status.textContent = "";
+      if (mine !== seq) { return; }
+      status.textContent = "#" + mine;
       showError(String(err));
     });
   }
@@ -167,9 +226,9 @@
           queryBox.value = q.text.split("\n").filter(function (line) {
             return line.trim().indexOf("//") !== 0;
           }).join("\n").trim();
-          var p = {};
-          (q.params || []).forEach(function (name) { p[name] = null; });
-          paramsBox.value = JSON.stringify(p);
+          // Parameters go in the form, prefilled with the declared defaults.
+          paramsBox.value = "{}";
+          buildParamForm(q);
         });
         box.appendChild(b);
       });
@@ -180,5 +239,6 @@
   tabTable.addEventListener("click", function () { select("table"); });
   tabGraph.addEventListener("click", function () { select("graph"); });
   tabGraph.disabled = true;
+  paramForm.hidden = true;
   loadSaved();
 })();
