@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Role = Literal["investigator", "analyst", "liaison", "admin"]
+Role = Literal["investigator", "analyst", "liaison", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 INVESTIGATOR: Role = "investigator"
 ANALYST: Role = "analyst"
 LIAISON: Role = "liaison"
+SUPERVISOR: Role = "supervisor"
 ADMIN: Role = "admin"
 
 # Rings, entities, views, cases: investigators, and analysts (who add the console).
