@@ -50,7 +50,7 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/api/users"): ADMIN,
     ("PATCH", "/api/users/{}"): ADMIN,
     ("GET", "/api/tokens"): ADMIN,
-    ("POST", "/api/users/{}/tokens"): ADMIN,
+    ("POST", "/api/users/{}/tokens"): ANY,  # own account only (issue 14), see test_auth
     ("DELETE", "/api/tokens/{}"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
     ("GET", "/api/audit/verify"): ADMIN,

@@ -109,6 +109,7 @@ def login(
             target="session",
             outcome=outcome,
             detail={"client": client},
+            via="anonymous",  # no credential yet: a refused login
         )
 
     cookie_token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
@@ -131,6 +132,7 @@ def login(
         action="auth.login",
         target="session",
         detail={"client": client},
+        via=sessions.session_ref(session_id),  # the session this login opened
     )
     target = safe_next(next)
     if target == "/":
