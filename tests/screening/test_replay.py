@@ -12,6 +12,7 @@ import csv
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -21,7 +22,7 @@ from graphsvc.security.testing import bearer_headers, isolated_settings
 from graphsvc.store import Store
 
 
-def _hold_back(src: Path, dst: Path) -> list[dict[str, str]]:
+def _hold_back(src: Path, dst: Path) -> list[dict[str, Any]]:
     shutil.copytree(src, dst)
     path = dst / "prescriptions.csv"
     with path.open(newline="", encoding="utf-8") as fh:
@@ -42,6 +43,12 @@ def _hold_back(src: Path, dst: Path) -> list[dict[str, str]]:
             w = csv.DictWriter(fh, fieldnames=list(lines[0]))
             w.writeheader()
             w.writerows(r for r in lines if r["prescription_id"] not in gone)
+        # The held-back settlements arrive with their line items, as a fund's would.
+        of: dict[str, list[dict[str, str]]] = {}
+        for r in lines:
+            if r["prescription_id"] in gone:
+                of.setdefault(r["prescription_id"], []).append(r)
+        held = [{**r, "items": of.get(r["prescription_id"], [])} for r in held]
     return held
 
 

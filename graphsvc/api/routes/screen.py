@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from graphsvc.api.deps import INVESTIGATION, AuditDep, User, require_roles
 from graphsvc.screening import IndexHolder, parse_settlement, screen
 from graphsvc.screening.rules import ScreenIndex, ScreenInputError, audit_detail
+from graphsvc.supervision.grades import load_config
 
 router = APIRouter(tags=["screen"])
 # No "supervisor" role exists (graphsvc/security/roles.py): investigators and analysts screen.
@@ -28,7 +29,9 @@ RECENT_DAYS = 90
 def _holder(request: Request) -> IndexHolder:
     holder: IndexHolder | None = getattr(request.app.state, "screen_index", None)
     if holder is None:
-        holder = IndexHolder(request.app.state.store)
+        # The grades' own method file (settings.grades_config), as the grades pages use.
+        grades = load_config(request.app.state.settings.grades_config)
+        holder = IndexHolder(request.app.state.store, grade_config=grades)
         request.app.state.screen_index = holder
     return holder
 
