@@ -18,7 +18,9 @@ when the load starts.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import signal
 import sys
 import tempfile
 import threading
@@ -62,6 +64,34 @@ LOOKUP_QUERIES: dict[str, str] = {
 }
 
 BatchHook = Callable[[str, int], None]
+
+# Test hook (documented in docs/loading.md, used by tests/store/test_crash_recovery.py):
+# with this set to N, the loader SIGKILLs itself once N rows have been written, so a
+# crash lands at a chosen point of a load, reproducibly, without sleeps.
+CRASH_AFTER_ROWS_ENV = "GRAPHSVC_TEST_CRASH_AFTER_ROWS"
+
+
+def crash_hook(environ: dict[str, str] | None = None) -> BatchHook | None:
+    """The kill-at-N-rows hook of ``GRAPHSVC_TEST_CRASH_AFTER_ROWS``, or None when unset.
+
+    >>> crash_hook({}) is None
+    True
+    """
+    raw = (os.environ if environ is None else environ).get(CRASH_AFTER_ROWS_ENV, "")
+    if not raw.strip():
+        return None
+    limit = int(raw)
+    written = [0]
+
+    def hook(query: str, n: int) -> None:
+        written[0] += n
+        if written[0] >= limit:
+            log.warning(
+                "%s=%d: killing the loader after %d rows", CRASH_AFTER_ROWS_ENV, limit, written[0]
+            )
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
 
 
 def new_load_id() -> str:
@@ -317,6 +347,7 @@ def load_directory(
     rejects: list[Reject] = []
     sent: dict[str, int] = {}
     bars = _Progress(progress)
+    crash = crash_hook()
     try:
         for name, table in tables.items():
             if not first_load:  # a first load has nothing to ask the store
@@ -336,6 +367,8 @@ def load_directory(
                     bars.update(n)
                 if on_batch is not None:
                     on_batch(query, n)
+                if crash is not None:
+                    crash(query, n)
 
             for query, n in write(
                 store, batches, load_id, batch_size=batch_size, on_batch=hook
