@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -36,6 +36,7 @@ from typing import Any
 from graphsvc import model
 from graphsvc.errors import StoreError
 from graphsvc.store.base import Store
+from loaders import journal
 from loaders.mapping import ColumnMapping, read_mapping
 from loaders.read import Table, read_directory
 from loaders.report import LoadReport, TableCounts, check_writable, write_rejects
@@ -65,31 +66,39 @@ LOOKUP_QUERIES: dict[str, str] = {
 
 BatchHook = Callable[[str, int], None]
 
-# Test hook (documented in docs/loading.md, used by tests/store/test_crash_recovery.py):
-# with this set to N, the loader SIGKILLs itself once N rows have been written, so a
-# crash lands at a chosen point of a load, reproducibly, without sleeps.
+# Test hooks (documented in docs/loading.md, used by tests/store/test_crash_recovery.py):
+# with CRASH_AFTER_ROWS=N, the loader SIGKILLs itself once N rows have been written, so
+# a crash lands at a chosen point of a load, reproducibly, without sleeps; with
+# CRASH_PID also set, it SIGKILLs that process instead (the store) and carries on.
 CRASH_AFTER_ROWS_ENV = "GRAPHSVC_TEST_CRASH_AFTER_ROWS"
+CRASH_PID_ENV = "GRAPHSVC_TEST_CRASH_PID"
 
 
-def crash_hook(environ: dict[str, str] | None = None) -> BatchHook | None:
+def crash_hook(environ: Mapping[str, str] | None = None) -> BatchHook | None:
     """The kill-at-N-rows hook of ``GRAPHSVC_TEST_CRASH_AFTER_ROWS``, or None when unset.
 
     >>> crash_hook({}) is None
     True
     """
-    raw = (os.environ if environ is None else environ).get(CRASH_AFTER_ROWS_ENV, "")
+    env = os.environ if environ is None else environ
+    raw = env.get(CRASH_AFTER_ROWS_ENV, "")
     if not raw.strip():
         return None
     limit = int(raw)
+    target = int(env.get(CRASH_PID_ENV, "") or os.getpid())
     written = [0]
 
     def hook(query: str, n: int) -> None:
-        written[0] += n
-        if written[0] >= limit:
+        before, written[0] = written[0], written[0] + n
+        if before < limit <= written[0]:  # once: a killed store is not killed again
             log.warning(
-                "%s=%d: killing the loader after %d rows", CRASH_AFTER_ROWS_ENV, limit, written[0]
+                "%s=%d: SIGKILL to pid %d after %d rows",
+                CRASH_AFTER_ROWS_ENV,
+                limit,
+                target,
+                written[0],
             )
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(target, signal.SIGKILL)
 
     return hook
 
@@ -319,10 +328,13 @@ def load_directory(
     batch_size: int = BATCH_SIZE,
     today: date | None = None,
     on_batch: BatchHook | None = None,
+    journal_dir: Path | None = None,
 ) -> LoadReport:
     """Load a contract directory into ``store``; see the module docstring for guarantees.
 
     ``on_batch(query, rows)`` is called after each written batch (progress reporting).
+    ``journal_dir``: record the load there while it runs (:mod:`loaders.journal`), so
+    ``graphsvc store start`` can name the command that finishes a killed load.
     """
     t0 = time.perf_counter()
     timings = {"read": 0.0, "lookup": 0.0, "validate_write": 0.0}
@@ -343,6 +355,9 @@ def load_directory(
         directory,
         load_id,
     )
+    entry = journal.new_entry(load_id, directory, mapping, str(getattr(store, "graph_name", "")))
+    if journal_dir is not None:
+        journal.begin(journal_dir, entry)
     counts: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
     sent: dict[str, int] = {}
@@ -399,10 +414,15 @@ def load_directory(
             )
         else:
             log.info("rollback of %s removed %d nodes/relationships", load_id, removed)
+            if journal_dir is not None:
+                journal.finish(journal_dir, load_id)
         raise
     t = time.perf_counter()
     store.save()
     timings["save"] = time.perf_counter() - t
+    if journal_dir is not None:  # only once saved: a crash before leaves the entry
+        journal.finish(journal_dir, load_id)
+        journal.finish_resumed(journal_dir, entry)
 
     rejects_file = _write_rejects(rejects, rejects_path, load_id)
     report = LoadReport(
