@@ -55,6 +55,10 @@ ROLLBACK_BATCH = 10_000
 # Verification and rollback scan every node or relationship once: on a full province
 # that can outlast the interactive default timeout, and they must not be cut short.
 SCAN_TIMEOUT_MS = 30 * 60 * 1000
+# Rewrite the store's append-only log every this many rows written (and after each
+# table), so a restart after a crash replays at most about this much (issue #19:
+# replay ran ~6 MB/s, 47.6 MB in 7.7 s at 20k participants; docs/benchmarks.md).
+CHECKPOINT_ROWS = 200_000
 
 LOOKUP_QUERIES: dict[str, str] = {
     model.INSTITUTION: "load_lookup_institutions",
@@ -99,6 +103,22 @@ def crash_hook(environ: Mapping[str, str] | None = None) -> BatchHook | None:
                 written[0],
             )
             os.kill(target, signal.SIGKILL)
+
+    return hook
+
+
+def _upkeep_hook(store: Store) -> BatchHook:
+    """After each batch: a checkpoint every CHECKPOINT_ROWS rows, and the test crash hook."""
+    crash = crash_hook()
+    since = [0]
+
+    def hook(query: str, n: int) -> None:
+        if crash is not None:
+            crash(query, n)
+        since[0] += n
+        if since[0] >= CHECKPOINT_ROWS:
+            since[0] = 0
+            store.checkpoint()
 
     return hook
 
@@ -362,7 +382,7 @@ def load_directory(
     rejects: list[Reject] = []
     sent: dict[str, int] = {}
     bars = _Progress(progress)
-    crash = crash_hook()
+    upkeep = _upkeep_hook(store)
     try:
         for name, table in tables.items():
             if not first_load:  # a first load has nothing to ask the store
@@ -382,8 +402,7 @@ def load_directory(
                     bars.update(n)
                 if on_batch is not None:
                     on_batch(query, n)
-                if crash is not None:
-                    crash(query, n)
+                upkeep(query, n)
 
             for query, n in write(
                 store, batches, load_id, batch_size=batch_size, on_batch=hook
@@ -391,6 +410,7 @@ def load_directory(
                 sent[query] = sent.get(query, 0) + n
             bars.update(len(table_rejects) + tally.unchanged)
             bars.close()
+            store.checkpoint()
             timings["validate_write"] += time.perf_counter() - t
             counts[name] = TableCounts(
                 read=tally.valid + len(table_rejects),

@@ -265,6 +265,12 @@ class FalkorStore(Store):
         except StoreError as exc:  # already rewriting / AOF off: the snapshot suffices
             log.debug("BGREWRITEAOF not started: %s", exc)
 
+    def checkpoint(self) -> None:
+        try:
+            self._command("BGREWRITEAOF")
+        except StoreError as exc:  # one already running (it will do) or AOF off
+            log.debug("BGREWRITEAOF not started: %s", exc)
+
     def drop_all(self) -> None:
         try:
             self._graph.delete()
