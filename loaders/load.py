@@ -342,7 +342,7 @@ def load_directory(
     store: Store,
     directory: Path,
     *,
-    mapping: Path | None = None,
+    mapping: Path | str | None = None,
     rejects_path: Path | None = None,
     progress: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -394,7 +394,7 @@ def load_directory(
             table_rejects: list[Reject] = []
             tally = _Tally()
             rows = tally.count(iter_checked(table, ctx, table_rejects))
-            batches = table_batches(name, rows)
+            batches = table_batches(table.table, rows)
             main = batches[0].query
 
             def hook(query: str, n: int, main: str = main) -> None:
@@ -417,6 +417,7 @@ def load_directory(
                 loaded=tally.valid,
                 rejected=len(table_rejects),
                 unchanged=tally.unchanged,
+                netted=ctx.netted_rows.get(f"{table.file}:{table.table}", 0),
             )
             rejects.extend(table_rejects)
         t = time.perf_counter()
@@ -454,6 +455,7 @@ def load_directory(
         mapping=str(mapping) if mapping else None,
         created=created,
         timings_s=timings,
+        unmapped={f"{file} {column}": codes for (file, column), codes in ctx.unmapped.items()},
     )
     log.info(
         "load %s done: %d rows read, %d rejected, %.1f s",

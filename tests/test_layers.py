@@ -28,9 +28,8 @@ LAYERS: dict[str, int] = {
     "graphsvc.model": 0,
     "graphsvc.contract": 0,
     "graphsvc.config": 0,
-    # 1: the store and the audit trail.
+    # 1: the store.
     "graphsvc.store": 1,
-    "graphsvc.audit": 1,
     # 2: what reads or writes the store for one purpose.
     "loaders": 2,
     "graphsvc.detection": 2,
@@ -38,6 +37,8 @@ LAYERS: dict[str, int] = {
     "graphsvc.privacy": 2,
     "graphsvc.cypher_guard": 2,
     "graphsvc.security": 2,
+    # the audit trail signs its anchors with the security keys (issue #19)
+    "graphsvc.audit": 2,
     # 3: services built on detection and the store.
     "graphsvc.services": 3,
     "graphsvc.screening": 3,

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphsvc.cases.records import CaseMember, CaseRecord
+from graphsvc.contract.cells import inert
 from graphsvc.contract.schema import SPECS
 from graphsvc.model import ACCOUNT_PAID_FOR, EVIDENCE, MEMBER_KINDS, REFERRED, TREATED_BY, VISITED
 from graphsvc.privacy import mask_properties, mask_value
@@ -174,7 +175,7 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> byte
     >>> csv_bytes(["a", "b"], [{"a": "乙", "b": 2.5}, {"a": "甲", "b": None}]).decode("utf-8-sig")
     'a,b\\r\\n乙,2.5\\r\\n甲,\\r\\n'
     """
-    lines = sorted(tuple(_cell(r.get(c)) for c in columns) for r in rows)
+    lines = sorted(tuple(inert(_cell(r.get(c))) for c in columns) for r in rows)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(columns)

@@ -12,6 +12,7 @@ Layout::
     evidence/*.csv             members, settlements, line items, identifiers,
                                family links, referrals (UTF-8 with BOM)
     graph/subgraph.graphml     the subgraph (networkx GraphML)
+    graph/subgraph.anx         the same for i2 Analyst's Notebook (ANX XML, anx.py)
     graph/subgraph.json        the same as JSON
 
 Everything but the manifest depends only on the case and the data, so two
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from graphsvc.cases import manifest as mf
 from graphsvc.cases import service, workflow
+from graphsvc.cases.anx import anx_bytes
 from graphsvc.cases.evidence import CaseEvidence, evidence_files, gather, subgraph
 from graphsvc.cases.records import CaseEventRecord, CaseRecord
 from graphsvc.cases.report import render_html, render_pdf, report_model
@@ -133,6 +135,7 @@ def package_files(
     files: dict[str, bytes] = {}
     files.update(evidence_files(case, ev, masked))
     files["graph/subgraph.graphml"] = graphml_bytes(nodes, rels)
+    files["graph/subgraph.anx"] = anx_bytes(nodes, rels)
     files["graph/subgraph.json"] = graph_json_bytes(case, nodes, rels)
     files["case.json"] = case_json_bytes(case, events)
     files["network.html"] = network_html_bytes(case, nodes, rels, lang)

@@ -10,6 +10,7 @@ from typing import Any
 
 from graphsvc.audit import AuditLog
 from graphsvc.config import Settings, get_settings
+from graphsvc.contract.cells import inert
 from graphsvc.errors import GraphsvcError, ReadOnlyViolation
 from graphsvc.store import open_store
 from graphsvc.store.values import to_jsonable
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         w = csv.writer(out)
         w.writerow(res.columns)
-        w.writerows([_cell(v) for v in row] for row in res.rows)
+        w.writerows([inert(_cell(v)) for v in row] for row in res.rows)
     else:
         cells = [[_cell(v) for v in row] for row in res.rows]
         widths = [

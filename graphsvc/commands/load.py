@@ -33,8 +33,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--mapping",
         type=Path,
-        metavar="FILE",
-        help="YAML/JSON column (and value) mapping, e.g. loaders/mappings/national.yaml",
+        metavar="FILE|NAME",
+        help=(
+            "YAML/JSON column (and value) mapping file, or the name of a shipped one "
+            "(national: the national medical-insurance platform's field codes)"
+        ),
     )
     p.add_argument("--report", type=Path, metavar="FILE", help="write the load report JSON here")
     p.add_argument(

@@ -32,6 +32,12 @@ REGISTRY: tuple[Typology, ...] = (
     ),
     Typology("split_hospitalisation", "Hainan Art. 23(1)", "Split hospitalisation", "分解住院"),
     Typology("ghost_hospitalisation", "Hainan Art. 23(1)", "Ghost hospitalisation", "挂床住院"),
+    Typology("over_prescription", "Hainan Art. 23(2); Art. 24(4)", "Over-prescription", "超量开药"),
+    Typology("duplicate_charging", "Hainan Art. 23(3)", "Duplicate charging", "重复收费"),
+    Typology(
+        "duplicate_enrolment", "Hainan Art. 11; Art. 24(3)", "Duplicate enrolment", "重复参保"
+    ),
+    Typology("card_lending", "Hainan Art. 24(1)(2)", "Card lending", "冒名就医购药"),
 )
 
 TYPOLOGIES: tuple[str, ...] = tuple(t.name for t in REGISTRY)

@@ -274,6 +274,110 @@ class GhostHospitalisationConfig(Section):
     min_patients: int = _f(3, 1, 1000, "Patients a ring needs.")
 
 
+class OverPrescriptionConfig(Section):
+    excess_spreads: float = _f(
+        4.0, 1.0, 50.0, "A fill is excess above the item's median + this many robust spreads."
+    )
+    min_excess_ratio: float = _f(2.0, 1.0, 100.0, "...and at least this multiple of the median.")
+    min_item_fills: int = _f(20, 2, 100_000, "Fills of an item needed to learn its norm.")
+    default_days_per_unit: float = _f(
+        10.0, 0.5, 365.0, "Days of supply per unit where the data cannot teach the item's norm."
+    )
+    chronic_diagnosis_prefixes: tuple[str, ...] = Field(
+        ("E10", "E11", "I10", "I11", "I20", "I25", "J44", "J45", "B18", "N18", "M17", "G40"),
+        description="Exemption long_prescription (长处方): ICD-10 prefixes of stable chronic "
+        "disease; spares an excess fill of at most long_prescription_days without overlap.",
+    )
+    long_prescription_days: int = _f(84, 7, 365, "Longest long prescription (12 weeks).")
+    matching_share: float = _f(
+        0.02,
+        0.0,
+        1.0,
+        "Exemption specialist: a diagnosis category carrying this share of an "
+        "item's fills province-wide matches the item.",
+    )
+    max_pharmacy_share: float = _f(
+        0.6,
+        0.0,
+        1.0,
+        "Exemption specialist: a patient whose pharmacy fills of the item are "
+        "more concentrated at one pharmacy is recurring there (not exempt).",
+    )
+    min_patients: int = _f(3, 1, 1000, "Patients with flagged fills a ring needs.")
+
+
+# Bundled services of the price catalogue and their component codes (blood routine,
+# liver function panel): billing two components on one visit splits the bundle.
+_BUNDLES: dict[str, tuple[str, ...]] = {
+    "250101001000000": ("250101002000000", "250101003000000", "250101004000000"),
+    "250401001000000": ("250401002000000", "250401003000000", "250401004000000"),
+}
+
+
+class DuplicateChargingConfig(Section):
+    normal_repetition_rate: float = _f(
+        0.05,
+        0.0,
+        1.0,
+        "Exemption normal_repetition: an item billed more than once on this "
+        "share of its visits at the median institution repeats normally (two infusions a day).",
+    )
+    min_item_visits: int = _f(20, 1, 100_000, "Visits with the item an institution needs to count.")
+    per_settlement_share: float = _f(
+        0.5,
+        0.0,
+        1.0,
+        "Exemption per_settlement_fee: an item on this share of the settlements of the median "
+        "institution billing it is a per-settlement fee (consultation).",
+    )
+    split_bundles: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(_BUNDLES),
+        description="Bundled service code -> its component codes (price catalogue); two or "
+        "more components billed on one visit are the bundle split (分解项目收费).",
+    )
+    min_patients: int = _f(3, 1, 1000, "Patients with flagged visits a ring needs.")
+
+
+class DuplicateEnrolmentConfig(Section):
+    rekeyed_after_move: bool = Field(
+        True,
+        description="Exemption rekeyed_after_move: two records of one ID number whose "
+        "settlement periods do not overlap (the old record stops before the new one starts) "
+        "are a record re-keyed after a move, not a double enrolment.",
+    )
+    min_overlap_months: int = _f(1, 1, 12, "Months in which both records settle, at least.")
+    sequence_codes: int = _f(
+        500,
+        1,
+        1000,
+        "GB 11643 sequence codes per region, birth date and sex (3 digits, parity = sex): "
+        "the coincidence null draws one of these.",
+    )
+
+
+class CardLendingConfig(Section):
+    region_digits: int = _f(
+        6, 2, 6, "Leading digits of the region code compared: the distance proxy."
+    )
+    min_conflict_days: int = _f(
+        2, 1, 365, "Days with settlements in two regions (or far away mid-stay) a card needs."
+    )
+    min_cards: int = _f(2, 1, 1000, "Cards a far-institution ring needs.")
+    counter_min_cards: int = _f(
+        5, 2, 10_000, "Distinct out-of-region cards at one counter (institution x doctor) in a day."
+    )
+    family_account: bool = Field(
+        True,
+        description="Exemption family_account (家庭共济): a far settlement paid from a registered "
+        "family holder's personal account is the family using a shared account.",
+    )
+    proxy_purchase: bool = Field(
+        True,
+        description="Exemption proxy_purchase (委托购药): a far settlement on a day a registered "
+        "family member settles at the same institution is that member buying for the card.",
+    )
+
+
 class DetectConfig(Section):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
@@ -287,6 +391,10 @@ class DetectConfig(Section):
     ghost_hospitalisation: GhostHospitalisationConfig = Field(
         default_factory=GhostHospitalisationConfig
     )
+    over_prescription: OverPrescriptionConfig = Field(default_factory=OverPrescriptionConfig)
+    duplicate_charging: DuplicateChargingConfig = Field(default_factory=DuplicateChargingConfig)
+    duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
+    card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

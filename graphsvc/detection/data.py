@@ -27,9 +27,10 @@ from graphsvc.errors import InputError
 
 log = logging.getLogger(__name__)
 
-# The contract's columns (one definition, graphsvc.contract.schema), minus what no detector reads:
-# ID numbers stay in the store, out of the detection process's memory.
-_NOT_READ: dict[str, frozenset[str]] = {"participants": frozenset({"id_number"})}
+# The contract's columns (one definition, graphsvc.contract.schema), minus what no detector
+# reads. ID numbers are read since duplicate_enrolment groups records on them (issue #12);
+# reasons only ever show them masked (graphsvc.detection.rings.mask).
+_NOT_READ: dict[str, frozenset[str]] = {}
 COLUMNS: dict[str, tuple[str, ...]] = {
     table: tuple(c for c in SPECS[file].columns if c not in _NOT_READ.get(table, frozenset()))
     for table, file in (
@@ -147,6 +148,11 @@ class GraphData:
                 normalise_identifier(k, v) for k, v in zip(ids["kind"], ids["value"], strict=True)
             ]
         prepared["identifiers"] = ids[ids["value"].astype(str) != ""].reset_index(drop=True)
+        people = prepared["participants"]
+        idn = people["id_number"]
+        present = idn.notna() & (idn.astype(str).str.strip() != "")
+        people["id_number"] = idn.where(present, None).astype(object)
+        people.loc[present, "id_number"] = idn[present].astype(str).str.strip().str.upper()
         return cls(**prepared)
 
     def sizes(self) -> dict[str, int]:

@@ -329,24 +329,42 @@ def detect(
     # two of its sessions. One group's outings are linked pairwise (a dense clique) and
     # are not split.
     edges = linked.rename(columns={"s": "a", "t": "b"})[["a", "b", "surprise"]]
+    pstats = provider_stats_of(visits)
+
+    def regulars_of(part: list[str]) -> list[str]:
+        sv = visits[visits["session"].isin(set(part))]
+        times = sv.groupby("participant_id")["session"].nunique()
+        return sorted(str(p) for p in times[times >= 2].index)
+
+    def stands_out(people: list[str]) -> bool:
+        if len(people) < cfg.min_members:
+            return False
+        present = max(cfg.min_members, math.ceil(cfg.min_turnout * len(people)))
+        s, joint = group_surprise(visits, pstats, set(people), present, cfg.min_session_surprise)
+        return len(joint) >= cfg.min_joint_sessions and not weak(
+            s, tests, config.scoring.min_adjusted_surprise
+        )
+
     groups: list[list[str]] = []
     for sessions in algos.components(zip(linked["s"], linked["t"], strict=True)):
         parts = [sessions]
         sub = edges[edges["a"].isin(set(sessions))]
         n = len(sessions)
-        # Split only gatherings that are not one clique of mutually linked outings.
+        # Split only gatherings that are not one clique of mutually linked outings, and
+        # keep the split only when it finds two or more groups that each stand out: one
+        # group whose turnout varies (not every pair of its outings linked) must not be
+        # cut into pieces too small to test (issue #11).
         if n >= 4 and len(sub) < cfg.split_below_density * n * (n - 1) / 2:
-            parts = algos.leiden_communities(
+            split = algos.leiden_communities(
                 sub, "surprise", seed=cfg.seed, resolution=cfg.leiden_resolution
             )
+            if sum(stands_out(regulars_of(p)) for p in split) >= 2:
+                parts = split
         for part in parts:
-            sv = visits[visits["session"].isin(set(part))]
-            times = sv.groupby("participant_id")["session"].nunique()
-            regulars = sorted(str(p) for p in times[times >= 2].index)
+            regulars = regulars_of(part)
             if len(regulars) >= cfg.min_members:
                 groups.append(regulars)
     explainer = Explainer(data, config.shared_identity.household_max)
-    pstats = provider_stats_of(visits)
     rx = data.prescriptions
     rings: list[Ring] = []
     for community in groups:

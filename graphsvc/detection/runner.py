@@ -46,6 +46,10 @@ MODULES: dict[str, str] = {
     "pharmacy_collusion": "graphsvc.detection.pharmacy_collusion",
     "split_hospitalisation": "graphsvc.detection.split_hospitalisation",
     "ghost_hospitalisation": "graphsvc.detection.ghost_hospitalisation",
+    "over_prescription": "graphsvc.detection.over_prescription",
+    "duplicate_charging": "graphsvc.detection.duplicate_charging",
+    "duplicate_enrolment": "graphsvc.detection.duplicate_enrolment",
+    "card_lending": "graphsvc.detection.card_lending",
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphsvc.generate import benign_typb
 from graphsvc.generate import catalog as cat
 from graphsvc.generate.activity import DIAG_DRUGS, clinic_days
 from graphsvc.generate.facilities import institutions_of
@@ -103,6 +104,7 @@ def build_benign(w: World) -> None:
     _split_families(w)
     _household_groups(w)
     _chronic_groups(w)
+    benign_typb.build(w)
 
 
 def _nursing_homes(w: World) -> None:

@@ -160,10 +160,19 @@ SERVICES: tuple[Service, ...] = (
     Service("220800001000000", "彩色多普勒超声检查", 18000),  # 11
     Service("310000000000000", "住院综合治疗费", 38000),  # 12
     Service("340200001000000", "运动疗法", 4500),  # 13
+    # Components of bundled services (billed on their own only when a bundle is split).
+    Service("250101002000000", "红细胞计数", 800),  # 14
+    Service("250101003000000", "白细胞计数", 800),  # 15
+    Service("250101004000000", "血小板计数", 800),  # 16
+    Service("250401002000000", "丙氨酸氨基转移酶测定", 2500),  # 17
+    Service("250401003000000", "天门冬氨酸氨基转移酶测定", 2500),  # 18
+    Service("250401004000000", "总胆红素测定", 2500),  # 19
 )
 SV_CONSULT, SV_CONSULT_SENIOR, SV_BLOOD, SV_GLUCOSE, SV_XRAY, SV_CT = 0, 1, 2, 3, 4, 5
 SV_BED, SV_NURSING, SV_INFUSION, SV_SURGERY, SV_LIVER, SV_ULTRASOUND = 6, 7, 8, 9, 10, 11
 SV_TREATMENT, SV_PHYSIO = 12, 13
+# Bundled service -> its component services (分解项目收费 bills the components instead).
+SPLITTABLE: dict[int, tuple[int, ...]] = {SV_BLOOD: (14, 15, 16), SV_LIVER: (17, 18, 19)}
 
 DIAGNOSES: tuple[Diagnosis, ...] = (
     Diagnosis("J06.9", "急性上呼吸道感染", (7, 9, 10, 13)),  # 0

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graphsvc.generate import catalog as cat
+from graphsvc.generate import rings_typb
 from graphsvc.generate.facilities import institutions_of
 from graphsvc.generate.population import (
     bank_accounts,
@@ -89,6 +90,8 @@ def _claim(w: World, *insts: int) -> None:
 
 
 def build_rings(w: World) -> None:
+    from graphsvc.generate import benign_typa, rings_typa  # they import this module
+
     w.extra["special"] = w.n * 2  # identifier index space for ring-owned phones/devices
     for builder in (
         shared_identity,
@@ -98,9 +101,18 @@ def build_rings(w: World) -> None:
         pharmacy_collusion,
         split_hospitalisation,
         ghost_hospitalisation,
+        rings_typb.over_prescription,
+        rings_typb.duplicate_charging,
     ):
         for _ in range(ring_count(w)):
             builder(w)
+    # Issue #12's rings and look-alikes come last, from their own random stream, and give
+    # back the people they reserved, so the typologies above and the confounders after
+    # see the province they were tuned on (see rings_typa).
+    reserved = w.reserved.copy()
+    rings_typa.build(w)
+    benign_typa.build(w)
+    w.reserved[:] = reserved
 
 
 def _special(w: World) -> int:

@@ -23,6 +23,10 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "pharmacy_collusion": ("one_drug", "two_drugs", "consult_then_fill"),
     "split_hospitalisation": ("same_hospital", "sister_hospital", "late_readmission"),
     "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
+    "over_prescription": ("excess_quantity", "doctor_shopping"),
+    "duplicate_charging": ("same_settlement", "split_items", "second_settlement"),
+    "duplicate_enrolment": ("employee_and_resident", "two_hospitals", "same_scheme"),
+    "card_lending": ("far_same_day", "one_counter", "while_inpatient"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
@@ -37,5 +41,9 @@ HELDOUT_SHAPES: frozenset[str] = frozenset(
         "fake_referral/one_pass_loop_doctors",
         "split_hospitalisation/late_readmission",
         "ghost_hospitalisation/spread_doctors",
+        "over_prescription/doctor_shopping",
+        "duplicate_charging/second_settlement",
+        "duplicate_enrolment/same_scheme",
+        "card_lending/while_inpatient",
     }
 )

@@ -23,6 +23,11 @@ BENIGN_KINDS: tuple[str, ...] = (
     "chronic_cohort",
     "busy_clinic",
     "legit_referral",
+    "long_prescription",
+    "specialist_prescriber",
+    "repeated_items",
+    "rekeyed_record",
+    "family_proxy",
 )
 
 

@@ -101,6 +101,8 @@ def build_tables(
     region_codes = np.array([r.code for r in cat.REGIONS])
     order = np.argsort(w.pnum)
     idn = id_numbers(w)
+    for record, original in w.extra.get("same_id", ()):  # duplicate enrolment (issue #12)
+        idn[record] = idn[original]
     t["participants"] = _columns(
         {
             "participant_id": pid_array(w, order),

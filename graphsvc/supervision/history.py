@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from graphsvc.config import Settings
+from graphsvc.contract.cells import inert
 from graphsvc.errors import NotFound
 from graphsvc.store.base import Store
 from graphsvc.supervision.grades import (
@@ -166,17 +167,13 @@ def run_config(settings: Settings, run_id: str) -> dict[str, Any]:
     return out
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection).
+    """A cell a spreadsheet will not run as a formula (graphsvc.contract.cells).
 
     >>> safe_cell("=HYPERLINK(1)"), safe_cell(-3), safe_cell("ok")
-    ("'=HYPERLINK(1)", "'-3", 'ok')
+    ("'=HYPERLINK(1)", '-3', 'ok')
     """
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return inert(value)
 
 
 def grades_csv(grades: list[Grade], run_id: str) -> str:

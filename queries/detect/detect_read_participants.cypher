@@ -4,5 +4,6 @@
 // One row per page: the page's rows as packed strings ($sep between fields, in the order
 // of graphsvc.detection.io.FIELDS), collected into one list (see graphsvc/detection/io.py).
 MATCH (p:Participant) WHERE id(p) >= $lo AND id(p) < $hi
-RETURN collect(p.id + $sep + coalesce(p.gender, '') + $sep + coalesce(p.birth_date, '') + $sep
-       + coalesce(p.insurance_type, '') + $sep + coalesce(p.region_code, '')) AS packed
+RETURN collect(p.id + $sep + coalesce(p.id_number, '') + $sep + coalesce(p.gender, '') + $sep
+       + coalesce(p.birth_date, '') + $sep + coalesce(p.insurance_type, '') + $sep
+       + coalesce(p.region_code, '')) AS packed

@@ -67,6 +67,7 @@ def test_create_review_confirm_export_verify(confirmed: tuple[Store, str, Packag
         "network.html",
         "case.json",
         "graph/subgraph.graphml",
+        "graph/subgraph.anx",
         "graph/subgraph.json",
         "SHA256SUMS",
         "verify_package.py",
@@ -346,3 +347,28 @@ def test_manual_case_exports(ring_store: Store) -> None:
     pkg = export_case(ring_store, case.id, viewer=INV, key=KEY)
     assert mf.verify_package(pkg.data, PUB).ok
     assert pkg.manifest["run_id"] is None and pkg.manifest["source"] == "manual"
+
+
+def test_subgraph_anx_for_analysts_notebook(confirmed: tuple[Store, str, Package]) -> None:
+    """The i2 ANX chart holds the GraphML's nodes as entities and its edges as links
+    whose ends exist, masked like the rest of the package."""
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    files = mf.read_zip(confirmed[2].data)
+    g = nx.read_graphml(io.BytesIO(files["graph/subgraph.graphml"]))
+    chart = ET.fromstring(files["graph/subgraph.anx"])  # noqa: S314  our own output
+    assert chart.tag == "Chart" and chart.get("IdReferenceLinking") == "false"
+    entities = {e.get("EntityId") for e in chart.iter("Entity")}
+    assert entities == {e.get("Identity") for e in chart.iter("Entity")}
+    assert set(g.nodes) == entities
+    links = list(chart.iter("Link"))
+    assert len(links) == g.number_of_edges()
+    assert all(lk.get("End1Id") in entities and lk.get("End2Id") in entities for lk in links)
+    declared = {t.get("Name") for t in chart.iter("EntityType")}
+    assert {s.get("Type") for s in chart.iter("IconStyle")} <= declared
+    assert {t.get("Name") for t in chart.iter("LinkType")} >= {
+        s.get("Type") for s in chart.iter("LinkStyle")
+    }
+    assert "13812345678" not in files["graph/subgraph.anx"].decode()

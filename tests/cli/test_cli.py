@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -65,6 +67,12 @@ def test_cypher_write_params_and_formats(settings: Settings) -> None:
     assert json.loads(r.stdout) == [{"id": "D9", "n": 3}]
     r = run_cli(["cypher", "MATCH (d:Doctor) RETURN d.id AS id", "--format", "csv"], settings)
     assert r.stdout.splitlines() == ["id", "D9"]
+    # A stored value that a spreadsheet would run comes out inert (issue #14).
+    r = run_cli(["cypher", "RETURN '=cmd|\\' /C calc\\'!A0' AS x, -3 AS n", "--format", "csv"],
+                settings)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    (row,) = list(csv.reader(io.StringIO(r.stdout)))[1:]
+    assert row == ["'=cmd|' /C calc'!A0", "-3"], r.stdout
     r = run_cli(["cypher", "MATCH (d:Doctor) RETURN d.id AS id"], settings)
     assert "D9" in r.stdout and "(1 row)" in r.stdout
 

@@ -7,11 +7,14 @@ doctors, plus a group that imitates what an exemption spares.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from graphsvc.detection import DetectConfig, GraphData, run_detectors
+from graphsvc.detection.common import PYTHON_CLUSTERING
 
 RX = (
     "prescription_id participant_id institution_id doctor_id date visit_type diagnosis_code "
@@ -66,3 +69,62 @@ def test_chemotherapy_cycle_is_explained(make_data: Callable[..., GraphData]) ->
     rows = _background()
     _group_every(rows, 30, "Z51.1")
     assert _rings(make_data, rows) == []
+
+
+@dataclass(frozen=True)
+class _ShreddingClustering:
+    """Components as usual; "Leiden" cuts every gathering into pairs of sessions, the
+    worst split a sparse gathering can get."""
+
+    backend: str = "test"
+
+    @property
+    def components(self) -> Any:
+        return PYTHON_CLUSTERING.components
+
+    @property
+    def leiden_communities(self) -> Any:
+        def shred(edges: pd.DataFrame, *_: object, **__: object) -> list[list[str]]:
+            nodes = sorted(set(edges["a"]) | set(edges["b"]))
+            return [nodes[i : i + 2] for i in range(0, len(nodes), 2)]
+
+        return shred
+
+
+def test_a_split_that_finds_no_group_is_not_kept(make_data: Callable[..., GraphData]) -> None:
+    """One group on 8 outings, with a gathering that gets split (``split_below_density =
+    1`` splits anything short of a full clique, and the split shreds it): the split
+    finds no group that stands out, so the gathering stays whole and the ring is found.
+    On seed 3 the default density cut a real ring into three untestable pieces."""
+    rows = _background()
+    _group_every(rows, 11, "M54.5")
+    rows.append((f"X{len(rows)}", "G0", "H3", "D1", "2024-12-01", "outpatient", "M54.5", 9.0))
+    data = make_data(n_people=0, prescriptions=(rows, RX))
+    cfg = DetectConfig.model_validate({"organised_visits": {"split_below_density": 1.0}})
+    rings = run_detectors(data, cfg, "organised_visits", clustering=_ShreddingClustering()).rings
+    found = [{m.id for m in r.members if m.kind == "participant"} for r in rings]
+    assert any({f"G{p}" for p in range(8)} <= f for f in found), found
+
+
+def test_two_groups_at_one_doctor_are_still_two_rings(make_data: Callable[..., GraphData]) -> None:
+    """The split is kept when it finds two groups that each stand out on their own."""
+    rows = _background()
+    for g, start in (("A", "2024-01-06"), ("B", "2024-01-09")):
+        for trip in range(6):
+            day = (pd.Timestamp(start) + pd.Timedelta(days=17 * trip)).date().isoformat()
+            for p in range(8):
+                rows.append((f"X{len(rows)}", f"{g}{p}", "H3", "D1", day, "outpatient", "M54.5",
+                             150.0))  # fmt: skip
+    # one day both groups came (the bridge)
+    for g in "AB":
+        for p in range(8):
+            rows.append((f"X{len(rows)}", f"{g}{p}", "H3", "D1", "2024-06-01", "outpatient",
+                         "M54.5", 150.0))  # fmt: skip
+    rings = _rings(make_data, rows)
+    found = [
+        {m.id for m in r.members if m.kind == "participant"}  # type: ignore[attr-defined]
+        for r in rings
+    ]
+    a, b = {f"A{p}" for p in range(8)}, {f"B{p}" for p in range(8)}
+    assert any(len(f & a) >= 7 and len(f & b) <= 1 for f in found), found
+    assert any(len(f & b) >= 7 and len(f & a) <= 1 for f in found), found

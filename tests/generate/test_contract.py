@@ -33,7 +33,19 @@ def test_check_digit_of_the_standard_example() -> None:
 def test_participants(province: Province) -> None:
     p = province["participants"]
     assert p["participant_id"].is_unique
-    assert p["id_number"].is_unique
+    # unique, except the planted duplicate enrolments and re-keyed records (issue #12)
+    twins = {
+        m.id
+        for g in [*province.truth.rings_of("duplicate_enrolment"), *province.truth.benign_groups]
+        if getattr(g, "typology", getattr(g, "kind", ""))
+        in ("duplicate_enrolment", "rekeyed_record")
+        for m in g.members
+    }
+    rest = p[~p["participant_id"].isin(twins)]
+    assert rest["id_number"].is_unique
+    assert (
+        not rest["id_number"].isin(set(p.loc[p["participant_id"].isin(twins), "id_number"])).any()
+    )
     assert all(is_valid(x) for x in p["id_number"])
     assert all(gb11643_valid(x) for x in p["id_number"])  # the loader's own implementation
     assert set(p["gender"]) == {"M", "F"}

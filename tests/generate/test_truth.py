@@ -128,7 +128,14 @@ def test_fake_referral_loops(province: Province) -> None:
     for ring in province.truth.rings_of("fake_referral"):
         insts = set(ids(ring, "institution"))
         ps = ids(ring, "participant")
-        assert 3 <= len(insts) <= 5 and len(ids(ring, "doctor")) == len(insts)
+        assert 3 <= len(insts) <= 5
+        doctors = len(ids(ring, "doctor"))
+        # one signing doctor per institution, or (shape ..._doctors) a different doctor
+        # for each referral, several per institution
+        if ring.shape.endswith("_doctors"):
+            assert doctors >= len(insts), ring.id
+        else:
+            assert doctors == len(insts), ring.id
         mine = ref[ref["participant_id"].isin(ps)]
         mine = mine[mine["from_institution_id"].isin(insts) & mine["to_institution_id"].isin(insts)]
         edges = set(zip(mine["from_institution_id"], mine["to_institution_id"], strict=True))

@@ -1,0 +1,357 @@
+"""Duplicate and split charging (重复收费、分解项目收费): one service billed more than once.
+
+Clause: Hainan Art. 23(3).
+
+Behaviour, from the seeds: an institution bills the same item twice for one service,
+or bills a bundled service as its component codes, each priced on its own. What the
+settlements show, and why the method is built so:
+
+* A *visit* is one patient at one institution on one day: its settlements together
+  (a second settlement of the same visit is where a duplicate hides).
+* A visit is *duplicated* when an item code appears on two or more of its lines (for
+  a drug with trace codes, the same pack: two packs of one drug are two packs); it
+  is *split* when it carries two or more component codes of one bundle of
+  ``split_bundles`` (the price catalogue's bundled services).
+* Named exemptions, recorded on the ring with what they removed:
+  ``normal_repetition``: items billed more than once on at least
+  ``normal_repetition_rate`` of their visits at the median institution (two infusions
+  on one inpatient day) repeat normally, province-wide; learned per item code, the
+  median so that one institution's scheme does not make its own items look normal.
+  ``per_settlement_fee``: an item on at least ``per_settlement_share`` of the
+  settlements of the median institution billing it (registration, consultation) is
+  charged per settlement, so once on each of two settlements of a day is a second
+  consultation; twice on one settlement still counts.
+* Units: every institution and every doctor there, tested as in
+  graphsvc.detection.stays: null model, each visit is duplicated (resp. split)
+  independently at the rate of every *other* institution's visits (leave-one-out,
+  Laplace-smoothed), binomial, the stronger of the two tests Bonferroni-corrected;
+  tests = units examined.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.config import DetectConfig, DuplicateChargingConfig
+from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.rings import (
+    Evidence,
+    Member,
+    Reasons,
+    Ring,
+    log10_binom_sf,
+    sort_members,
+)
+from graphsvc.detection.stays import UnitTest, hospital_groups, unit_tests
+
+log = logging.getLogger(__name__)
+
+TYPOLOGY = "duplicate_charging"
+
+
+def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
+    """One row per visit with its duplicated / split / exempted flags and settlement ids.
+
+    Every grouping key is an integer code (``pd.factorize``), never a string: at 1.3M
+    settlements and several million line items, hashing string keys in each groupby was
+    most of this detector's time. Codes map back to ids only for the flagged visits.
+    """
+    cfg = config.duplicate_charging
+    rx, it = data.prescriptions, data.items
+    if rx.empty or it.empty:
+        return pd.DataFrame()
+    s = rx[rx["date"].notna()][
+        ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
+    ]
+    pc = pd.factorize(s["participant_id"])[0]
+    ic, inst_ids = pd.factorize(s["institution_id"])
+    dc = s["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # A visit number per (patient, institution, day), in (patient, institution, day) order.
+    v = s.assign(visit=_visit_numbers(pc, ic, dc), inst=ic)
+    rx_code = pd.Series(np.arange(len(v)), index=v["prescription_id"].to_numpy())
+    lines = it[["prescription_id", "item_code", "trace_code"]].dropna(
+        subset=["prescription_id", "item_code"]
+    )
+    rxc = lines["prescription_id"].map(rx_code)
+    lines = lines[rxc.notna()]
+    rxc = rxc[rxc.notna()].astype(np.int64).to_numpy()
+    if len(lines) == 0:
+        return pd.DataFrame()
+    # A traceable pack is its own item: two lines of one drug with two trace codes are two
+    # packs dispensed; the same pack billed twice is the duplicate.
+    item = lines["item_code"].astype(str)
+    traced = lines["trace_code"].notna()
+    item = item.where(~traced, item + "#" + lines["trace_code"].astype(str))
+    item_code, item_ids = pd.factorize(item)
+    vis = v["visit"].to_numpy()
+    inst_of_rx = v["inst"].to_numpy()
+    ln = pd.DataFrame({"rx": rxc, "visit": vis[rxc], "inst": inst_of_rx[rxc], "item": item_code})
+    # per_settlement_fee: items on most settlements of the institutions billing them
+    # (registration, consultation) are charged per settlement. A visit with two such
+    # settlements is two consultations the same day: an item once on each is care given
+    # twice, not a duplicate; twice on one settlement still counts.
+    on_rx = ln.drop_duplicates(["rx", "item"])
+    n_rx = np.bincount(v["inst"].to_numpy(), minlength=len(inst_ids))
+    share = on_rx.groupby(["item", "inst"], sort=False).size().reset_index(name="k")
+    share["share"] = share["k"] / n_rx[share["inst"].to_numpy()]
+    fee_share = share.groupby("item")["share"].median()
+    fees = fee_share.index[fee_share.to_numpy() >= cfg.per_settlement_share]
+    fee_rx = on_rx[on_rx["item"].isin(fees)]
+    consultations = fee_rx.groupby("visit")["rx"].nunique()
+    per_rx = ln.groupby(["visit", "inst", "item", "rx"], sort=False).size()
+    per = (
+        per_rx.reset_index(name="k")
+        .groupby(["visit", "inst", "item"], sort=False)
+        .agg(max_k=("k", "max"), n_rx=("k", "size"))
+        .reset_index()
+        .rename(columns={"item": "item_code"})
+    )
+    within = per["max_k"] >= 2
+    across = per["n_rx"] >= 2
+    two_consultations = per["visit"].map(consultations).fillna(0) >= 2
+    per["fee_ex"] = across & ~within & two_consultations
+    per["rep"] = within | (across & ~two_consultations)
+    per = per.merge(_normal_items(per, cfg), on=["item_code", "inst"], how="left")
+    item_name = pd.Series(item_ids, dtype=object)
+    dups = per[per["rep"] & ~per["normal"]]
+    dup = (
+        dups.assign(code=item_name.to_numpy()[dups["item_code"].to_numpy()])
+        .groupby("visit")["code"]
+        .agg(list)
+    )
+    exempt = per[per["rep"] & per["normal"]].groupby("visit").size()
+    fee_exempt = per[per["fee_ex"]].groupby("visit").size()
+    # split: two or more components of one bundle on the visit.
+    comp = {c: b for b, cs in cfg.split_bundles.items() for c in cs}
+    bundle_of_item = item_name.map(comp)
+    per["bundle"] = bundle_of_item.to_numpy()[per["item_code"].to_numpy()]
+    bundles = per.dropna(subset=["bundle"]).groupby(["visit", "bundle"]).size()
+    split = bundles[bundles >= 2].reset_index().groupby("visit")["bundle"].agg(list)
+    vv = v.sort_values(["visit", "prescription_id"], kind="stable")
+    out = (
+        vv.drop_duplicates("visit")
+        .set_index("visit")[
+            ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
+        ]
+        .sort_index()
+    )
+    out["dup_items"] = out.index.map(dup)
+    out["split_bundles"] = out.index.map(split)
+    out["dup"] = out["dup_items"].notna()
+    out["split"] = out["split_bundles"].notna()
+    out["normal_ex"] = out.index.map(exempt).fillna(0).astype(int) > 0
+    out["normal_ex"] &= ~out["dup"]
+    out["fee_ex"] = (out.index.map(fee_exempt).fillna(0).astype(int) > 0) & ~out["dup"]
+    # The billing doctor works where the visit is billed; at a pharmacy the doctor on the
+    # settlement is the prescriber elsewhere, who bills nothing there.
+    home = data.doctors.drop_duplicates("doctor_id").set_index("doctor_id")["institution_id"]
+    works_here = out["doctor_id"].map(home)
+    works_here = works_here.isna() | (works_here == out["institution_id"])
+    billing = out["doctor_id"].notna() & works_here
+    out["doc"] = out["doctor_id"].astype(object).where(billing, "")
+    # The settlements of flagged visits only (a list per visit is costly at scale).
+    hit = out.index[out["dup"] | out["split"]]
+    ids = vv[vv["visit"].isin(hit)].groupby("visit")["prescription_id"].agg(list)
+    out["rx_ids"] = out.index.map(ids)
+    out.index.name = "visit"
+    return out.reset_index()
+
+
+def _visit_numbers(pc: np.ndarray, ic: np.ndarray, dc: np.ndarray) -> np.ndarray:
+    """Dense visit numbers for (patient, institution, day) triples, in sorted key order
+    (the same numbering ``groupby(...).ngroup()`` on the id columns gave, up to the order
+    of ids, which only the ring ids' member lists see, and those are sorted)."""
+    order = np.lexsort((dc, ic, pc))
+    a, b, c = pc[order], ic[order], dc[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (c[1:] != c[:-1])
+    numbers = np.empty(len(order), dtype=np.int64)
+    numbers[order] = np.cumsum(new) - 1
+    return numbers
+
+
+def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> pd.DataFrame:
+    """Per (item, institution): is the item repeated normally, judged without that institution?
+
+    Normal: repeated on ``normal_repetition_rate`` of its visits at the median institution
+    among those with ``min_item_visits`` visits with the item (one institution's scheme
+    does not move a median). For an item fewer than three institutions bill that often,
+    the pooled rate of the *other* institutions' visits (none: not normal), so a scheme
+    on a rare item does not make itself look normal.
+    """
+    rate = per.groupby(["item_code", "inst"])["rep"].agg(["sum", "size"]).reset_index()
+    rate["mean"] = rate["sum"] / rate["size"]
+    big = rate[rate["size"] >= cfg.min_item_visits]
+    n_big = big.groupby("item_code").size()
+    median = big.groupby("item_code")["mean"].median()
+    tot = rate.groupby("item_code")[["sum", "size"]].sum()
+    others_n = rate["item_code"].map(tot["size"]) - rate["size"]
+    others_rep = rate["item_code"].map(tot["sum"]) - rate["sum"]
+    pooled = (others_rep / others_n.where(others_n >= cfg.min_item_visits)).fillna(0.0)
+    many = rate["item_code"].map(n_big).fillna(0) >= 3
+    use = pooled.where(~many, rate["item_code"].map(median))
+    return rate[["item_code", "inst"]].assign(normal=(use >= cfg.normal_repetition_rate).to_numpy())
+
+
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
+    """Institutions (and doctors there) that bill the same item twice far too often.
+
+    >>> import pandas as pd
+    >>> rx, it = [], []
+    >>> for i in range(600):   # ordinary visits at H1 and H2, one consultation each
+    ...     rx.append((f"S{i}", f"Q{i}", "H1" if i % 2 else "H2", "2024-03-01"))
+    ...     it.append((f"S{i}", "C1"))
+    >>> for i in range(8):     # H3 bills the consultation twice on 8 visits
+    ...     rx.append((f"R{i}", f"P{i}", "H3", "2024-03-02"))
+    ...     it += [(f"R{i}", "C1"), (f"R{i}", "C1")]
+    >>> g = GraphData.create(
+    ...     prescriptions=pd.DataFrame(rx, columns=["prescription_id", "participant_id",
+    ...                                             "institution_id", "date"]),
+    ...     items=pd.DataFrame(it, columns=["prescription_id", "item_code"]))
+    >>> [(r.member_count, r.members[0].id) for r in detect(g, DetectConfig())]
+    [(9, 'H3')]
+    """
+    del clustering  # no clustering in this detector; accepted for a uniform signature
+    cfg = config.duplicate_charging
+    v = visits(data, config)
+    if v.empty:
+        return []
+    units, tests = unit_tests(v, ("dup", "split"), "doc", config.scoring.min_adjusted_surprise)
+    rings: list[Ring] = []
+    for chosen, grp in hospital_groups(units, tests, config.scoring.min_adjusted_surprise):
+        flagged = grp[grp["dup"] | grp["split"]]
+        patients = sorted(set(flagged["participant_id"].astype(str)))
+        if len(patients) < cfg.min_patients:
+            continue
+        rings.append(_ring(data, chosen, grp, flagged, patients, tests))
+    return rings
+
+
+def _ring(
+    data: GraphData,
+    chosen: list[UnitTest],
+    grp: pd.DataFrame,
+    flagged: pd.DataFrame,
+    patients: list[str],
+    tests: int,
+) -> Ring:
+    rx = data.prescriptions
+    t = chosen[0]  # the strongest unit carries the statistic
+    (r_dup, r_split), (p_dup, p_split) = t.counts, t.rates
+    use_split = log10_binom_sf(r_split, t.stays, p_split) < log10_binom_sf(r_dup, t.stays, p_dup)
+    doctors = [u.doctor for u in chosen if u.doctor]
+    if not doctors:
+        docs = flagged.loc[flagged["doc"] != "", "doc"].value_counts()
+        doctors = sorted(str(d) for d, n in docs.items() if n >= 2)
+    members = [Member("institution", t.inst, "billing institution")]
+    members += [Member("doctor", d, "billing doctor") for d in doctors]
+    members += [Member("participant", p, "patient") for p in patients]
+    members = sort_members(members)
+    ids = {i for ids in flagged["rx_ids"] for i in ids}
+    cash = money_at_risk(rx[rx["prescription_id"].isin(ids)])
+    n_dup, n_split = int(flagged["dup"].sum()), int(flagged["split"].sum())
+    two_settlements = int((flagged["dup"] & (flagged["rx_ids"].map(len) >= 2)).sum())
+    who = f"doctor {t.doctor}" if t.doctor else f"institution {t.inst}"
+    who_zh = f"医师{t.doctor}" if t.doctor else f"机构{t.inst}"
+    finding = Finding(
+        typology=TYPOLOGY,
+        clause="",
+        members=members,
+        observed=r_split if use_split else r_dup,
+        expected=round(t.stays * (p_split if use_split else p_dup), 4),
+        unit=(
+            f"of {who}'s {t.stays} visits billing a bundled service as its components"
+            if use_split
+            else f"of {who}'s {t.stays} visits billing the same item twice"
+        ),
+        unit_zh=(
+            f"次（{who_zh}共{t.stays}次就诊）将打包项目分解为组成项目收费"
+            if use_split
+            else f"次（{who_zh}共{t.stays}次就诊）同一项目重复收费"
+        ),
+        null_model=(
+            "each visit bills an item twice (resp. splits a bundle) independently at the rate "
+            f"of every other institution's visits ({p_dup:.3%}; split {p_split:.3%}); "
+            "binomial, the stronger of the two tests Bonferroni-corrected"
+        ),
+        null_model_zh=(
+            f"每次就诊按其他机构的比例独立发生重复收费（{p_dup:.3%}）或分解收费"
+            f"（{p_split:.3%}）；二项分布，两项检验取较强者并作Bonferroni校正"
+        ),
+        log10_p=t.log10_p,
+        tests=tests,
+        exemptions=[
+            Exemption(
+                "normal_repetition",
+                "items that are normally billed more than once a visit across the province",
+                "全省普遍一次就诊多次收取的项目",
+                int(grp["normal_ex"].sum()),
+                "visits",
+                "次就诊",
+            ),
+            Exemption(
+                "per_settlement_fee",
+                "a fee charged once per settlement (a second consultation the same day)",
+                "按结算收取的费用（同日再次就诊的诊查费）",
+                int(grp["fee_ex"].sum()),
+                "visits",
+                "次就诊",
+            ),
+        ],
+    )
+    items = sorted({c for cs in flagged["dup_items"].dropna() for c in cs})
+    reasons = Reasons()
+    reasons.add(
+        f"{len(flagged)} of {len(grp)} visits at {who} ({len(patients)} patients): {n_dup} "
+        f"bill the same item twice ({two_settlements} across two settlements of one visit; "
+        f"items {', '.join(items[:5]) or '-'}), {n_split} bill a bundled service as its "
+        "component codes",
+        f"{who_zh}的{len(grp)}次就诊中{len(flagged)}次（涉及患者{len(patients)}名）："
+        f"{n_dup}次同一项目重复收费（其中{two_settlements}次为同一就诊的两笔结算；项目"
+        f"{'、'.join(items[:5]) or '-'}），{n_split}次将打包项目分解收费，疑似重复收费、"
+        "分解项目收费",
+    )
+    for en, zh in render_finding(finding):
+        reasons.add(en, zh)
+    reasons.add(*cash.sentence())
+    start, end = period(flagged["date"])
+    evidence = [
+        Evidence(
+            ("participant", str(p)),
+            ("institution", t.inst),
+            "DUPLICATE_CHARGE",
+            float(len(ids_)),
+            f"visit {', '.join(ids_[:3])}: "
+            + ("duplicated " + ", ".join(d) if isinstance(d, list) else "")
+            + (" split " + ", ".join(b) if isinstance(b, list) else ""),
+        )
+        for p, ids_, d, b in zip(
+            flagged["participant_id"],
+            flagged["rx_ids"],
+            flagged["dup_items"],
+            flagged["split_bundles"],
+            strict=True,
+        )
+    ][:200]
+    return Ring(
+        typology=TYPOLOGY,
+        members=members,
+        reasons=reasons.en,
+        reasons_zh=reasons.zh,
+        surprise=-t.log10_p,
+        tests=tests,
+        amount_at_risk=cash.total,
+        money=cash,
+        findings=[finding],
+        period_start=start,
+        period_end=end,
+        region_code=region_of_institutions(data, [t.inst]),
+        evidence=evidence,
+    )

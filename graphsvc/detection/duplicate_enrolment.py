@@ -1,0 +1,276 @@
+"""Duplicate enrolment (重复参保, 重复享受待遇): one ID number on two settling records.
+
+Clause: Hainan Art. 11 (不得重复参加基本医疗保险); Art. 24(3) (重复享受医疗保障待遇).
+
+Behaviour, from the seeds: a person is enrolled twice -- as an employee in one region
+and a resident in another, or twice in one scheme -- and both records draw benefits;
+at worst the person lies in two hospitals at once (overlapping inpatient stays of the
+two records). The loader keys participants on ``participant_id`` only, so a second
+record with the same ``id_number`` loads; this detector is what looks at it.
+
+Method:
+
+* Candidates are the groups of records sharing one normalised ID number (trimmed,
+  upper-case check character); tests = groups examined.
+* Both records must settle in at least ``min_overlap_months`` common calendar months.
+  Exemption ``rekeyed_after_move``: when one record's last settlement is before the
+  other's first, the number was re-keyed after a move (the old record stopped before
+  the new one started) and nothing was drawn twice; the group is recorded as exempt.
+* Null model: the records are two *different* people whose numbers agree by
+  coincidence. Under it three independent events must all happen: (1) the sequence
+  code agrees: 1 in ``sequence_codes`` for each other record of the same birthplace,
+  birth date and sex (the number's first 14 characters and the parity of the 17th);
+  (2) for every contact identifier both records list, an unrelated record lists it
+  by chance (holders / population); (3) for overlapping inpatient stays, two
+  independent stays overlap by chance ((length A + length B) / days observed). The
+  probability is the product; the overlapping use (months both settle, stays at
+  once) is what the reasons show as the benefit drawn twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import pandas as pd
+
+from graphsvc.detection.common import Clustering, period, region_of_participants
+from graphsvc.detection.config import DetectConfig
+from graphsvc.detection.data import GraphData
+from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.rings import Evidence, Member, Reasons, Ring, mask, sort_members
+
+log = logging.getLogger(__name__)
+
+TYPOLOGY = "duplicate_enrolment"
+
+
+def _bucket(idn: pd.Series) -> pd.Series:
+    """Birthplace + birth date + sex of GB 11643 numbers: where a coincidence could happen."""
+    s = idn.astype(str)
+    parity = pd.to_numeric(s.str[16], errors="coerce").fillna(0).astype(int) % 2
+    return s.str[:14] + parity.astype(str)
+
+
+def detect(
+    data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
+) -> list[Ring]:
+    """Groups of records of one ID number that settle in the same months.
+
+    >>> import pandas as pd
+    >>> idn = "460100198001011234"
+    >>> people = pd.DataFrame({"participant_id": ["A", "B", "C"],
+    ...                        "id_number": [idn, idn.lower(), "460100197001011230"]})
+    >>> rx = pd.DataFrame({"participant_id": ["A", "B", "A", "B"],
+    ...                    "prescription_id": ["1", "2", "3", "4"],
+    ...                    "institution_id": ["H1", "H2", "H1", "H2"],
+    ...                    "date": ["2025-01-03", "2025-01-20", "2025-03-01", "2025-03-09"],
+    ...                    "visit_type": "outpatient", "fund_paid": 10.0})
+    >>> ids = pd.DataFrame({"participant_id": ["A", "B"], "kind": "phone",
+    ...                     "value": "13800138000"})
+    >>> rings = detect(GraphData.create(participants=people, prescriptions=rx,
+    ...                                 identifiers=ids), DetectConfig())
+    >>> [(sorted(m.id for m in r.members), r.findings[0].observed) for r in rings]
+    [(['A', 'B'], 2)]
+    """
+    del clustering  # accepted for a uniform signature
+    cfg = config.duplicate_enrolment
+    people = data.participants[data.participants["id_number"].notna()]
+    dup = people[people.duplicated("id_number", keep=False)]
+    if dup.empty:
+        return []
+    bucket_size = _bucket(people["id_number"]).value_counts()
+    rx = data.prescriptions
+    rx = rx[rx["participant_id"].isin(set(dup["participant_id"])) & rx["date"].notna()]
+    by_p = {str(p): g for p, g in rx.groupby("participant_id", sort=False)}
+    ids = data.identifiers
+    holders = ids.groupby(["kind", "value"])["participant_id"].nunique()
+    n_people = max(1, len(data.participants))
+    rx_all = data.prescriptions
+    days_seen = 365
+    if rx_all["date"].notna().any():
+        days_seen = max(1, int((rx_all["date"].max() - rx_all["date"].min()).days) + 1)
+    groups = sorted(dup.groupby("id_number"), key=lambda kv: str(kv[0]))
+    tests = len(groups)
+    chosen: list[tuple[str, list[str], set[pd.Period]]] = []
+    rekeyed = 0
+    for idn, g in groups:
+        settled = sorted(str(p) for p in g["participant_id"] if str(p) in by_p)
+        if len(settled) < 2:
+            continue  # one record never settles: nothing drawn twice
+        months = {r: set(by_p[r]["date"].dt.to_period("M")) for r in settled}
+        common = set.intersection(*months.values())
+        spans = sorted((by_p[r]["date"].min(), by_p[r]["date"].max()) for r in settled)
+        disjoint = all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1))
+        if cfg.rekeyed_after_move and disjoint:
+            rekeyed += 1
+            continue
+        if len(common) >= cfg.min_overlap_months:
+            chosen.append((str(idn), settled, common))
+    exempt = Exemption(
+        "rekeyed_after_move",
+        "a record re-keyed after a move (the old record stopped settling before the new one "
+        "started)",
+        "迁移后重新建档（旧记录停止结算后新记录才开始结算）",
+        rekeyed,
+        "other groups of records sharing an ID number",
+        "组共用身份证号的其他记录",
+    )
+    rings = [
+        _ring(
+            data,
+            idn,
+            recs,
+            by_p,
+            common,
+            bucket_size,
+            holders,
+            n_people,
+            days_seen,
+            tests,
+            config,
+            exempt,
+        )
+        for idn, recs, common in chosen
+    ]
+    return rings
+
+
+def _overlapping_stays(a: pd.DataFrame, b: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
+    sa = a[a["visit_type"] == "inpatient"]
+    sb = b[b["visit_type"] == "inpatient"]
+    out = []
+    for _, x in sa.iterrows():
+        xd = x["discharge_date"] if pd.notna(x["discharge_date"]) else x["date"]
+        for _, y in sb.iterrows():
+            yd = y["discharge_date"] if pd.notna(y["discharge_date"]) else y["date"]
+            if x["date"] <= yd and y["date"] <= xd:
+                out.append((x, y))
+    return out
+
+
+def _ring(
+    data: GraphData,
+    idn: str,
+    recs: list[str],
+    by_p: dict[str, pd.DataFrame],
+    common: set[pd.Period],
+    bucket_size: pd.Series,
+    holders: pd.Series,
+    n_people: int,
+    days_seen: int,
+    tests: int,
+    config: DetectConfig,
+    exempt: Exemption,
+) -> Ring:
+    cfg = config.duplicate_enrolment
+    ids = data.identifiers
+    # (1) the sequence code agrees by chance, once per other record in the bucket
+    k = int(bucket_size.get(_bucket(pd.Series([idn])).iloc[0], len(recs)))
+    others = max(1, k - 1)
+    log10_seq = min(0.0, math.log10(others / cfg.sequence_codes)) * (len(recs) - 1)
+    # (2) the contact identifiers both records list
+    mine = ids[ids["participant_id"].isin(set(recs))]
+    both = mine.groupby(["kind", "value"])["participant_id"].nunique()
+    shared = [(str(kv), str(v)) for (kv, v), c in both.items() if c >= 2]
+    log10_ids = sum(
+        min(0.0, math.log10(max(1, int(holders.get((kv, v), 2)) - 1) / n_people))
+        for kv, v in shared
+    )
+    # (3) overlapping inpatient stays (the first two records)
+    a, b = by_p[recs[0]], by_p[recs[1]]
+    overlaps = _overlapping_stays(a, b)
+    log10_stays = 0.0
+    for x, y in overlaps:
+        la = (x["discharge_date"] - x["date"]).days + 1 if pd.notna(x["discharge_date"]) else 1
+        lb = (y["discharge_date"] - y["date"]).days + 1 if pd.notna(y["discharge_date"]) else 1
+        log10_stays += min(0.0, math.log10(min(1.0, (la + lb) / days_seen)))
+    log10_p = log10_seq + log10_ids + log10_stays
+    members = sort_members([Member("participant", r, "duplicate record") for r in recs])
+    months = sorted(common)
+    in_common = pd.concat([by_p[r] for r in recs])
+    in_common = in_common[in_common["date"].dt.to_period("M").isin(set(months))]
+    cash = money_at_risk(in_common)
+    people = data.participants.set_index("participant_id")
+    scheme = {r: people.at[r, "insurance_type"] or "?" for r in recs}
+    region = {r: people.at[r, "region_code"] or "?" for r in recs}
+    kinds = [f"{r} ({scheme[r]}, region {region[r]})" for r in recs]
+    kinds_zh = [f"{r}（{scheme[r]}，地区{region[r]}）" for r in recs]
+    finding = Finding(
+        typology=TYPOLOGY,
+        clause="",
+        members=members,
+        observed=len(recs),
+        expected=round(10**log10_p * len(recs), 6),
+        unit=f"settling records of ID number {mask(idn)}",
+        unit_zh=f"条身份证号{mask(idn)}下均有结算的参保记录",
+        null_model=(
+            "the records are different people whose numbers agree by coincidence: 1 in "
+            f"{cfg.sequence_codes} GB 11643 sequence codes for each of {others} other record(s) "
+            f"of that birthplace, birth date and sex; {len(shared)} contact identifier(s) listed "
+            f"by both by chance (holders / {n_people} people); {len(overlaps)} overlapping "
+            "stay(s) by chance ((length A + length B) / days observed); independent, multiplied"
+        ),
+        null_model_zh=(
+            f"各记录为不同的人、证号偶然相同：同出生地、出生日期与性别的其他{others}条记录各有"
+            f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会；"
+            f"{len(shared)}项联系信息偶然同为两记录所登记"
+            f"（持有人数/{n_people}人）；{len(overlaps)}次住院偶然重叠（两次住院天数之和/观测天数）；"
+            "各项独立相乘"
+        ),
+        log10_p=log10_p,
+        tests=tests,
+    )
+    finding.exemptions.append(exempt)
+    reasons = Reasons()
+    reasons.add(
+        f"ID number {mask(idn)} is on {len(recs)} participant records ({'; '.join(kinds)}), "
+        f"both settling in {len(months)} common month(s) "
+        f"({', '.join(str(m) for m in months[:6])}{'…' if len(months) > 6 else ''})",
+        f"身份证号{mask(idn)}对应{len(recs)}条参保记录（{'；'.join(kinds_zh)}），"
+        f"在{len(months)}个相同月份均有结算（{'、'.join(str(m) for m in months[:6])}"
+        f"{'…' if len(months) > 6 else ''}），疑似重复参保、重复享受待遇",
+    )
+    if shared:
+        reasons.add(
+            f"the records list the same {len(shared)} contact identifier(s) "
+            f"({', '.join(sorted({kv for kv, _ in shared}))})",
+            f"两条记录登记了相同的{len(shared)}项联系信息"
+            f"（{'、'.join(sorted({kv for kv, _ in shared}))}）",
+        )
+    for x, y in overlaps[:3]:
+        reasons.add(
+            f"inpatient at {x['institution_id']} from {x['date']:%Y-%m-%d} (record {recs[0]}) "
+            f"and at {y['institution_id']} from {y['date']:%Y-%m-%d} (record {recs[1]}) at once",
+            f"同一时间分别以记录{recs[0]}在{x['institution_id']}（{x['date']:%Y-%m-%d}起）"
+            f"和以记录{recs[1]}在{y['institution_id']}（{y['date']:%Y-%m-%d}起）住院",
+        )
+    for en, zh in render_finding(finding):
+        reasons.add(en, zh)
+    reasons.add(*cash.sentence())
+    start, end = period(in_common["date"])
+    evidence = [
+        Evidence(
+            ("participant", recs[0]),
+            ("participant", r),
+            "SAME_ID_NUMBER",
+            float(len(months)),
+            f"records {recs[0]} and {r} share ID number {mask(idn)}",
+        )
+        for r in recs[1:]
+    ]
+    return Ring(
+        typology=TYPOLOGY,
+        members=members,
+        reasons=reasons.en,
+        reasons_zh=reasons.zh,
+        surprise=-log10_p,
+        tests=tests,
+        amount_at_risk=cash.total,
+        money=cash,
+        findings=[finding],
+        period_start=start,
+        period_end=end,
+        region_code=region_of_participants(data, recs),
+        evidence=evidence,
+    )
