@@ -77,11 +77,17 @@ def interrupted(directory: Path) -> list[LoadEntry]:
     return out
 
 
-def new_entry(load_id: str, source: Path, mapping: Path | None, graph: str) -> LoadEntry:
+def new_entry(load_id: str, source: Path, mapping: Path | str | None, graph: str) -> LoadEntry:
+    # A mapping is a path or the name of a shipped one ("national"): keep names as given.
+    named = mapping is not None and not Path(mapping).exists()
     return LoadEntry(
         load_id=load_id,
         source=str(source.resolve()),
-        mapping=str(mapping.resolve()) if mapping else None,
+        mapping=None
+        if mapping is None
+        else str(mapping)
+        if named
+        else str(Path(mapping).resolve()),
         graph=graph,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
