@@ -121,6 +121,24 @@ class Settings(BaseSettings):
         "default: the built-in weights.",
     )
 
+    # Supervision (tip-offs, random inspections)
+    tips_key_file: Path | None = Field(
+        None,
+        description="AES-256 key (32 bytes, mode 0600) sealing tip-off reporters' identities; "
+        "default DATA_DIR/keys/tips_aes.key, created when absent outside production.",
+    )
+    tips_attachment_bytes: int = Field(
+        200_000, ge=1, description="Largest evidence attachment of a tip-off (bytes)."
+    )
+    tips_attachments_max: int = Field(
+        3, ge=0, description="Most evidence attachments on one tip-off."
+    )
+    inspections_roster: Path | None = Field(
+        None,
+        description="CSV roster of inspectors (name, region, conflicts) for random "
+        "inspections (docs/supervision.md); default DATA_DIR/inspectors.csv.",
+    )
+
     @property
     def backend(self) -> Literal["falkordb", "neo4j"]:
         return "neo4j" if self.neo4j_uri else "falkordb"

@@ -33,7 +33,7 @@ from graphsvc.contract.schema import (
     TABLE_ORDER,
 )
 from graphsvc.errors import InputError
-from loaders.mapping import ColumnMapping
+from loaders.mapping import ColumnMapping, Netting
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,15 @@ class Table:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     encoding: str = "utf-8-sig"
     n_rows: int = 0
+    # contract column -> (position of their condition column, values that allow it)
+    conditions: dict[str, tuple[int, frozenset[str]]] = field(default_factory=dict)
+    # contract column -> [(property name, position)] kept when its condition fails
+    held: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # reversal rows (netting): (original position, flag position, flag values)
+    netting: tuple[int | None, int | None, frozenset[str]] | None = None
+    reversals: dict[str, list[Line]] = field(default_factory=dict)  # original id -> rows
+    reversal_lines: set[int] = field(default_factory=set)
+    shared_pos: int | None = None  # 家庭共济 amount column (shared_account)
     _cache: list[Line] | None = field(default=None, repr=False)
 
     @property
@@ -198,8 +207,14 @@ class Table:
                 mapped = self.values.get(col)
                 if mapped is not None and value in mapped:
                     value = mapped[value] or None
+                if col in self.conditions and not self._allowed(row, col):
+                    value = None  # e.g. a passport number is no GB 11643 id_number
             out[col] = value
         return out
+
+    def _allowed(self, row: list[str], col: str) -> bool:
+        pos, allowed = self.conditions[col]
+        return pos < len(row) and clean_text(row[pos]) in allowed
 
     def extra_of(self, row: list[str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -208,7 +223,41 @@ class Table:
                 text = clean_text(row[pos])
                 if text:
                     out[name] = text
+        for col, props in self.held.items():
+            if not self._allowed(row, col):
+                for name, pos in props:
+                    text = clean_text(row[pos]) if pos < len(row) else ""
+                    if text:
+                        out[name] = text
         return out
+
+    def reject_column(self, row: list[str], col: str) -> str:
+        """The column a reject names (their column where it is not the file's own)."""
+        return col
+
+    def source_column(self, row: list[str], col: str) -> str:
+        """Their column that gave ``col`` its value in ``row`` (for messages)."""
+        for pos in self.sources.get(col, []):
+            if pos < len(row) and clean_text(row[pos]):
+                return self.header[pos]
+        return col
+
+    def reversal_of(self, row: list[str]) -> str | None:
+        """The id a reversal row reverses ('' when it names none); None for other rows."""
+        if self.netting is None:
+            return None
+        orig_pos, flag_pos, flag_values = self.netting
+
+        def cell(pos: int | None) -> str:
+            return clean_text(row[pos]) if pos is not None and pos < len(row) else ""
+
+        original = cell(orig_pos)
+        flagged = flag_pos is not None and cell(flag_pos) in flag_values
+        key = SPECS[self.table].key or ""
+        own = self.record_of(row, only=[key]).get(key)
+        if original and original != own:
+            return original
+        return "" if flagged else None
 
     def column_at(self, pos: int) -> str:
         """The name a reject gives the field at ``pos``: contract column, extra, or header.
@@ -238,8 +287,9 @@ def find_files(directory: Path, mapping: ColumnMapping) -> dict[str, Path]:
         raise InputError(f"{directory}: not a directory")
     found: dict[str, Path] = {}
     for table in TABLE_ORDER:
-        stem = mapping.file_stem(table)
-        hits = [directory / f"{stem}{suffix}" for suffix in SUFFIXES]
+        stems = mapping.file_stems(table)
+        stem = stems[0]
+        hits = [directory / f"{s}{suffix}" for s in stems for suffix in SUFFIXES]
         hits = [p for p in hits if p.is_file()]
         if len(hits) > 1:
             names = ", ".join(p.name for p in hits)
@@ -276,8 +326,12 @@ def resolve(table: str, path: Path, header: list[str], mapping: ColumnMapping) -
     if missing:
         mapped = " (after applying the mapping)" if mapping.columns.get(table) else ""
         raise InputError(f"{path}: line 1: missing required column(s) {', '.join(missing)}{mapped}")
+    for theirs, _kind in mapping.wide.get(table, []):
+        if theirs in seen:
+            used.add(seen[theirs])  # becomes identifiers rows, not a property
     extras: list[tuple[str, int]] = []
     taken = set(spec.columns) | RESERVED_PROPERTIES
+    conditions, held = _conditions(table, header, seen, sources, taken, mapping)
     for j, name in enumerate(header):
         if j in used:
             continue
@@ -289,6 +343,8 @@ def resolve(table: str, path: Path, header: list[str], mapping: ColumnMapping) -
             prop, k = f"{base}_{k}", k + 1
         taken.add(prop)
         extras.append((prop, j))
+    netting = _netting(mapping.netting.get(table), seen)
+    shared = mapping.shared_account.get(table)
     return Table(
         table=table,
         path=path,
@@ -297,7 +353,94 @@ def resolve(table: str, path: Path, header: list[str], mapping: ColumnMapping) -
         extras=extras,
         values=mapping.values.get(table, {}),
         encoding=mapping.encoding,
+        conditions=conditions,
+        held=held,
+        netting=netting,
+        shared_pos=seen.get(shared) if shared else None,
     )
+
+
+def _conditions(
+    table: str,
+    header: list[str],
+    seen: dict[str, int],
+    sources: dict[str, list[int]],
+    taken: set[str],
+    mapping: ColumnMapping,
+) -> tuple[dict[str, tuple[int, frozenset[str]]], dict[str, list[tuple[str, int]]]]:
+    """``only_when`` resolved to positions, and the property names of held values."""
+    conditions: dict[str, tuple[int, frozenset[str]]] = {}
+    held: dict[str, list[tuple[str, int]]] = {}
+    for col, (theirs, allowed) in mapping.only_when.get(table, {}).items():
+        if theirs in seen and sources[col]:
+            conditions[col] = (seen[theirs], allowed)
+            held[col] = []
+            for pos in sources[col]:
+                prop = property_name(header[pos]) or f"extra_{pos + 1}"
+                if prop in taken:
+                    prop = f"x_{prop}"
+                taken.add(prop)
+                held[col].append((prop, pos))
+    return conditions, held
+
+
+def _netting(
+    rule: Netting | None, seen: dict[str, int]
+) -> tuple[int | None, int | None, frozenset[str]] | None:
+    if rule is None or (rule.original not in seen and (rule.flag or "") not in seen):
+        return None
+    return (seen.get(rule.original), seen.get(rule.flag or ""), rule.flag_values)
+
+
+@dataclass
+class WideTable(Table):
+    """identifiers rows read from wide contact columns of another table's file.
+
+    Why a table of its own: the facts get the identifiers rules and rejects (file and
+    line are the source file's), and the report counts them apart from a long
+    identifiers file. Fields are ``[participant_id, kind, value, their column]``.
+    """
+
+    pid_positions: list[int] = field(default_factory=list)
+    wide_positions: list[tuple[int, str]] = field(default_factory=list)  # (position, kind)
+    source_header: list[str] = field(default_factory=list)
+
+    def iter_lines(self) -> Iterator[Line]:
+        it = iter_file(self.path, self.encoding)
+        next(it)
+        for item in it:
+            assert isinstance(item, tuple)  # noqa: S101  narrows the type for mypy; true by construction
+            line, row = item
+            cells = (clean_text(row[p]) for p in self.pid_positions if p < len(row))
+            pid = next((c for c in cells if c), "")
+            for pos, kind in self.wide_positions:
+                if pos < len(row) and clean_text(row[pos]):
+                    yield line, [pid, kind, row[pos], self.source_header[pos]]
+
+    def reject_column(self, row: list[str], col: str) -> str:
+        return row[3] if col in ("kind", "value") and len(row) > 3 else col
+
+
+def wide_table(source: Table, mapping: ColumnMapping) -> WideTable | None:
+    """The identifiers rows hidden in ``source``'s wide contact columns, if any."""
+    seen = {name: j for j, name in enumerate(source.header)}
+    positions = [(seen[c], kind) for c, kind in mapping.wide.get(source.table, []) if c in seen]
+    if not positions:
+        return None
+    header = ["participant_id", "kind", "value", "column"]
+    t = WideTable(
+        table="identifiers",
+        path=source.path,
+        header=header,
+        sources={c: [j] for j, c in enumerate(header[:3])},
+        extras=[],
+        encoding=source.encoding,
+        pid_positions=source.sources.get("participant_id", []),
+        wide_positions=positions,
+        source_header=source.header,
+    )
+    t.n_rows = sum(1 for _ in t.iter_lines())
+    return t
 
 
 def scan(table: str, path: Path, mapping: ColumnMapping) -> Table:
@@ -306,7 +449,16 @@ def scan(table: str, path: Path, mapping: ColumnMapping) -> Table:
     header = next(it)
     assert isinstance(header, list)  # noqa: S101  narrows the type for mypy; true by construction
     resolved = resolve(table, path, header, mapping)
-    resolved.n_rows = sum(1 for _ in it)
+    n = 0
+    for item in it:
+        n += 1
+        if resolved.netting is not None:
+            assert isinstance(item, tuple)  # noqa: S101  narrows the type for mypy; true by construction
+            original = resolved.reversal_of(item[1])
+            if original is not None:
+                resolved.reversals.setdefault(original, []).append(item)
+                resolved.reversal_lines.add(item[0])
+    resolved.n_rows = n
     return resolved
 
 
@@ -317,7 +469,20 @@ def read_directory(directory: Path, mapping: ColumnMapping) -> dict[str, Table]:
     """
     files = find_files(directory, mapping)
     tables: dict[str, Table] = {}
+    wide: dict[str, Table] = {}
     for table, path in files.items():
         tables[table] = scan(table, path, mapping)
         log.debug("scanned %s: %d rows", path, tables[table].n_rows)
-    return tables
+        derived = wide_table(tables[table], mapping)
+        if derived is not None:
+            wide[f"identifiers from {path.name}"] = derived
+    # wide contact facts load right after the identifiers file (their parents are
+    # participants, loaded before); the key names their source in the report
+    out: dict[str, Table] = {}
+    for name, t in tables.items():
+        if name in ("family_links", "prescriptions", "prescription_items", "referrals"):
+            out.update(wide)
+            wide = {}
+        out[name] = t
+    out.update(wide)
+    return out

@@ -23,6 +23,9 @@ class TableCounts:
     loaded: int = 0
     rejected: int = 0
     unchanged: int = 0  # loaded rows that were already stored exactly so
+    # refund/reversal rows folded into the settlement they reverse, and settlements
+    # (and their lines) reversed in full: not in ``read``, so read = loaded + rejected
+    netted: int = 0
 
     def to_json(self) -> dict[str, int]:
         return {"read": self.read, "loaded": self.loaded, "rejected": self.rejected}
@@ -40,6 +43,20 @@ class LoadReport:
     mapping: str | None = None
     created: dict[str, int] = field(default_factory=dict)  # label/type -> count
     timings_s: dict[str, float] = field(default_factory=dict)
+    # "file column" -> code -> rows: codes the mapping's value tables lack
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def unmapped_lines(self) -> list[str]:
+        """One line per column and code, most rows first: fix the mapping in one pass.
+
+        >>> LoadReport({}, None, 0.0, unmapped={"p.csv insutype": {"391": 2373}}).unmapped_lines()
+        ['p.csv insutype 391: 2,373 rows']
+        """
+        out: list[tuple[int, str]] = []
+        for column, codes in self.unmapped.items():
+            for code, n in codes.items():
+                out.append((-n, f"{column} {code}: {n:,} row{'s' if n != 1 else ''}"))
+        return [text for _, text in sorted(out)]
 
     @property
     def rows_read(self) -> int:
@@ -62,15 +79,27 @@ class LoadReport:
             "rows_per_s": round(self.rows_read / elapsed, 1),
             "created": dict(self.created),
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+            "netted": {name: t.netted for name, t in self.tables.items() if t.netted},
+            "unmapped_codes": {k: dict(v) for k, v in self.unmapped.items()},
         }
 
     def summary(self) -> str:
         """A readable form for the terminal."""
         lines = [f"load {self.load_id} of {self.source}"]
+        unmapped = self.unmapped_lines()
+        if unmapped:
+            lines.append("  codes the mapping does not know (add them to its values):")
+            lines.extend(f"    {text}" for text in unmapped)
         lines.append(f"  {'table':<20}{'read':>10}{'loaded':>10}{'rejected':>10}{'unchanged':>11}")
         for name, t in self.tables.items():
             lines.append(
                 f"  {name:<20}{t.read:>10,}{t.loaded:>10,}{t.rejected:>10,}{t.unchanged:>11,}"
+            )
+        netted = {name: t.netted for name, t in self.tables.items() if t.netted}
+        if netted:
+            lines.append(
+                "  netted (refunds/reversals, not loaded): "
+                + ", ".join(f"{k} {v:,}" for k, v in netted.items())
             )
         if self.created:
             made = ", ".join(f"{k} {v:,}" for k, v in sorted(self.created.items()) if v)

@@ -181,7 +181,8 @@ def _prescriptions(rows: Iterable[Row]) -> list[Batch]:
                     {
                         "id": v["prescription_id"],
                         "holder_id": v["account_holder_id"],
-                        "amount": v.get("account_paid"),
+                        # a derived 共济 holder paid the shared amount (acct_mulaid_pay)
+                        "amount": v.get("account_holder_paid", v.get("account_paid")),
                     }
                 )
             if r.unchanged:

@@ -103,6 +103,12 @@ class Context:
     today: date
     accepted: dict[str, set[str]] = field(default_factory=dict)  # label -> ids
     rejected: dict[str, dict[str, str]] = field(default_factory=dict)  # label -> id -> why
+    # 共济 bindings seen in family_links: member -> holders (derives account_holder_id)
+    holders: dict[str, set[str]] = field(default_factory=dict)
+    netted: set[str] = field(default_factory=set)  # settlements fully reversed (netted out)
+    netted_rows: dict[str, int] = field(default_factory=dict)  # table key -> rows netted
+    # (file, their column) -> code -> rows: codes a value table of the mapping lacks
+    unmapped: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
 
 def row_hash(values: Mapping[str, Any], extra: Mapping[str, str]) -> str:
@@ -320,6 +326,140 @@ def line_id(prescription_id: str, digest: str, occurrence: int) -> str:
     return f"{prescription_id}:{digest}:{occurrence}"
 
 
+def _count_unmapped(
+    table: Table,
+    fields: list[str],
+    rec: Mapping[str, Any],
+    ctx: Context,
+    targets: Mapping[str, set[str | None]],
+) -> None:
+    """Count codes the mapping's value tables lack, once per their column (issue #15).
+
+    ``targets``: per column, the contract values its table maps to (a value already
+    in the contract's terms is no unmapped code).
+    """
+    for col, mapped in table.values.items():
+        value = rec.get(col)
+        if value is None or value in mapped or value in targets[col]:
+            continue
+        counts = ctx.unmapped.setdefault((table.file, table.source_column(fields, col)), {})
+        counts[value] = counts.get(value, 0) + 1
+
+
+NET_COLUMNS = ("total_amount", "fund_paid", "account_paid")
+
+
+def _net(table: Table, rec: dict[str, Any], extra: dict[str, str]) -> bool:
+    """Subtract the reversals of this settlement from it; True when nothing is left.
+
+    Reversal rows carry the reversed amounts (negative on the national platform, their
+    absolute value is used either way); a settlement reversed in full paid no fund and
+    is no visit: it is netted out, not loaded.
+    """
+    reversals = table.reversals.get(rec[SPECS[table.table].key or ""], [])
+    if not reversals:
+        return False
+    left: dict[str, Decimal] = {}
+    for col in NET_COLUMNS:
+        number = parse_decimal(rec[col]) if rec.get(col) is not None else None
+        if number is None:
+            continue
+        for _, fields in reversals:
+            rev = table.record_of(fields, only=[col]).get(col)
+            amount = parse_decimal(rev) if rev is not None else None
+            if amount is None:
+                raise _Bad(col, f"{col} of a reversal of this settlement is not a decimal number")
+            number -= abs(amount)
+        if number < 0:
+            raise _Bad(col, f"{col}: its reversals take back more than the settlement paid")
+        left[col] = number
+        rec[col] = str(number)
+    if table.shared_pos is not None:
+        name = table.header[table.shared_pos]
+        key = next((k for k, pos in table.extras if pos == table.shared_pos), name)
+        shared = parse_decimal(extra.get(key, "0") or "0") or Decimal(0)
+        for _, fields in reversals:
+            cell = fields[table.shared_pos] if table.shared_pos < len(fields) else ""
+            shared -= abs(parse_decimal(cell or "0") or Decimal(0))
+        if key in extra:
+            extra[key] = str(max(shared, Decimal(0)))
+    extra["reversed_by"] = ";".join(str(line) for line, _ in reversals)
+    return all(v == 0 for v in left.values())
+
+
+def _shared_holder(table: Table, fields: list[str], rec: dict[str, Any], ctx: Context) -> None:
+    """account_holder_id of a 共济 payment from the family_links bindings (acct_mulaid_pay)."""
+    pos = table.shared_pos
+    if pos is None or rec.get("account_holder_id") is not None or pos >= len(fields):
+        return
+    column = table.header[pos]
+    amount = parse_decimal(fields[pos]) if fields[pos].strip() else Decimal(0)
+    if amount is None:
+        raise _Bad(column, f"{column} is not a decimal number")
+    if amount <= 0:
+        return
+    holders = ctx.holders.get(rec["participant_id"], set())
+    if len(holders) != 1:
+        why = "no 共济 binding" if not holders else f"{len(holders)} 共济 holders"
+        raise _Bad(
+            column,
+            f"{column} > 0 but the participant has {why} in family_links: whose account paid?",
+        )
+    rec["account_holder_id"] = next(iter(holders))
+    rec["account_holder_paid"] = float(amount)  # what the holder's account paid
+
+
+def _check_refs(spec: TableSpec, rec: Mapping[str, Any], ctx: Context) -> None:
+    """Every referenced id exists: accepted in this load or already stored.
+
+    A parent rejected in this load is named with its own reason and row, so the
+    dependant's reject says which row it fell with.
+    """
+    for ref in spec.refs:
+        parent = rec.get(ref.column)
+        if parent is None or parent in ctx.accepted.get(ref.label, ()):
+            continue
+        if ctx.known.has(ref.label, parent):
+            continue
+        why = ctx.rejected.get(ref.label, {}).get(parent)
+        if why is not None:
+            raise _Bad(ref.column, f"{ref.column} {parent} was rejected ({why})")
+        raise _Bad(
+            ref.column,
+            f"{ref.column} {parent} does not exist (not in {ref.table} nor in the store)",
+        )
+
+
+def _orphan_reversals(
+    table: Table, reversed_seen: set[str], rejected: Mapping[str, str]
+) -> list[Reject]:
+    """Rejects for reversal rows whose settlement was not netted nor loaded."""
+    out: list[Reject] = []
+    column = ""
+    if table.netting is not None and table.netting[0] is not None:
+        column = table.header[table.netting[0]]
+    for original_id in sorted(set(table.reversals) - reversed_seen):
+        why = rejected.get(original_id)
+        if not original_id:
+            reason = "a reversal that names no settlement"
+        elif why is not None:
+            reason = f"reverses settlement {original_id}, which was rejected ({why})"
+        else:
+            reason = f"reverses settlement {original_id}, which is not in this file"
+        for line, fields in table.reversals[original_id]:
+            out.append(
+                Reject(
+                    file=table.file,
+                    line=line,
+                    column=column,
+                    value_excerpt=original_id[:EXCERPT_CHARS],
+                    reason=reason,
+                    raw=table.raw_of(fields),
+                )
+            )
+    return out
+
+
 def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[Row]:  # noqa: C901  debt, listed in docs/conventions.md
     """Valid rows of ``table``, streamed from its file; rejects are appended to ``rejects``.
 
@@ -334,10 +474,21 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
     label = spec.label
     accepted = ctx.accepted.setdefault(label, set()) if label else set()
     rejected = ctx.rejected.setdefault(label, {}) if label else {}
+    netted_key = f"{table.file}:{table.table}"
+    reversed_seen: set[str] = set()
+    targets = {col: set(mapped.values()) for col, mapped in table.values.items()}
 
     for line, fields in table.iter_lines():
+        if line in table.reversal_lines:
+            continue  # counted with the settlement it reverses
         rec: dict[str, Any] = table.record_of(fields)
         original = dict(rec)
+        if table.values:
+            _count_unmapped(table, fields, rec, ctx, targets)
+        if table.table == "prescription_items" and rec.get("prescription_id") in ctx.netted:
+            ctx.netted_rows[netted_key] = ctx.netted_rows.get(netted_key, 0) + 1
+            continue  # a line of a settlement reversed in full
+        extra = table.extra_of(fields)
         try:
             _no_nul(table, fields)
             if len(fields) != width:
@@ -352,20 +503,16 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
                 if seen is not None:
                     raise _Bad(key, f"duplicate {key} {rec[key]} (first at line {seen})")
                 first_line[rec[key]] = line
+            if key is not None and rec[key] in table.reversals and _net(table, rec, extra):
+                reversed_seen.add(rec[key])
+                ctx.netted.add(rec[key])
+                n_net = 1 + len(table.reversals[rec[key]])
+                ctx.netted_rows[netted_key] = ctx.netted_rows.get(netted_key, 0) + n_net
+                continue
+            if table.shared_pos is not None:
+                _shared_holder(table, fields, rec, ctx)
             rule(spec, rec, ctx)
-            for ref in spec.refs:
-                parent = rec.get(ref.column)
-                if parent is None or parent in ctx.accepted.get(ref.label, ()):
-                    continue
-                if ctx.known.has(ref.label, parent):
-                    continue
-                why = ctx.rejected.get(ref.label, {}).get(parent)
-                if why is not None:
-                    raise _Bad(ref.column, f"{ref.column} {parent} was rejected ({why})")
-                raise _Bad(
-                    ref.column,
-                    f"{ref.column} {parent} does not exist (not in {ref.table} nor in the store)",
-                )
+            _check_refs(spec, rec, ctx)
             row = Row(line=line, values=rec, extra=extra)
             if key is not None and label is not None:
                 row.row_hash = row_hash(rec, extra)
@@ -382,13 +529,15 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
                 n = occurrences[content] = occurrences.get(content, 0) + 1
                 rec["line_id"] = line_id(content[0], content[1], n)
                 row.unchanged = rec["line_id"] in ctx.known.line_ids
+            elif table.table == "family_links":
+                ctx.holders.setdefault(rec["member_id"], set()).add(rec["holder_id"])
         except _Bad as bad:
             value = original.get(bad.column) if bad.column else None
             rejects.append(
                 Reject(
                     file=table.file,
                     line=line,
-                    column=bad.column,
+                    column=table.reject_column(fields, bad.column),
                     value_excerpt=excerpt(spec, bad.column, value),
                     reason=bad.reason,
                     raw=table.raw_of(fields),
@@ -397,7 +546,12 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             if key is not None and rec.get(key) is not None and rec[key] not in rejected:
                 rejected[rec[key]] = f"{table.file} line {line}: {bad.reason}"
             continue
+        if key is not None and rec[key] in table.reversals:
+            reversed_seen.add(rec[key])  # a partial refund: its reversal rows are netted
+            n_net = len(table.reversals[rec[key]])
+            ctx.netted_rows[netted_key] = ctx.netted_rows.get(netted_key, 0) + n_net
         yield row
+    rejects.extend(_orphan_reversals(table, reversed_seen, rejected))
 
 
 def check_table(table: Table, ctx: Context) -> Checked:
@@ -422,7 +576,8 @@ def validate(
 ) -> dict[str, Checked]:
     """Check every table in dependency order; ``known`` is what the store already holds."""
     ctx = new_context(known, today=today)
-    return {name: check_table(tables[name], ctx) for name in TABLE_ORDER if name in tables}
+    names = sorted(tables, key=lambda n: TABLE_ORDER.index(tables[n].table))  # stable
+    return {name: check_table(tables[name], ctx) for name in names}
 
 
 def ids_to_look_up(table: Table) -> dict[str, set[str]]:

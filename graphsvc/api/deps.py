@@ -22,8 +22,11 @@ from graphsvc.security.roles import (
     ANY,
     CASES,
     CONSOLE,
+    GRADES,
     INVESTIGATION,
     ROLES,
+    SUPERVISION,
+    TIP_INTAKE,
     Role,
 )
 from graphsvc.security.users import UserDB
@@ -35,8 +38,11 @@ __all__ = [
     "ANY",
     "CASES",
     "CONSOLE",
+    "GRADES",
     "INVESTIGATION",
     "ROLES",
+    "SUPERVISION",
+    "TIP_INTAKE",
     "AnswerCacheDep",
     "AuditDep",
     "Auditor",

@@ -30,7 +30,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument(
-        "--format", dest="fmt", choices=FORMATS, default="csv", help="file format (default csv)"
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        default="csv",
+        help="file format (default csv; national: a national-platform export, docs/loading.md)",
     )
     p.add_argument(
         "--with-errors",

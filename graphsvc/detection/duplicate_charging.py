@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
 from graphsvc.detection.common import Clustering, period, region_of_institutions
@@ -54,7 +55,12 @@ TYPOLOGY = "duplicate_charging"
 
 
 def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
-    """One row per visit with its duplicated / split / exempted flags and settlement ids."""
+    """One row per visit with its duplicated / split / exempted flags and settlement ids.
+
+    Every grouping key is an integer code (``pd.factorize``), never a string: at 1.3M
+    settlements and several million line items, hashing string keys in each groupby was
+    most of this detector's time. Codes map back to ids only for the flagged visits.
+    """
     cfg = config.duplicate_charging
     rx, it = data.prescriptions, data.items
     if rx.empty or it.empty:
@@ -62,43 +68,48 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     s = rx[rx["date"].notna()][
         ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
     ]
-    # A visit number per (patient, institution, day): integers group far faster than keys.
-    v = s.assign(visit=s.groupby(["participant_id", "institution_id", "date"], sort=True).ngroup())
-    lines = (
-        it[["prescription_id", "item_code", "trace_code"]]
-        .dropna(subset=["prescription_id", "item_code"])
-        .merge(v[["prescription_id", "visit", "institution_id"]], on="prescription_id")
+    pc = pd.factorize(s["participant_id"])[0]
+    ic, inst_ids = pd.factorize(s["institution_id"])
+    dc = s["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # A visit number per (patient, institution, day), in (patient, institution, day) order.
+    v = s.assign(visit=_visit_numbers(pc, ic, dc), inst=ic)
+    rx_code = pd.Series(np.arange(len(v)), index=v["prescription_id"].to_numpy())
+    lines = it[["prescription_id", "item_code", "trace_code"]].dropna(
+        subset=["prescription_id", "item_code"]
     )
-    if lines.empty:
+    rxc = lines["prescription_id"].map(rx_code)
+    lines = lines[rxc.notna()]
+    rxc = rxc[rxc.notna()].astype(np.int64).to_numpy()
+    if len(lines) == 0:
         return pd.DataFrame()
     # A traceable pack is its own item: two lines of one drug with two trace codes are two
     # packs dispensed; the same pack billed twice is the duplicate.
+    item = lines["item_code"].astype(str)
     traced = lines["trace_code"].notna()
-    lines.loc[traced, "item_code"] = (
-        lines.loc[traced, "item_code"].astype(str)
-        + "#"
-        + lines.loc[traced, "trace_code"].astype(str)
-    )
+    item = item.where(~traced, item + "#" + lines["trace_code"].astype(str))
+    item_code, item_ids = pd.factorize(item)
+    vis = v["visit"].to_numpy()
+    inst_of_rx = v["inst"].to_numpy()
+    ln = pd.DataFrame({"rx": rxc, "visit": vis[rxc], "inst": inst_of_rx[rxc], "item": item_code})
     # per_settlement_fee: items on most settlements of the institutions billing them
     # (registration, consultation) are charged per settlement. A visit with two such
     # settlements is two consultations the same day: an item once on each is care given
     # twice, not a duplicate; twice on one settlement still counts.
-    on_rx = lines.drop_duplicates(["prescription_id", "item_code"])
-    n_rx = v.groupby("institution_id").size()
-    share = on_rx.groupby(["item_code", "institution_id"]).size().reset_index(name="k")
-    share["share"] = share["k"] / share["institution_id"].map(n_rx)
-    fee_share = share.groupby("item_code")["share"].median()
-    fees = set(fee_share[fee_share >= cfg.per_settlement_share].index.astype(str))
-    fee_rx = on_rx[on_rx["item_code"].astype(str).isin(fees)]
-    consultations = fee_rx.groupby("visit")["prescription_id"].nunique()
-    keys = ["visit", "institution_id", "item_code"]
-    per_rx = lines.groupby([*keys, "prescription_id"], sort=False).size()
+    on_rx = ln.drop_duplicates(["rx", "item"])
+    n_rx = np.bincount(v["inst"].to_numpy(), minlength=len(inst_ids))
+    share = on_rx.groupby(["item", "inst"], sort=False).size().reset_index(name="k")
+    share["share"] = share["k"] / n_rx[share["inst"].to_numpy()]
+    fee_share = share.groupby("item")["share"].median()
+    fees = fee_share.index[fee_share.to_numpy() >= cfg.per_settlement_share]
+    fee_rx = on_rx[on_rx["item"].isin(fees)]
+    consultations = fee_rx.groupby("visit")["rx"].nunique()
+    per_rx = ln.groupby(["visit", "inst", "item", "rx"], sort=False).size()
     per = (
         per_rx.reset_index(name="k")
-        .groupby(keys, sort=False)
+        .groupby(["visit", "inst", "item"], sort=False)
         .agg(max_k=("k", "max"), n_rx=("k", "size"))
         .reset_index()
-        .rename(columns={"institution_id": "inst"})
+        .rename(columns={"item": "item_code"})
     )
     within = per["max_k"] >= 2
     across = per["n_rx"] >= 2
@@ -106,21 +117,28 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     per["fee_ex"] = across & ~within & two_consultations
     per["rep"] = within | (across & ~two_consultations)
     per = per.merge(_normal_items(per, cfg), on=["item_code", "inst"], how="left")
-    dup = per[per["rep"] & ~per["normal"]].groupby("visit")["item_code"].agg(list)
+    item_name = pd.Series(item_ids, dtype=object)
+    dups = per[per["rep"] & ~per["normal"]]
+    dup = (
+        dups.assign(code=item_name.to_numpy()[dups["item_code"].to_numpy()])
+        .groupby("visit")["code"]
+        .agg(list)
+    )
     exempt = per[per["rep"] & per["normal"]].groupby("visit").size()
     fee_exempt = per[per["fee_ex"]].groupby("visit").size()
     # split: two or more components of one bundle on the visit.
     comp = {c: b for b, cs in cfg.split_bundles.items() for c in cs}
-    per["bundle"] = per["item_code"].astype(str).map(comp)
+    bundle_of_item = item_name.map(comp)
+    per["bundle"] = bundle_of_item.to_numpy()[per["item_code"].to_numpy()]
     bundles = per.dropna(subset=["bundle"]).groupby(["visit", "bundle"]).size()
     split = bundles[bundles >= 2].reset_index().groupby("visit")["bundle"].agg(list)
     vv = v.sort_values(["visit", "prescription_id"], kind="stable")
-    out = vv.groupby("visit", sort=True).agg(
-        prescription_id=("prescription_id", "first"),
-        participant_id=("participant_id", "first"),
-        institution_id=("institution_id", "first"),
-        doctor_id=("doctor_id", "first"),
-        date=("date", "first"),
+    out = (
+        vv.drop_duplicates("visit")
+        .set_index("visit")[
+            ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
+        ]
+        .sort_index()
     )
     out["dup_items"] = out.index.map(dup)
     out["split_bundles"] = out.index.map(split)
@@ -140,7 +158,21 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     hit = out.index[out["dup"] | out["split"]]
     ids = vv[vv["visit"].isin(hit)].groupby("visit")["prescription_id"].agg(list)
     out["rx_ids"] = out.index.map(ids)
+    out.index.name = "visit"
     return out.reset_index()
+
+
+def _visit_numbers(pc: np.ndarray, ic: np.ndarray, dc: np.ndarray) -> np.ndarray:
+    """Dense visit numbers for (patient, institution, day) triples, in sorted key order
+    (the same numbering ``groupby(...).ngroup()`` on the id columns gave, up to the order
+    of ids, which only the ring ids' member lists see, and those are sorted)."""
+    order = np.lexsort((dc, ic, pc))
+    a, b, c = pc[order], ic[order], dc[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (c[1:] != c[:-1])
+    numbers = np.empty(len(order), dtype=np.int64)
+    numbers[order] = np.cumsum(new) - 1
+    return numbers
 
 
 def _normal_items(per: pd.DataFrame, cfg: DuplicateChargingConfig) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from graphsvc.errors import InputError
 from graphsvc.generate import activity, benign, confounders, facilities, population, rings
 from graphsvc.generate.badrows import inject_bad_rows
+from graphsvc.generate.national import write_national
 from graphsvc.generate.truth import GroundTruth
 from graphsvc.generate.world import World
 from graphsvc.generate.writer import build_tables, write_tables
@@ -24,7 +25,8 @@ from graphsvc.generate.writer import build_tables, write_tables
 log = logging.getLogger(__name__)
 
 MIN_PARTICIPANTS = 1_000  # below this the planted rings outweigh ordinary care
-FORMATS = ("csv", "parquet")
+# national: the national platform's files, fields and code lists (generate/national.py)
+FORMATS = ("csv", "parquet", "national")
 
 
 def generate_province(
@@ -41,6 +43,10 @@ def generate_province(
         raise InputError(f"--participants must be at least {MIN_PARTICIPANTS}")
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if fmt == "national" and with_errors:
+        # the bad rows are contract-rule breaks; rewritten as national codes some would
+        # turn valid (an unknown visit type has no med_type), so ground truth would lie
+        raise InputError("--with-errors is not available with --format national")
     out_dir = Path(out_dir)
     truth = GroundTruth(seed=seed, participants=participants)
     w = World(
@@ -82,7 +88,10 @@ def generate_province(
         truth.bad_rows = inject_bad_rows(w, tables)
     bar.update()
     bar.set_postfix_str("writing")
-    write_tables(tables, out_dir, fmt)
+    if fmt == "national":
+        write_national(tables, out_dir, seed)
+    else:
+        write_tables(tables, out_dir, fmt)
     truth.write(out_dir / "ground_truth.json")
     bar.update()
     bar.close()

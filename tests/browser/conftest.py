@@ -22,9 +22,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def browser_settings(detected_settings: Settings) -> Settings:
-    """The shared graph with the province loaded and detection run (tests/conftest.py)."""
-    return detected_settings
+def browser_settings(
+    detected_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """The shared graph with the province loaded and detection run (tests/conftest.py),
+    with a data directory of its own: what the pages write there (users, audit, grades
+    computed on a tip-off's triage) must not leak into other tests' shared one."""
+    from graphsvc.security.testing import isolated_settings
+
+    result: Settings = isolated_settings(detected_settings, tmp_path_factory.mktemp("browser"))
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +55,7 @@ def live_server(browser_settings: Settings) -> Iterator[LiveServer]:
         time.sleep(0.05)
     key = browser_settings.resolved_secret_key()
     cookies: dict[str, dict[str, str]] = {}
-    for role in ("investigator", "analyst"):
+    for role in ("investigator", "analyst", "supervisor"):
         name = f"{role[:3]}-{uuid.uuid4().hex[:6]}"
         app.state.users.add_user(name, role, f"pw-{uuid.uuid4().hex}")
         session_id = app.state.users.create_session(name)

@@ -173,3 +173,57 @@ def test_inline_view_file_draws_offline(tmp_path: Path) -> None:
         assert non_background_pixels(png) > MIN_DRAWN_PIXELS
         assert [u for u in page.requested_urls() if not u.startswith(("file:", "data:"))] == []
         assert page.errors() == []
+
+
+@needs_chromium
+def test_tip_off_form_to_supervisor_triage(
+    live_server: LiveServer, browser_settings: object, tmp_path: Path
+) -> None:
+    """An investigator takes a tip down in Chinese; the supervisor sees it triaged to the
+    ring its subject belongs to, without the reporter's phone."""
+    from urllib.parse import quote
+
+    from graphsvc.config import Settings
+    from graphsvc.store import open_store
+
+    assert CHROMIUM is not None and isinstance(browser_settings, Settings)
+    store = open_store(browser_settings, start=False)
+    try:
+        row = store.query(
+            "MATCH (:DetectionRun {current: true})<-[:IN_RUN]-(g:Ring)-[:HAS_MEMBER]->"
+            "(p:Participant) RETURN g.id AS ring, p.id AS id ORDER BY g.id, p.id LIMIT 1"
+        ).records()[0]
+    finally:
+        store.close()
+    base = live_server.base
+    phone = "13700001111"
+    with chromium(CHROMIUM, tmp_path / "profile") as page:
+        live_server.log_in(page, "investigator")
+        page.navigate(f"{base}/tips/new?lang=zh")
+        assert "登记举报投诉" in page.evaluate("document.querySelector('h1').textContent")
+        seen = len(page.events)
+        page.evaluate(
+            "var f=document.getElementById('tip-form');"
+            "f.subject.value='挂床住院';"
+            f"f.targets.value='participant:{row['id']}';"
+            "f.reporter_name.value='匿名';"
+            f"f.reporter_phone.value='{phone}';"
+            "f.querySelector('button[type=submit]').click()"
+        )
+        page.wait_event("Page.loadEventFired", since=seen)
+        created = page.wait_for(
+            "(function(){var e=document.getElementById('tip-created');"
+            "return e?e.querySelector('strong').textContent:'';})()"
+        )
+        assert str(created).startswith("T")
+        assert_local_and_clean(page, base)
+    with chromium(CHROMIUM, tmp_path / "profile2") as page:
+        live_server.log_in(page, "supervisor")
+        page.navigate(f"{base}/tips?lang=en")
+        text = page.evaluate("document.body.innerText")
+        assert created in text and phone not in text
+        links = page.evaluate(
+            "JSON.stringify(Array.from(document.querySelectorAll('table a')).map(a=>a.href))"
+        )
+        assert f"{base}/rings/{quote(str(row['ring']), safe='')}" in json.loads(links)
+        assert_local_and_clean(page, base)

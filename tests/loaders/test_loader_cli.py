@@ -75,3 +75,21 @@ def test_cli_rollback_removes_an_interrupted_load(
     assert f"load {report.load_id}: removed" in r.stdout
     assert sum(store.counts().values()) == 0
     assert store.query("MATCH ()-[r]->() RETURN count(r)").scalar() == 0
+
+
+def test_cli_load_finds_the_shipped_national_mapping_by_name(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    from test_national import national_dir
+
+    d = national_dir(tmp_path, insutype_of_p3="395")
+    r = run_load([str(d), "--mapping", "national", "--no-progress"], settings)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[1] == "  codes the mapping does not know (add them to its values):"
+    assert lines[2] == "    psn_info.csv insutype 395: 1 row"
+    assert "netted (refunds/reversals, not loaded): prescriptions 3" in r.stdout
+    assert store.count("Prescription") == 3
+    r = run_load([str(d), "--mapping", "nationa", "--no-progress"], settings)
+    assert r.returncode == 1
+    assert "nationa: no such mapping file, nor a shipped mapping (shipped: national)" in r.stderr

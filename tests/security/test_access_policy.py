@@ -32,6 +32,9 @@ CASES_READ = frozenset({"investigator", "analyst", "liaison", "supervisor"})
 CASE_EDIT = frozenset({"investigator"})
 CASE_APPROVE = frozenset({"supervisor"})
 CASE_EXPORT = frozenset({"investigator", "supervisor", "liaison"})
+SUPERVISION = frozenset({"supervisor"})
+GRADES = frozenset({"investigator", "analyst", "supervisor"})
+TIP_INTAKE = frozenset({"investigator", "analyst", "liaison", "supervisor"})
 
 # (method, path with parameters written as {}) -> admitted roles, or PUBLIC.
 POLICY: dict[tuple[str, str], Any] = {
@@ -80,10 +83,28 @@ POLICY: dict[tuple[str, str], Any] = {
     # packages; investigators change cases (graphsvc.cases.workflow.EDITOR_ROLES)
     ("POST", "/api/cases"): CASE_EDIT,
     ("GET", "/api/cases"): CASES_READ,
-    ("GET", "/api/grades"): INVESTIGATION,
+    # supervision (issue 17): grades are read by investigators and supervisors
+    ("GET", "/api/grades"): GRADES,
     ("POST", "/api/grades/compute"): ADMIN,
-    ("GET", "/api/grades/{}/{}"): INVESTIGATION,
-    ("GET", "/grades"): INVESTIGATION,
+    ("GET", "/api/grades/{}/{}"): GRADES,
+    ("GET", "/grades"): GRADES,
+    # tip-offs: staff who meet the public take them down; only supervisors read them
+    ("POST", "/api/tips"): TIP_INTAKE,
+    ("GET", "/tips/new"): TIP_INTAKE,
+    ("POST", "/tips/new"): TIP_INTAKE,
+    ("GET", "/api/tips"): SUPERVISION,
+    ("GET", "/api/tips/{}"): SUPERVISION,
+    ("PATCH", "/api/tips/{}"): SUPERVISION,
+    ("POST", "/api/tips/{}/triage"): SUPERVISION,
+    ("GET", "/api/tips/{}/reporter"): SUPERVISION,
+    ("GET", "/tips"): SUPERVISION,
+    # random inspections
+    ("POST", "/api/inspections/draw"): SUPERVISION,
+    ("GET", "/api/inspections"): SUPERVISION,
+    ("GET", "/api/inspections/{}"): SUPERVISION,
+    ("PUT", "/api/inspections/{}/{}/result"): SUPERVISION,
+    ("GET", "/inspections"): SUPERVISION,
+    ("POST", "/inspections"): SUPERVISION,
     ("GET", "/api/cases/{}"): CASES_READ,
     ("PATCH", "/api/cases/{}"): CASE_EDIT,
     ("POST", "/api/cases/{}/comments"): CASE_EDIT,

@@ -22,5 +22,7 @@ ROUTERS: tuple[str, ...] = (
     "cases",
     "screen",
     "grades",
+    "tips",
+    "inspections",
     "pages",
 )

@@ -52,7 +52,13 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-HOME_BY_ROLE = {"investigator": "/", "analyst": "/", "liaison": "/cases", "admin": "/docs"}
+HOME_BY_ROLE = {
+    "investigator": "/",
+    "analyst": "/",
+    "liaison": "/cases",
+    "admin": "/docs",
+    "supervisor": "/tips",
+}
 
 
 def _secure(request: Request, settings: Settings) -> bool:

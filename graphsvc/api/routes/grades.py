@@ -1,8 +1,8 @@
 """Credit grades (issue 17 part 1): /api/grades (JSON, CSV) and the /grades page.
 
-Reading grades is investigation work (investigators, analysts); regrading a run is
-administration, like running detection. There is no separate supervisor role: the
-security module is being changed on another branch, so the existing groups are used.
+Reading grades is investigation and supervision work (investigators, analysts,
+supervisors: ``roles.GRADES``); regrading a run is administration, like running
+detection.
 Grades of the current run are computed on first read and kept per run
 (``graphsvc.supervision.history``).
 """
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from graphsvc.api.deps import (
     ADMINISTRATION,
-    INVESTIGATION,
+    GRADES,
     AuditDep,
     SettingsDep,
     StoreDep,
@@ -24,11 +24,11 @@ from graphsvc.api.deps import (
     require_roles,
 )
 from graphsvc.supervision import history
-from graphsvc.supervision.grades import GRADES
+from graphsvc.supervision.grades import GRADES as GRADE_LETTERS
 from graphsvc.web.views import lang_of, render_page
 
 router = APIRouter(tags=["grades"])
-Reader = Annotated[User, Depends(require_roles(*INVESTIGATION))]
+Reader = Annotated[User, Depends(require_roles(*GRADES))]
 Admin = Annotated[User, Depends(require_roles(*ADMINISTRATION))]
 Kind = Literal["participant", "doctor", "institution"]
 GradeQ = Literal["A", "B", "C", "D"]
@@ -129,7 +129,7 @@ def grades_page(
 ) -> HTMLResponse:
     run_id = _current(store, settings)
     k = kind if kind in ("participant", "doctor", "institution") else None
-    g = grade if grade in GRADES else None
+    g = grade if grade in GRADE_LETTERS else None
     grades = history.list_grades(settings, run_id, kind=k, grade=g)
     audit.record("grades.page", run_id, rows=len(grades))
     lang = lang_of(request)
@@ -143,5 +143,5 @@ def grades_page(
         kind=k or "",
         grade=g or "",
         kinds=("participant", "doctor", "institution"),
-        all_grades=GRADES,
+        all_grades=GRADE_LETTERS,
     )
