@@ -20,6 +20,12 @@ signed with the fund's Ed25519 key (:mod:`graphsvc.security.keys`) is appended t
 meant to sit where a local attacker cannot write (another mount, a shipped copy).
 A log shorter than its latest anchor, or differing from it, fails ``verify``.
 
+Why ``via`` (issue #14): a user name alone cannot tell which credential acted, so a
+token someone else minted, or a stolen session, would hide behind its owner. Every
+record names the credential: ``token:<token id>``, ``session:<first 16 hex of the
+session id's SHA-256>`` (the id itself is a secret and never written), or
+``local:<OS user>`` for the CLI and other local processes.
+
 Every append is flushed and fsync'd before returning, so a response never leaves
 before its record is on disk. Appends from the server and the CLI at the same time
 are serialised with an exclusive ``flock``.
@@ -81,6 +87,16 @@ def audit_key(settings: Settings) -> bytes:
 
     path = settings.audit_key_file or keys_dir(settings) / AUDIT_KEY_FILE
     return read_or_create(path, secrets.token_hex(32).encode()).strip()
+
+
+def local_via() -> str:
+    """``local:<OS user>``: records written by the CLI or another local process."""
+    import getpass
+
+    try:
+        return f"local:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "local:unknown"
 
 
 def _clip(value: Any) -> Any:
@@ -227,8 +243,14 @@ class AuditLog:
         outcome: str = "ok",
         rows: int | None = None,
         detail: dict[str, Any] | None = None,
+        via: str | None = None,
     ) -> dict[str, Any]:
-        """Write one record durably (fsync'd on return) and return it (with seq and hash)."""
+        """Write one record durably (fsync'd on return) and return it (with seq and hash).
+
+        ``via``: the credential the request came with (see the module text); a local
+        process when not given.
+        """
+        via = via or local_via()
         with self._lock, self.lock_path.open("a") as lock_fh:
             fcntl.flock(lock_fh, fcntl.LOCK_EX)
             try:
@@ -238,6 +260,7 @@ class AuditLog:
                     "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "user": user,
                     "role": role,
+                    "via": via,
                     "action": action,
                     "target": _clip(target),
                     "outcome": outcome,

@@ -17,6 +17,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graphsvc.errors import ConfigError
+from graphsvc.security.secretfile import read_or_create
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -152,16 +153,13 @@ class Settings(BaseSettings):
         return self.data_dir
 
     def _secret_file(self, name: str) -> str:
-        """Read or create a random secret kept in the data directory (mode 0600)."""
+        """Read or create a random secret kept in the data directory (mode 0600,
+        ``graphsvc.security.secretfile``)."""
         if self.environment == "production":
             raise ConfigError(f"GRAPHSVC_{name.upper()} must be set in production")
         path = self.ensure_data_dir() / f".{name}"
-        if path.exists():
-            return path.read_text().strip()
-        value = secrets.token_urlsafe(32)
-        path.write_text(value)
-        path.chmod(0o600)
-        return value
+        # Created 0600 in one step and published atomically (never write-then-chmod).
+        return read_or_create(path, secrets.token_urlsafe(32).encode()).decode().strip()
 
     def resolved_store_password(self) -> str:
         return self.store_password or self._secret_file("store_password")

@@ -18,13 +18,15 @@ when the load starts.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import signal
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -34,6 +36,7 @@ from typing import Any
 from graphsvc import model
 from graphsvc.errors import StoreError
 from graphsvc.store.base import Store
+from loaders import journal
 from loaders.mapping import ColumnMapping, read_mapping
 from loaders.read import Table, read_directory
 from loaders.report import LoadReport, TableCounts, check_writable, write_rejects
@@ -52,6 +55,10 @@ ROLLBACK_BATCH = 10_000
 # Verification and rollback scan every node or relationship once: on a full province
 # that can outlast the interactive default timeout, and they must not be cut short.
 SCAN_TIMEOUT_MS = 30 * 60 * 1000
+# Rewrite the store's append-only log every this many rows written (and after each
+# table), so a restart after a crash replays at most about this much (issue #19:
+# replay ran ~6 MB/s, 47.6 MB in 7.7 s at 20k participants; docs/benchmarks.md).
+CHECKPOINT_ROWS = 200_000
 
 LOOKUP_QUERIES: dict[str, str] = {
     model.INSTITUTION: "load_lookup_institutions",
@@ -62,6 +69,58 @@ LOOKUP_QUERIES: dict[str, str] = {
 }
 
 BatchHook = Callable[[str, int], None]
+
+# Test hooks (documented in docs/loading.md, used by tests/store/test_crash_recovery.py):
+# with CRASH_AFTER_ROWS=N, the loader SIGKILLs itself once N rows have been written, so
+# a crash lands at a chosen point of a load, reproducibly, without sleeps; with
+# CRASH_PID also set, it SIGKILLs that process instead (the store) and carries on.
+CRASH_AFTER_ROWS_ENV = "GRAPHSVC_TEST_CRASH_AFTER_ROWS"
+CRASH_PID_ENV = "GRAPHSVC_TEST_CRASH_PID"
+
+
+def crash_hook(environ: Mapping[str, str] | None = None) -> BatchHook | None:
+    """The kill-at-N-rows hook of ``GRAPHSVC_TEST_CRASH_AFTER_ROWS``, or None when unset.
+
+    >>> crash_hook({}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(CRASH_AFTER_ROWS_ENV, "")
+    if not raw.strip():
+        return None
+    limit = int(raw)
+    target = int(env.get(CRASH_PID_ENV, "") or os.getpid())
+    written = [0]
+
+    def hook(query: str, n: int) -> None:
+        before, written[0] = written[0], written[0] + n
+        if before < limit <= written[0]:  # once: a killed store is not killed again
+            log.warning(
+                "%s=%d: SIGKILL to pid %d after %d rows",
+                CRASH_AFTER_ROWS_ENV,
+                limit,
+                target,
+                written[0],
+            )
+            os.kill(target, signal.SIGKILL)
+
+    return hook
+
+
+def _upkeep_hook(store: Store) -> BatchHook:
+    """After each batch: a checkpoint every CHECKPOINT_ROWS rows, and the test crash hook."""
+    crash = crash_hook()
+    since = [0]
+
+    def hook(query: str, n: int) -> None:
+        if crash is not None:
+            crash(query, n)
+        since[0] += n
+        if since[0] >= CHECKPOINT_ROWS:
+            since[0] = 0
+            store.checkpoint()
+
+    return hook
 
 
 def new_load_id() -> str:
@@ -289,10 +348,13 @@ def load_directory(
     batch_size: int = BATCH_SIZE,
     today: date | None = None,
     on_batch: BatchHook | None = None,
+    journal_dir: Path | None = None,
 ) -> LoadReport:
     """Load a contract directory into ``store``; see the module docstring for guarantees.
 
     ``on_batch(query, rows)`` is called after each written batch (progress reporting).
+    ``journal_dir``: record the load there while it runs (:mod:`loaders.journal`), so
+    ``graphsvc store start`` can name the command that finishes a killed load.
     """
     t0 = time.perf_counter()
     timings = {"read": 0.0, "lookup": 0.0, "validate_write": 0.0}
@@ -313,10 +375,14 @@ def load_directory(
         directory,
         load_id,
     )
+    entry = journal.new_entry(load_id, directory, mapping, str(getattr(store, "graph_name", "")))
+    if journal_dir is not None:
+        journal.begin(journal_dir, entry)
     counts: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
     sent: dict[str, int] = {}
     bars = _Progress(progress)
+    upkeep = _upkeep_hook(store)
     try:
         for name, table in tables.items():
             if not first_load:  # a first load has nothing to ask the store
@@ -336,6 +402,7 @@ def load_directory(
                     bars.update(n)
                 if on_batch is not None:
                     on_batch(query, n)
+                upkeep(query, n)
 
             for query, n in write(
                 store, batches, load_id, batch_size=batch_size, on_batch=hook
@@ -343,6 +410,7 @@ def load_directory(
                 sent[query] = sent.get(query, 0) + n
             bars.update(len(table_rejects) + tally.unchanged)
             bars.close()
+            store.checkpoint()
             timings["validate_write"] += time.perf_counter() - t
             counts[name] = TableCounts(
                 read=tally.valid + len(table_rejects),
@@ -367,10 +435,15 @@ def load_directory(
             )
         else:
             log.info("rollback of %s removed %d nodes/relationships", load_id, removed)
+            if journal_dir is not None:
+                journal.finish(journal_dir, load_id)
         raise
     t = time.perf_counter()
     store.save()
     timings["save"] = time.perf_counter() - t
+    if journal_dir is not None:  # only once saved: a crash before leaves the entry
+        journal.finish(journal_dir, load_id)
+        journal.finish_resumed(journal_dir, entry)
 
     rejects_file = _write_rejects(rejects, rejects_path, load_id)
     report = LoadReport(

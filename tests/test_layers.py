@@ -63,6 +63,10 @@ LEAVES: dict[str, str] = {
         "the path the project rules name while parallel work adds strings to it; "
         "moving it to graphsvc/i18n.py is a follow-up"
     ),
+    "graphsvc.security.secretfile": (
+        "creates secret files 0600 atomically (standard library only); the secrets "
+        "graphsvc.config generates are written through it (issue #14)"
+    ),
     "graphsvc.cases.verifier": (
         "the standalone package verifier (stdlib only, shipped in every package); "
         "security.keys reuses its key-id rule so the two can never disagree"

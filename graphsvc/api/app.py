@@ -212,7 +212,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.users = UserDB.from_settings(settings)
     app.state.audit = AuditLog.from_settings(settings)
-    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.limiter = RateLimiter.in_data_dir(
+        settings.ensure_data_dir(), settings.rate_limit_per_minute
+    )
     app.state.answer_cache = AnswerCache(settings.answer_cache_entries)
     app.add_exception_handler(GraphsvcError, handle_error)
     app.add_exception_handler(RequestValidationError, handle_validation)

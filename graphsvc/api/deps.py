@@ -69,6 +69,7 @@ PASSWORD_CHANGE_ROUTES = frozenset(
 )
 STATE_USER = "graphsvc_user"
 STATE_AUDITED = "graphsvc_audited"
+STATE_VIA = "graphsvc_via"  # same key as graphsvc.security.middleware.STATE_VIA
 
 
 class User(BaseModel):
@@ -121,7 +122,8 @@ AnswerCacheDep = Annotated[AnswerCache, Depends(_answer_cache_dep)]
 def authenticate(request: Request) -> User:
     """Bearer token first (scripts), else the signed session cookie (browser).
 
-    Stores how the user authenticated on the request, for the CSRF check.
+    Stores how the user authenticated on the request, for the CSRF check, and which
+    credential (``via``: token id or a session reference), for the audit records.
     """
     users = get_users(request)
     header = request.headers.get("authorization", "")
@@ -133,6 +135,7 @@ def authenticate(request: Request) -> User:
         if rec is None:
             raise AuthenticationRequired("invalid or revoked token")
         request.state.auth_method = "token"
+        via = sessions.token_ref(token.strip())
     else:
         cookie = request.cookies.get(sessions.SESSION_COOKIE)
         if not cookie:
@@ -144,8 +147,11 @@ def authenticate(request: Request) -> User:
             raise AuthenticationRequired("session expired, please log in again")
         request.state.auth_method = "session"
         request.state.session_id = session_id
+        via = sessions.session_ref(session_id)
     user = User(username=rec.username, role=rec.role)
-    request.scope.setdefault("state", {})[STATE_USER] = user
+    state = request.scope.setdefault("state", {})
+    state[STATE_USER] = user
+    state[STATE_VIA] = via
     if (
         rec.must_change_password
         and (request.method, request.url.path) not in PASSWORD_CHANGE_ROUTES
@@ -222,6 +228,8 @@ class Auditor:
         self._log = log
         self.user = user
         self._request = request
+        # "token:<id>" / "session:<ref>": set by authenticate for every admitted request.
+        self.via: str | None = request.scope.get("state", {}).get(STATE_VIA)
 
     def record(
         self,
@@ -240,6 +248,7 @@ class Auditor:
             outcome=outcome,
             rows=rows,
             detail=full,
+            via=self.via,
         )
         self._request.scope.setdefault("state", {})[STATE_AUDITED] = True
         return rec

@@ -17,7 +17,8 @@ Layout::
 
 Everything but the manifest depends only on the case and the data, so two
 exports of the same case are byte-identical there. A transferred case carries
-personal data in full; any other export is masked (``workflow.masked_export``).
+personal data in full for its liaison only; any other export is masked
+(``workflow.masked_export``).
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def export_case(
     workflow.require_role(viewer.role, workflow.EXPORT_ROLES, "export case packages")
     case = service.get_case(store, case_id, viewer)
     events = service.get_events(store, case_id)
-    masked = workflow.masked_export(case.status)
+    masked = workflow.masked_export(case.status, viewer.role)
     ev = gather(store, case)
     files = package_files(case, events, ev, masked=masked, lang=lang, font_file=font_file)
     meta = {

@@ -43,7 +43,7 @@ class CaseEventRecord:
     seq: int
     at: str
     actor: str
-    action: str  # created | status | assignee | liaison | title | comment
+    action: str  # created | status | assignee | liaison | title | comment | transfer_*
     field: str | None = None
     old: str | None = None
     new: str | None = None
@@ -99,6 +99,12 @@ class CaseRecord:
     summary: str = ""
     assignee: str | None = None
     liaison: str | None = None
+    # A transfer awaiting a supervisor (status pending_transfer), then who approved it.
+    transfer_liaison: str | None = None
+    transfer_reason: str | None = None
+    transfer_proposed_by: str | None = None
+    transfer_proposed_at: str | None = None
+    transfer_approved_by: str | None = None
     created_by: str = ""
     created_at: str = ""
     updated_at: str = ""
@@ -158,6 +164,11 @@ class CaseRecord:
             "summary": self.summary,
             "assignee": self.assignee,
             "liaison": self.liaison,
+            "transfer_liaison": self.transfer_liaison,
+            "transfer_reason": self.transfer_reason,
+            "transfer_proposed_by": self.transfer_proposed_by,
+            "transfer_proposed_at": self.transfer_proposed_at,
+            "transfer_approved_by": self.transfer_approved_by,
             "created_by": self.created_by,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -204,6 +215,11 @@ class CaseRecord:
             summary=str(p.get("summary") or ""),
             assignee=opt_str("assignee"),
             liaison=opt_str("liaison"),
+            transfer_liaison=opt_str("transfer_liaison"),
+            transfer_reason=opt_str("transfer_reason"),
+            transfer_proposed_by=opt_str("transfer_proposed_by"),
+            transfer_proposed_at=opt_str("transfer_proposed_at"),
+            transfer_approved_by=opt_str("transfer_approved_by"),
             created_by=str(p.get("created_by") or ""),
             created_at=str(p.get("created_at") or ""),
             updated_at=str(p.get("updated_at") or ""),

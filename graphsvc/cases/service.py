@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -346,7 +346,8 @@ def update_case(
 ) -> CaseRecord:
     """Apply the requested changes with one history entry each; illegal steps -> Conflict.
 
-    ``assignee=""`` unassigns. ``liaison`` is set with the transfer (and only then).
+    ``assignee=""`` unassigns. A transfer is not a plain change: it is proposed
+    (``propose_transfer``) and approved by a second officer (``approve_transfer``).
     """
     workflow.require_role(actor.role, workflow.EDITOR_ROLES, "change cases")
     case = get_case(store, case_id)
@@ -371,17 +372,22 @@ def update_case(
     if assignee is not None and (assignee or None) != case.assignee:
         props["assignee"] = assignee or None
         add("assignee", "assignee", case.assignee, assignee or None)
-    if liaison is not None and status != workflow.TRANSFERRED:
-        raise InputError("the liaison is set by the transfer (status 'transferred')")
     if status is not None:
+        if status in workflow.TRANSFER_STEPS or case.status == workflow.PENDING_TRANSFER:
+            if case.status not in (workflow.CONFIRMED, workflow.PENDING_TRANSFER):
+                workflow.check_transition(case.status, status)  # "a dismissed case cannot ..."
+            raise Conflict(
+                "a transfer is proposed by an investigator and approved or sent back by a "
+                "supervisor (POST /api/cases/{id}/transfer, .../transfer/approve, "
+                ".../transfer/reject); it is not a plain status change"
+            )
         workflow.check_transition(case.status, status)
-        workflow.check_transfer_fields(status, liaison)
         props["status"] = status
         add("status", "status", case.status, status)
-        if status == workflow.TRANSFERRED:
-            props["liaison"] = liaison
-            props["transferred_at"] = at
-            add("liaison", "liaison", case.liaison, liaison)
+    if liaison is not None:
+        raise InputError(
+            "the liaison is named by a transfer proposal (POST /api/cases/{id}/transfer)"
+        )
     if comment is not None:
         text = comment.strip()
         if not text:
@@ -391,6 +397,18 @@ def update_case(
         add("comment", None, None, None, text)
     if not new_events:
         raise InputError("nothing to change")
+    return _write(store, case, props, new_events, at, actor)
+
+
+def _write(
+    store: Store,
+    case: CaseRecord,
+    props: dict[str, Any],
+    new_events: list[CaseEventRecord],
+    at: str,
+    actor: Viewer,
+) -> CaseRecord:
+    case_id = case.id
     props["updated_at"] = at
     # ``+=`` with a null removes the property (unassign).
     res = store.run(
@@ -413,3 +431,126 @@ def add_comment(
     store: Store, case_id: str, *, actor: Viewer, text: str, at: str | None = None
 ) -> CaseRecord:
     return update_case(store, case_id, actor=actor, comment=text, at=at)
+
+
+# -- transfers (two officers) ----------------------------------------------------
+
+# name -> (role, disabled) of the account, None when there is none (UserDB.get_user).
+AccountLookup = Callable[[str], tuple[str, bool] | None]
+
+
+def _step(
+    store: Store, case_id: str, expected_version: int | None
+) -> tuple[CaseRecord, Callable[..., CaseEventRecord], str]:
+    case = get_case(store, case_id)
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(f"case {case_id} changed meanwhile (version {case.version}); reload it")
+    seq = max((e.seq for e in get_events(store, case_id)), default=0)
+    at = now_iso()
+
+    def event(
+        actor: str,
+        action: str,
+        field: str | None,
+        old: str | None,
+        new: str | None,
+        text: str | None = None,
+    ) -> CaseEventRecord:
+        nonlocal seq
+        seq += 1
+        return CaseEventRecord(seq, at, actor, action, field, old, new, text)
+
+    return case, event, at
+
+
+def propose_transfer(
+    store: Store,
+    case_id: str,
+    *,
+    actor: Viewer,
+    liaison: str,
+    reason: str,
+    accounts: AccountLookup,
+    expected_version: int | None = None,
+) -> CaseRecord:
+    """First officer: a confirmed case is put up for transfer to a named liaison.
+
+    The liaison must be an existing, active account with the liaison role: a typo
+    must not send a case (and later its personal data) to nobody or to the wrong desk.
+    """
+    workflow.require_role(actor.role, workflow.PROPOSER_ROLES, "propose transfers")
+    case, event, at = _step(store, case_id, expected_version)
+    workflow.check_transition(case.status, workflow.PENDING_TRANSFER)
+    name = liaison.strip()
+    workflow.check_liaison(name, accounts(name) if name else None)
+    text = workflow.check_reason(reason)
+    props: dict[str, Any] = {
+        "status": workflow.PENDING_TRANSFER,
+        "transfer_liaison": name,
+        "transfer_reason": text,
+        "transfer_proposed_by": actor.username,
+        "transfer_proposed_at": at,
+    }
+    events = [
+        event(actor.username, "status", "status", case.status, workflow.PENDING_TRANSFER),
+        event(actor.username, "transfer_proposed", "liaison", None, name, text),
+    ]
+    return _write(store, case, props, events, at, actor)
+
+
+def approve_transfer(
+    store: Store,
+    case_id: str,
+    *,
+    actor: Viewer,
+    confirm: bool,
+    accounts: AccountLookup,
+    expected_version: int | None = None,
+) -> CaseRecord:
+    """Second officer: a supervisor, not the proposer, confirms and the case is transferred.
+
+    The liaison is checked again: the account may have been disabled since the proposal.
+    """
+    case, event, at = _step(store, case_id, expected_version)
+    workflow.check_approver(actor.username, actor.role, case.transfer_proposed_by, confirm)
+    workflow.check_transition(case.status, workflow.TRANSFERRED)
+    name = case.transfer_liaison or ""
+    workflow.check_liaison(name, accounts(name) if name else None)
+    props: dict[str, Any] = {
+        "status": workflow.TRANSFERRED,
+        "liaison": name,
+        "transferred_at": at,
+        "transfer_approved_by": actor.username,
+    }
+    events = [
+        event(actor.username, "status", "status", case.status, workflow.TRANSFERRED),
+        event(actor.username, "liaison", "liaison", case.liaison, name),
+    ]
+    return _write(store, case, props, events, at, actor)
+
+
+def reject_transfer(
+    store: Store,
+    case_id: str,
+    *,
+    actor: Viewer,
+    reason: str,
+    expected_version: int | None = None,
+) -> CaseRecord:
+    """A supervisor sends the proposal back: the case is confirmed again, the proposal gone."""
+    workflow.require_role(actor.role, workflow.APPROVER_ROLES, "send transfers back")
+    case, event, at = _step(store, case_id, expected_version)
+    workflow.check_transition(case.status, workflow.CONFIRMED)
+    text = workflow.check_reason(reason)
+    props: dict[str, Any] = {
+        "status": workflow.CONFIRMED,
+        "transfer_liaison": None,
+        "transfer_reason": None,
+        "transfer_proposed_by": None,
+        "transfer_proposed_at": None,
+    }
+    events = [
+        event(actor.username, "status", "status", case.status, workflow.CONFIRMED),
+        event(actor.username, "transfer_rejected", "liaison", case.transfer_liaison, None, text),
+    ]
+    return _write(store, case, props, events, at, actor)

@@ -2,7 +2,9 @@
 
 The operator of the CLI has the server's shell, its store and its key, so it acts
 as an investigator under the name given with ``--as`` (default: the login name);
-every export is written to the audit trail like an API download.
+every export is written to the audit trail like an API download. Transfers are not
+done here: they take two authenticated officers (an investigator proposes, a
+supervisor approves, Hainan Art. 29), and ``--as`` is a claim, not a login.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="open, list, change, export and verify investigation cases",
         description=(
             "Cases snapshot a flagged ring (or hand-picked entities) and follow it "
-            "open -> in_review -> confirmed | dismissed -> transferred. A package is a "
+            "open -> in_review -> confirmed | dismissed; confirmed -> pending_transfer -> "
+            "transferred through the API or pages (proposal + supervisor approval). A package is a "
             "signed zip (report.html/pdf, evidence CSVs, subgraph, network.html, manifest.json)."
         ),
     )
@@ -67,9 +70,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     up = ps.add_parser("update", help="change status, assignee or title; comment")
     up.add_argument("id")
-    up.add_argument("--status", help="in_review, confirmed, dismissed, transferred, open")
+    up.add_argument("--status", help="in_review, confirmed, dismissed, open")
     up.add_argument("--assignee", help="'' unassigns")
-    up.add_argument("--liaison", help="with --status transferred: the liaison account")
+    up.add_argument(
+        "--liaison", help="refused: a transfer is proposed and approved in the API or pages"
+    )
     up.add_argument("--title")
     up.add_argument("--comment")
     actor(up)

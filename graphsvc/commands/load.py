@@ -80,7 +80,7 @@ def default_rejects_path(directory: Path, report: Path | None) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from graphsvc.errors import InputError
-    from loaders import load_directory, rollback
+    from loaders import journal, load_directory, rollback
 
     settings = get_settings()
     out = sys.stdout
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         with open_store(settings) as store:
             removed = rollback(store, args.rollback)
             store.save()
+        journal.finish(journal.journal_dir(settings.data_dir), args.rollback)
         out.write(f"load {args.rollback}: removed {removed:,} nodes and relationships\n")
         return 0
     if args.directory is None:
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             batch_size=args.batch_size or settings.batch_size,
             today=args.as_of,
+            journal_dir=journal.journal_dir(settings.data_dir),
         )
     if args.report:
         report.write(args.report)

@@ -48,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from graphsvc.screening import build_index
     from graphsvc.screening.rules import audit_detail
     from graphsvc.store import open_store
+    from graphsvc.supervision.grades import load_config
 
     settings = get_settings()
     rows = read_rows(args.file)
     with open_store(settings) as store:
-        index = build_index(store)
+        index = build_index(store, grade_config=load_config(settings.grades_config))
     audit = AuditLog.from_settings(settings)
     try:
         verdicts = screen_rows(index, rows)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TextIO
 
 from graphsvc.config import get_settings
 from graphsvc.errors import GraphsvcError
@@ -27,6 +29,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
+def write_interrupted_loads(data_dir: Path, out: TextIO) -> int:
+    """Name the command that finishes each load a crash interrupted (issue #19).
+
+    Why at ``store start``: it is what an operator runs after a crash, and the one
+    moment the half-written load must not be forgotten. Re-running the same load is the
+    recovery (it resumes exactly: docs/loading.md); the rollback is the alternative.
+    """
+    from loaders import journal
+
+    entries = journal.interrupted(journal.journal_dir(data_dir))
+    for e in entries:
+        graph = f" into graph {e.graph}" if e.graph else ""
+        out.write(
+            f"interrupted load {e.load_id} of {e.source}{graph} (started {e.started_at}).\n"
+            f"  to finish it, run: {e.resume_command()}\n"
+            f"  or to remove what it wrote: {e.rollback_command()}\n"
+        )
+    return len(entries)
+
+
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     out = sys.stdout
@@ -45,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             f"embedded store running on {info.host}:{info.port} (pid {info.pid}), "
             f"data in {info.data_dir}\n"
         )
+        write_interrupted_loads(settings.data_dir, out)
         return 0
     if args.action == "stop":
         was = embedded.stop(settings)

@@ -1,13 +1,20 @@
-"""``graphsvc tokens create|list|revoke``: bearer tokens for API scripts (stored hashed)."""
+"""``graphsvc tokens create|list|revoke``: bearer tokens for API scripts (stored hashed).
+
+A token is minted only by its own user (issue #14): ``create`` asks for that user's
+password, so the operator of the shell cannot mint a token to act as someone else.
+Listing and revoking stay the operator's (an admin disables and revokes).
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from datetime import UTC, datetime
 
 from graphsvc.commands.users import cli_audit
 from graphsvc.config import get_settings
+from graphsvc.errors import InputError, PermissionDenied
 from graphsvc.security.users import UserDB
 
 
@@ -15,9 +22,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tokens", help="manage API tokens (create, list, revoke)")
     ts = p.add_subparsers(dest="tokens_command", metavar="ACTION", required=True)
 
-    create = ts.add_parser("create", help="create a token for a user; printed once")
+    create = ts.add_parser(
+        "create", help="create a token for your own account (its password is asked); printed once"
+    )
     create.add_argument("username")
     create.add_argument("--name", default="api", help="what the token is for")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the user's password from stdin"
+    )
     create.set_defaults(func=run_create)
 
     ls = ts.add_parser("list", help="list tokens (never their secret)")
@@ -29,9 +41,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke.set_defaults(func=run_revoke)
 
 
+def _own_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise InputError("no terminal: give the user's password with --password-stdin")
+    return getpass.getpass(f"password of {args.username}: ")
+
+
 def run_create(args: argparse.Namespace) -> int:
     settings = get_settings()
-    rec, clear = UserDB.from_settings(settings).create_token(args.username, args.name)
+    db = UserDB.from_settings(settings)
+    password = _own_password(args)
+    user = db.get_user(args.username)
+    if (
+        not db.check_current_password(args.username, password)
+        or user is None
+        or user.disabled
+        or user.must_change_password
+    ):
+        cli_audit(settings, "tokens.create", f"user:{args.username}", outcome="refused")
+        raise PermissionDenied(
+            "a token is minted only by its own user: give that user's current password "
+            "(active account, no pending password change)"
+        )
+    rec, clear = db.create_token(args.username, args.name)
     cli_audit(settings, "tokens.create", f"token:{rec.id}", user=args.username, name=args.name)
     sys.stderr.write(f"token {rec.id} for {rec.username}; shown once, store it safely:\n")
     sys.stdout.write(clear + "\n")

@@ -26,9 +26,16 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def cli_audit(settings: Settings, action: str, target: str, **detail: object) -> None:
+def cli_audit(
+    settings: Settings, action: str, target: str, outcome: str = "ok", **detail: object
+) -> None:
     AuditLog.from_settings(settings).append(
-        user=cli_actor(), role="admin", action=action, target=target, detail=dict(detail)
+        user=cli_actor(),
+        role="admin",
+        action=action,
+        target=target,
+        outcome=outcome,
+        detail=dict(detail),
     )
 
 

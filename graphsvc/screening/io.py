@@ -14,18 +14,21 @@ import threading
 import time
 from datetime import date
 
+import pandas as pd
+
+from graphsvc.detection.common import Explainer
+from graphsvc.detection.config import DetectConfig
+from graphsvc.detection.data import GraphData
 from graphsvc.detection.io import FIELD_SEP, id_bound, read_table
-from graphsvc.screening.rules import RingRef, ScreenIndex, Settlement
+from graphsvc.screening.rules import GradeRef, RingRef, ScreenIndex, Settlement
 from graphsvc.store.base import Store
-
-
-def _pages(store: Store, name: str, bound: int, page_size: int) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for lo in range(0, bound, page_size):
-        res = store.run(name, {"lo": lo, "hi": lo + page_size, "sep": FIELD_SEP})
-        rows.extend(line.split(FIELD_SEP) for line in (res.rows[0][0] if res.rows else []))
-    rows.sort()
-    return rows
+from graphsvc.supervision.grades import (
+    DISMISSED,
+    GradeConfig,
+    compute_grades,
+    latest_case_status,
+    memberships_from_rows,
+)
 
 
 def _text(value: object) -> str | None:
@@ -34,23 +37,132 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def build_index(store: Store, *, page_size: int = 200_000) -> ScreenIndex:
+class PlausibleFamily:
+    """Art. 14 plausibility of (account holder, patient), as family-sharing detection judges it.
+
+    Why the detection's rules and not new ones: a settlement the screen lets pass must
+    not be one the nightly detection calls abuse, and the other way round. Plausible:
+    a registered relation (either direction) whose ages fit, a relative registered in
+    the same family (transitively), or a co-resident of a plausible household
+    (``graphsvc.detection.common.Explainer``: households are address groups small and
+    generation-plausible enough; an address shared by a ring of strangers is not one).
+    """
+
+    def __init__(self, data: GraphData, config: DetectConfig) -> None:
+        self.cfg = config.family_sharing_abuse
+        self.explainer = Explainer(data, config.shared_identity.household_max)
+        self.relation: dict[tuple[str, str], str] = {}
+        fl = data.family_links
+        for h, m, r in zip(fl["holder_id"], fl["member_id"], fl["relation"], strict=True):
+            if h is None or m is None:
+                continue
+            self.relation[(str(h), str(m))] = str(r)
+            inverse = {"parent": "child", "child": "parent"}.get(str(r), str(r))
+            self.relation.setdefault((str(m), str(h)), inverse)
+        people = data.participants
+        self.birth: dict[str, date] = {
+            str(p): b.date()
+            for p, b in zip(people["participant_id"], people["birth_date"], strict=True)
+            if isinstance(b, pd.Timestamp) and not pd.isna(b)
+        }
+
+    def _gap(self, holder: str, member: str) -> float | None:
+        bh, bm = self.birth.get(holder), self.birth.get(member)
+        return None if bh is None or bm is None else (bm - bh).days / 365.25
+
+    def why_not_family(self, holder: str, member: str) -> tuple[str, str] | None:
+        rel = self.relation.get((holder, member))
+        gap = self._gap(holder, member)  # > 0: the patient is younger
+        cfg = self.cfg
+        if rel is not None:
+            if rel == "child" and gap is not None and gap < cfg.min_parent_gap_years:
+                return (
+                    f"registered as child but only {gap:.0f} years younger",
+                    f"登记为子女但仅小 {gap:.0f} 岁",
+                )
+            if rel == "parent" and gap is not None and -gap < cfg.min_parent_gap_years:
+                return (
+                    f"registered as parent but only {-gap:.0f} years older",
+                    f"登记为父母但仅大 {-gap:.0f} 岁",
+                )
+            if rel == "spouse" and gap is not None and abs(gap) > cfg.max_spouse_gap_years:
+                return (
+                    f"registered as spouse but {abs(gap):.0f} years apart",
+                    f"登记为配偶但年龄相差 {abs(gap):.0f} 岁",
+                )
+            return None
+        ex = self.explainer
+        if (
+            ex.same_family(holder, member)
+            or ex.same_household(holder, member)
+            or ex.relative_of_household(holder, member)
+        ):
+            return None
+        return (
+            "no registered family link and no shared household",
+            "无登记的共济家庭关系，也不同住一户",
+        )
+
+
+def _case_status(store: Store) -> dict[str, str]:
+    return latest_case_status(store.run("grades_case_status", {}).records())
+
+
+def build_index(
+    store: Store,
+    *,
+    page_size: int = 200_000,
+    detect_config: DetectConfig | None = None,
+    grade_config: GradeConfig | None = None,
+) -> ScreenIndex:
     """A fresh index of everything the store holds now (version read first: a write
-    landing during the build makes the index look older than it is, never newer)."""
+    landing during the build makes the index look older than it is, never newer).
+
+    Rings whose latest case was dismissed are left out, as the credit grades leave
+    them out: a dismissed case clears.
+    """
     index = ScreenIndex(version=store.data_version())
     bound = id_bound(store)
-    for pid, number, _region in _pages(store, "screen_read_participants", bound, page_size):
-        index.add_participant(pid, number or None)
-    inst = read_table(store, "institutions", page_size=page_size, bound=bound)
-    index.institutions.update(str(i) for i in inst["institution_id"])
-    fam = read_table(store, "family_links", page_size=page_size, bound=bound)
+    tables = {
+        t: read_table(store, t, page_size=page_size, bound=bound)
+        for t in ("participants", "identifiers", "family_links", "institutions")
+    }
+    people = tables["participants"]
+    for pid, number in zip(
+        people["participant_id"].astype(str), people["id_number"].tolist(), strict=True
+    ):
+        index.add_participant(pid, _text(number))
+    index.institutions.update(str(i) for i in tables["institutions"]["institution_id"])
+    fam = tables["family_links"]
     index.family.update(
         zip(fam["holder_id"].astype(str), fam["member_id"].astype(str), strict=True)
     )
+    data = GraphData.create(
+        normalise_values=False,
+        participants=people,
+        identifiers=tables["identifiers"],
+        family_links=fam,
+    )
+    index.kinship = PlausibleFamily(data, detect_config or DetectConfig())
+    status = _case_status(store)
     res = store.run("screen_ring_members", {"sep": FIELD_SEP})
     for line in sorted(res.rows[0][0] if res.rows else []):
-        kind, eid, role, ring, typology, score = line.split(FIELD_SEP)
+        kind, eid, role, ring, typology, score, ring_hash = line.split(FIELD_SEP)
+        if status.get(ring_hash) == DISMISSED:
+            continue
         index.add_ring_member(kind, eid, RingRef(ring, typology, role, float(score)))
+    members = memberships_from_rows(store.run("grades_ring_members", {}).records())
+    for g in compute_grades(members, status, grade_config or GradeConfig()):
+        if g.kind in ("doctor", "institution"):
+            index.grades[(g.kind, g.id)] = GradeRef(g.grade, g.explanation, g.explanation_zh)
+    items = read_table(store, "items", page_size=page_size, bound=bound)
+    codes: dict[str, list[str]] = {}
+    for sid, code in zip(items["prescription_id"], items["trace_code"], strict=True):
+        text = _text(code)
+        if text:
+            got = codes.setdefault(str(sid), [])
+            if text not in got:
+                got.append(text)
     rx = read_table(store, "prescriptions", page_size=page_size, bound=bound)
     cols = [
         rx[c].tolist()
@@ -79,6 +191,7 @@ def build_index(store: Store, *, page_size: int = 200_000) -> ScreenIndex:
                 visit_type=_text(visit),
                 diagnosis_code=_text(dx),
                 account_holder_id=_text(holder),
+                trace_codes=tuple(codes.get(str(sid), ())),
             )
         )
     return index
@@ -87,9 +200,16 @@ def build_index(store: Store, *, page_size: int = 200_000) -> ScreenIndex:
 class IndexHolder:
     """The current index, rebuilt when the store's data version moves."""
 
-    def __init__(self, store: Store, *, check_every_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        check_every_s: float = 1.0,
+        grade_config: GradeConfig | None = None,
+    ) -> None:
         self.store = store
         self.check_every_s = check_every_s
+        self.grade_config = grade_config
         self._lock = threading.Lock()
         self._index: ScreenIndex | None = None
         self._checked = 0.0
@@ -98,11 +218,11 @@ class IndexHolder:
         with self._lock:
             now = time.monotonic()
             if self._index is None:
-                self._index = build_index(self.store)
+                self._index = build_index(self.store, grade_config=self.grade_config)
                 self._checked = now
             elif now - self._checked >= self.check_every_s:
                 self._checked = now
                 version = self.store.data_version()
                 if version is None or version != self._index.version:
-                    self._index = build_index(self.store)
+                    self._index = build_index(self.store, grade_config=self.grade_config)
             return self._index

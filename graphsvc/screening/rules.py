@@ -7,10 +7,12 @@ up dictionaries. Settlements are keyed by their id, so one screened now and load
 later (then read again at the next rebuild) is held once, never counted twice.
 
 Verdicts: ``hold`` only when the settlement's participant, doctor or institution is a
-member of a current ring with score >= ``hold_score`` and a pattern reason also
-applies, or the ring score alone is >= ``hold_score``; ``review`` for any other listed
-reason; ``pass`` when no reason applies. Every reason is a code plus an English and a
-Chinese sentence naming the facts an auditor can check.
+member of a current ring and either the ring's score is >= ``hold_score`` or a pattern
+reason also applies; ``review`` for any other listed reason; ``pass`` when no reason
+applies. A doctor's or institution's credit grade (``risk_grade``) is a review reason
+but never the second reason of a hold: the grade is computed from the same rings, so
+it is not independent evidence. Every reason is a code plus an English and a Chinese
+sentence naming the facts an auditor can check.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from graphsvc.errors import InputError
 
@@ -57,6 +59,28 @@ class Settlement:
     visit_type: str | None = None
     diagnosis_code: str | None = None
     account_holder_id: str | None = None
+    trace_codes: tuple[str, ...] = ()  # the items' 追溯码, where known
+
+
+@dataclass(frozen=True)
+class GradeRef:
+    """A doctor's or institution's current credit grade (graphsvc.supervision.grades)."""
+
+    grade: str
+    en: str
+    zh: str
+
+
+class Kinship(Protocol):
+    """Whether an account holder and a patient are plausibly family (Hainan Art. 14).
+
+    A protocol so the rules stay pure: ``graphsvc.screening.io`` fills it from the
+    detection's household logic; without one only registered links count.
+    """
+
+    def why_not_family(self, holder: str, member: str) -> tuple[str, str] | None:
+        """None when plausibly family, else the (English, Chinese) fact that says not."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,9 @@ class ScreenIndex:
     rings: dict[tuple[str, str], list[RingRef]] = field(default_factory=dict)
     settlements: dict[str, Settlement] = field(default_factory=dict)
     by_participant: dict[str, list[str]] = field(default_factory=dict)  # -> settlement ids
+    trace_codes: dict[str, str] = field(default_factory=dict)  # code -> first settlement id
+    grades: dict[tuple[str, str], GradeRef] = field(default_factory=dict)  # (kind, id)
+    kinship: Kinship | None = None
     version: str | None = None
 
     def add_participant(self, pid: str, id_number: str | None) -> None:
@@ -113,6 +140,8 @@ class ScreenIndex:
             return False
         self.settlements[s.prescription_id] = s
         self.by_participant.setdefault(s.participant_id, []).append(s.prescription_id)
+        for code in s.trace_codes:
+            self.trace_codes.setdefault(code, s.prescription_id)
         return True
 
     def history(self, pid: str) -> list[Settlement]:
@@ -130,6 +159,26 @@ def _date(value: Any, name: str, where: str) -> date:
         return date.fromisoformat(value[:10])
     except ValueError as exc:
         raise ScreenInputError(f"{where}: {name} must be a date YYYY-MM-DD") from exc
+
+
+def _trace_codes(items: Any, where: str) -> tuple[str, ...]:
+    """The distinct trace codes of the optional items (contract prescription_items rows)."""
+    codes: list[str] = []
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise ScreenInputError(f"{where}: items must be a list of prescription_items rows")
+    for k, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise ScreenInputError(f"{where}: items[{k}] must be an object")
+        code = item.get("trace_code")
+        if code is None or code == "":
+            continue
+        if not isinstance(code, str):
+            raise ScreenInputError(f"{where}: items[{k}].trace_code must be a string")
+        if code.strip() and code.strip() not in codes:
+            codes.append(code.strip())
+    return tuple(codes)
 
 
 def parse_settlement(raw: Mapping[str, Any], where: str = "settlement") -> Settlement:
@@ -172,6 +221,7 @@ def parse_settlement(raw: Mapping[str, Any], where: str = "settlement") -> Settl
         visit_type=visit.lower() if visit else None,
         diagnosis_code=opt("diagnosis_code"),
         account_holder_id=None if holder == pid else holder,
+        trace_codes=_trace_codes(raw.get("items"), where),
     )
 
 
@@ -181,6 +231,7 @@ class Rules:
 
     readmission_days: int = 15
     hold_score: float = 0.8
+    review_grades: tuple[str, ...] = ("C", "D")  # a doctor's or institution's grade
 
 
 def _ring_reasons(index: ScreenIndex, s: Settlement) -> list[Reason]:
@@ -256,18 +307,38 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
                 )
             )
             break
-    holder = s.account_holder_id
-    if holder is not None and (holder, s.participant_id) not in index.family:
-        out.append(
-            Reason(
-                "account_not_family",
-                f"personal account of {holder} pays for {s.participant_id}, who is not "
-                "registered family of the holder (Hainan Art. 14)",
-                f"{holder} 的个人账户为非登记共济家庭成员 {s.participant_id} 支付"
-                "（海南办法第十四条）",
-                {"holder": holder},
+    for code in s.trace_codes:
+        first = index.trace_codes.get(code)
+        if first is not None and first != s.prescription_id:
+            out.append(
+                Reason(
+                    "trace_code_settled",
+                    f"drug pack with trace code {code} was already settled in {first}: "
+                    "one pack settled twice is resale (回流药)",
+                    f"追溯码 {code} 的药品已在 {first} 中结算过：同一盒药两次结算（回流药）",
+                    {"trace_code": code, "first": first},
+                )
             )
-        )
+            break
+    holder = s.account_holder_id
+    if holder is not None:
+        if index.kinship is not None:
+            why = index.kinship.why_not_family(holder, s.participant_id)
+        elif (holder, s.participant_id) in index.family:
+            why = None
+        else:
+            why = ("no registered family link", "无登记的共济家庭关系")
+        if why is not None:
+            out.append(
+                Reason(
+                    "account_not_family",
+                    f"personal account of {holder} pays for {s.participant_id}, who is not "
+                    f"plausibly family of the holder (Hainan Art. 14): {why[0]}",
+                    f"{holder} 的个人账户为难以认定为其家庭成员的 {s.participant_id} 支付"
+                    f"（海南办法第十四条）：{why[1]}",
+                    {"holder": holder, "why": why[0]},
+                )
+            )
     number = index.id_number.get(s.participant_id)
     if number is not None:
         twins = sorted(index.by_id_number.get(number, set()) - {s.participant_id})
@@ -279,6 +350,22 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
                     f"{', '.join(twins)}: a second card of one person",
                     f"参保人 {s.participant_id} 与 {'、'.join(twins)} 身份证号相同：重复参保",
                     {"others": twins},
+                )
+            )
+    return out
+
+
+def _grade_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Reason]:
+    out = []
+    for kind, eid in (("doctor", s.doctor_id), ("institution", s.institution_id)):
+        ref = index.grades.get((kind, eid)) if eid is not None else None
+        if ref is not None and ref.grade in rules.review_grades:
+            out.append(
+                Reason(
+                    "risk_grade",
+                    f"{kind} {eid} has credit grade {ref.grade} ({ref.en})",
+                    f"{kind} {eid} 的信用等级为 {ref.grade}（{ref.zh}）",
+                    {"kind": kind, "id": eid, "grade": ref.grade},
                 )
             )
     return out
@@ -308,6 +395,7 @@ def screen(index: ScreenIndex, s: Settlement, rules: Rules | None = None) -> Ver
     pattern = _pattern_reasons(index, s, rules)
     reasons.extend(ring)
     reasons.extend(pattern)
+    reasons.extend(_grade_reasons(index, s, rules))
     top = max((float(r.detail["score"]) for r in ring), default=0.0)
     if ring and (top >= rules.hold_score or pattern):
         verdict = "hold"

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 STATE_USER = "graphsvc_user"
 STATE_AUDITED = "graphsvc_audited"
+STATE_VIA = "graphsvc_via"  # the credential of the request (graphsvc.audit, ``via``)
 STATE_NONCE = "csp_nonce"
 
 
@@ -138,6 +139,7 @@ class SecurityMiddleware:
             target=str(scope.get("path", "")),
             outcome="ok" if status < 400 else f"http {status}",
             detail={"status": status, "query": query} if query else {"status": status},
+            via=state.get(STATE_VIA),
         )
 
     async def _reject(self, send: Send, nonce: str) -> None:

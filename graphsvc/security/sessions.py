@@ -49,3 +49,23 @@ def new_login_csrf() -> str:
 
 def csrf_matches(expected: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(expected, presented or "")
+
+
+def session_ref(session_id: str) -> str:
+    """What the audit trail names a session by: the id is a bearer secret, so only the
+    first 16 hex of its SHA-256 (the sessions table's ``id_hash`` starts with them).
+
+    >>> session_ref("abc")
+    'session:ba7816bf8f01cfea'
+    """
+    return "session:" + hashlib.sha256(session_id.encode()).hexdigest()[:16]
+
+
+def token_ref(token: str) -> str:
+    """``token:<id>``: the public id part of ``gst_<id>.<secret>`` (as ``/api/tokens`` lists).
+
+    >>> token_ref("gst_0123abcd.s3cr3t")
+    'token:0123abcd'
+    """
+    body = token.removeprefix("gst_")
+    return "token:" + body.partition(".")[0]

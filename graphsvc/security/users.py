@@ -27,6 +27,7 @@ from graphsvc.config import Settings
 from graphsvc.errors import Conflict, InputError, NotFound
 from graphsvc.security.passwords import hash_secret, verify_secret
 from graphsvc.security.roles import ROLES, Role
+from graphsvc.security.secretfile import create_empty_private
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 MIN_PASSWORD = 10
@@ -149,6 +150,9 @@ class UserDB:
         self._seen_version: int | None = None
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Password and token hashes: the file is created 0600 before SQLite opens it
+        # (SQLite would create it with the umask's mode, chmod-ed only afterwards).
+        create_empty_private(path)
         with self._connect() as con:
             con.executescript(_SCHEMA)
             have = {r[1] for r in con.execute("PRAGMA table_info(users)").fetchall()}
@@ -156,7 +160,8 @@ class UserDB:
                 if column not in have:
                     with contextlib.suppress(sqlite3.OperationalError):  # raced: added already
                         con.execute(statement)
-        # Not our file (read-only mount): permissions are then the operator's.
+        # Older installs made it with the umask's mode: tighten (never widens). Not our
+        # file (read-only mount): permissions are then the operator's.
         with contextlib.suppress(OSError):
             path.chmod(0o600)
 

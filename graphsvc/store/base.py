@@ -107,6 +107,14 @@ class Store(ABC):
     def save(self) -> None:
         """Make everything written so far durable (FalkorDB: SAVE; Neo4j: no-op)."""
 
+    def checkpoint(self) -> None:
+        """Bound the work a restart after a crash must redo, without blocking writes.
+
+        FalkorDB: a background rewrite of the append-only log onto a fresh snapshot
+        (issue #19: replay time grows with the log); backends with their own
+        transaction log (Neo4j) need nothing."""
+        return None
+
     @abstractmethod
     def drop_all(self) -> None:
         """Delete every node and relationship (tests and `--replace` loads only)."""

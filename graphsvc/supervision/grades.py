@@ -30,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from graphsvc.errors import ConfigError
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
-CONFIRMED_STATUSES = frozenset({"confirmed", "transferred"})
+# A case awaiting the supervisor's approval of its transfer is still confirmed.
+CONFIRMED_STATUSES = frozenset({"confirmed", "pending_transfer", "transferred"})
 DISMISSED = "dismissed"
 
 ROLE_ZH: dict[str, str] = {

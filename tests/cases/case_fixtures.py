@@ -208,3 +208,33 @@ def run_cli(args: list[str], settings: Settings) -> subprocess.CompletedProcess[
         timeout=300,
         check=False,
     )
+
+
+def liaison_accounts(name: str) -> tuple[str, bool] | None:
+    """Accounts for service-level transfer tests: every ``police*`` name is an active
+    liaison, ``ann`` an analyst, ``gone`` a disabled liaison, anything else unknown.
+    (The API tests use the real user database.)"""
+    if name.startswith("police"):
+        return ("liaison", False)
+    return {"ann": ("analyst", False), "gone": ("liaison", True)}.get(name)
+
+
+def transfer_case(store: Store, case_id: str, liaison: str = "police1") -> None:
+    """Propose (investigator alice) and approve (supervisor sue): the two officers."""
+    from graphsvc.cases import service
+
+    service.propose_transfer(
+        store,
+        case_id,
+        actor=service.Viewer("alice", "investigator"),
+        liaison=liaison,
+        reason="涉嫌诈骗，达到移送标准",
+        accounts=liaison_accounts,
+    )
+    service.approve_transfer(
+        store,
+        case_id,
+        actor=service.Viewer("sue", "supervisor"),
+        confirm=True,
+        accounts=liaison_accounts,
+    )

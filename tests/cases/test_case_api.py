@@ -90,10 +90,37 @@ def test_api_workflow_package_and_liaison(app: FastAPI, client: TestClient) -> N
     assert mf.verify_package(masked.content, key).ok
     assert json.loads(mf.read_zip(masked.content)["manifest.json"])["masked"] is True
 
-    r = client.patch(
-        f"/api/cases/{cid}", json={"status": "transferred", "liaison": "police1"}, headers=inv
+    # Analysts read and query: no changes, no package.
+    assert (
+        client.patch(f"/api/cases/{cid}", json={"comment": "x"}, headers=analyst).status_code == 403
     )
-    assert r.status_code == 200 and r.json()["liaison"] == "police1"
+    assert client.get(f"/api/cases/{cid}/package", headers=analyst).status_code == 403
+
+    # Two officers: alice proposes, the supervisor approves.
+    sup = bearer_headers(users, "supervisor", "sue")
+    r = client.post(
+        f"/api/cases/{cid}/transfer",
+        json={"liaison": "police1", "reason": "达到移送标准"},
+        headers=inv,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "pending_transfer", r.text
+    assert client.get(f"/api/cases/{cid}", headers=police1).status_code == 404  # not yet
+    r = client.post(f"/api/cases/{cid}/transfer/approve", json={}, headers=sup)
+    assert r.status_code == 422 and "confirm" in r.json()["detail"]
+    r = client.post(
+        f"/api/cases/{cid}/transfer/approve",
+        json={"confirm": True, "version": 1},
+        headers=sup,
+    )
+    assert r.status_code == 409  # approves only the version the supervisor checked
+    version = client.get(f"/api/cases/{cid}", headers=sup).json()["version"]
+    r = client.post(
+        f"/api/cases/{cid}/transfer/approve",
+        json={"confirm": True, "version": version},
+        headers=sup,
+    )
+    assert r.status_code == 200 and r.json()["liaison"] == "police1", r.text
+    assert client.get(f"/api/cases/{cid}/package", headers=analyst).status_code == 403
     listed = client.get("/api/cases", headers=police1).json()
     assert [c["id"] for c in listed["cases"]] == [cid]
     assert client.get("/api/cases", headers=police2).json()["total"] == 0
@@ -117,10 +144,136 @@ def test_dismissed_case_cannot_be_transferred_via_api(app: FastAPI, client: Test
         client.patch(f"/api/cases/{cid}", json={"status": "dismissed"}, headers=inv).status_code
         == 200
     )
-    r = client.patch(
-        f"/api/cases/{cid}", json={"status": "transferred", "liaison": "p"}, headers=inv
-    )
+    r = client.patch(f"/api/cases/{cid}", json={"status": "transferred"}, headers=inv)
     assert r.status_code == 409 and "cannot be transferred" in r.json()["detail"]
+    r = client.post(f"/api/cases/{cid}/transfer", json={"liaison": "p", "reason": "r"}, headers=inv)
+    assert r.status_code == 409 and "dismissed case cannot" in r.json()["detail"]
+
+
+def _confirmed_case(client: TestClient, inv: dict[str, str]) -> str:
+    cid = str(client.post("/api/cases", json={"ring_id": RING_ID}, headers=inv).json()["id"])
+    for status in ("in_review", "confirmed"):
+        r = client.patch(f"/api/cases/{cid}", json={"status": status}, headers=inv)
+        assert r.status_code == 200, r.text
+    return cid
+
+
+def test_transfer_refusals_name_the_problem(app: FastAPI, client: TestClient) -> None:
+    users = app.state.users
+    inv = bearer_headers(users, "investigator", "alice")
+    bearer_headers(users, "analyst", "ann")
+    bearer_headers(users, "liaison", "police9")
+    users.set_disabled("police9")
+    cid = _confirmed_case(client, inv)
+    for liaison, words in (
+        ("nosuchliaison", "no user 'nosuchliaison'"),
+        ("ann", "has the role analyst, not liaison"),
+        ("police9", "is disabled"),
+    ):
+        r = client.post(
+            f"/api/cases/{cid}/transfer", json={"liaison": liaison, "reason": "r"}, headers=inv
+        )
+        assert r.status_code == 422 and words in r.json()["detail"], r.text
+    bearer_headers(users, "liaison", "police1")
+    r = client.post(
+        f"/api/cases/{cid}/transfer", json={"liaison": "police1", "reason": " "}, headers=inv
+    )
+    assert r.status_code == 422 and "reason" in r.json()["detail"]
+    assert client.get(f"/api/cases/{cid}", headers=inv).json()["status"] == "confirmed"
+    r = client.patch(
+        f"/api/cases/{cid}", json={"status": "transferred", "liaison": "police1"}, headers=inv
+    )
+    assert r.status_code == 409 and "supervisor" in r.json()["detail"]
+
+    # The proposer holding a second, supervisor account under the same name is refused
+    # by name; another investigator cannot approve at all.
+    r = client.post(
+        f"/api/cases/{cid}/transfer", json={"liaison": "police1", "reason": "r"}, headers=inv
+    )
+    assert r.status_code == 200
+    other = bearer_headers(users, "investigator", "bob")
+    r = client.post(f"/api/cases/{cid}/transfer/approve", json={"confirm": True}, headers=other)
+    assert r.status_code == 403
+    sup = bearer_headers(users, "supervisor", "sue")
+    r = client.post(f"/api/cases/{cid}/transfer/reject", json={"reason": "补充证据"}, headers=sup)
+    assert r.status_code == 200 and r.json()["status"] == "confirmed"
+    actions = audit_actions(app)
+    assert ("alice", "case.transfer_propose", cid) in actions
+    assert ("sue", "case.transfer_reject", cid) in actions
+
+
+def test_self_approval_is_refused(app: FastAPI, client: TestClient) -> None:
+    from graphsvc.cases import service, workflow
+
+    users = app.state.users
+    bearer_headers(users, "liaison", "police1")
+    inv = bearer_headers(users, "investigator", "alice")
+    cid = _confirmed_case(client, inv)
+    client.post(
+        f"/api/cases/{cid}/transfer", json={"liaison": "police1", "reason": "r"}, headers=inv
+    )
+    # The same person as supervisor (as if the role had been changed): still refused.
+    with pytest.raises(workflow.TransferRefused, match="second officer"):
+        service.approve_transfer(
+            app.state.store,
+            cid,
+            actor=service.Viewer("alice", "supervisor"),
+            confirm=True,
+            accounts=lambda n: ("liaison", False),
+        )
+
+
+def test_transfer_pages_show_localised_refusals_and_confirm(
+    app: FastAPI, client: TestClient
+) -> None:
+    users = app.state.users
+    inv_name, inv_pw = add_user(users, "investigator", "ivy")
+    sup_name, sup_pw = add_user(users, "supervisor", "sue")
+    add_user(users, "liaison", "police1")
+    cid = _confirmed_case(client, bearer_headers(users, "investigator", "iris"))
+    csrf = browser_login(client, inv_name, inv_pw)
+    url = f"/cases/{cid}"
+    page = client.get(url + "?lang=zh").text
+    assert "提请移送公安" in page and f'action="{url}/transfer"' in page
+    r = client.post(
+        f"{url}/transfer?lang=zh",
+        data={"liaison": "nosuchliaison", "reason": "r", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "用户 nosuchliaison 不存在" in r.text
+    r = client.post(
+        f"{url}/transfer?lang=en",
+        data={"liaison": "nosuchliaison", "reason": "r", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert "There is no user nosuchliaison" in r.text
+    r = client.post(
+        f"{url}/transfer",
+        data={"liaison": "police1", "reason": "达到移送标准", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get(url + "?lang=en").text
+    assert "Transfer awaiting approval" in page and "达到移送标准" in page
+    assert "/transfer/approve" not in page  # the proposer gets no approval form
+    client.post("/logout", headers={"X-CSRF-Token": csrf})
+    client.cookies.clear()
+
+    csrf = browser_login(client, sup_name, sup_pw)
+    page = client.get(url + "?lang=zh").text
+    assert "我已核对案件" in page and f'action="{url}/transfer/approve"' in page
+    r = client.post(
+        f"{url}/transfer/approve?lang=zh", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 422 and "请勾选确认" in r.text
+    r = client.post(
+        f"{url}/transfer/approve",
+        data={"confirm": "yes", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert client.get(url + "?lang=en").text.count("Transferred") >= 1
 
 
 def test_manual_case_via_api(app: FastAPI, client: TestClient) -> None:

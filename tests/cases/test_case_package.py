@@ -16,6 +16,7 @@ from case_fixtures import (
     RING_ID,
     RUN_ID,
     rezip,
+    transfer_case,
 )
 
 from graphsvc.cases import manifest as mf
@@ -48,7 +49,7 @@ def confirmed_case(store: Store) -> str:
 
 
 def transfer(store: Store, case_id: str, liaison: str = "police1") -> None:
-    service.update_case(store, case_id, actor=INV, status="transferred", liaison=liaison)
+    transfer_case(store, case_id, liaison)
 
 
 @pytest.fixture
@@ -325,6 +326,16 @@ def test_transferred_package_is_unmasked_and_liaison_only_gets_theirs(
         export_case(store, case_id, viewer=service.Viewer("police2", "liaison"), key=KEY)
     with pytest.raises(PermissionDenied):
         export_case(store, case_id, viewer=service.Viewer("root", "admin"), key=KEY)
+    with pytest.raises(PermissionDenied):  # analysts never take a package out
+        export_case(store, case_id, viewer=service.Viewer("ann", "analyst"), key=KEY)
+    # Everyone else inside the fund gets the transferred case masked: only the
+    # liaison the supervisor approved receives personal data in clear.
+    for viewer in (INV, service.Viewer("sue", "supervisor")):
+        inside = export_case(store, case_id, viewer=viewer, key=KEY)
+        assert inside.manifest["masked"] is True
+        assert "46010019900101123X" not in mf.read_zip(inside.data)["evidence/members.csv"].decode(
+            "utf-8-sig"
+        )
 
 
 def test_liaison_cannot_export_an_untransferred_case(confirmed: tuple[Store, str, Package]) -> None:

@@ -9,6 +9,8 @@ from case_fixtures import (
     RING_ID,
     RING_KEY,
     RUN_ID,
+    liaison_accounts,
+    transfer_case,
 )
 
 from graphsvc.cases import service
@@ -17,6 +19,7 @@ from graphsvc.errors import Conflict, InputError, NotFound, PermissionDenied
 from graphsvc.store import Store
 
 INV = service.Viewer("alice", "investigator")
+SUP = service.Viewer("sue", "supervisor")
 
 
 def test_create_from_ring_snapshots_members_reasons_run_and_params(ring_store: Store) -> None:
@@ -91,35 +94,150 @@ def test_workflow_history_and_conflicts(ring_store: Store) -> None:
     service.update_case(ring_store, case.id, actor=INV, status="in_review", assignee="alice")
     service.add_comment(ring_store, case.id, actor=INV, text="调取了结算单据")
     with pytest.raises(Conflict):
-        service.update_case(ring_store, case.id, actor=INV, status="transferred", liaison="police1")
-    service.update_case(ring_store, case.id, actor=INV, status="confirmed")
-    with pytest.raises(InputError, match="liaison"):
         service.update_case(ring_store, case.id, actor=INV, status="transferred")
-    done = service.update_case(
-        ring_store, case.id, actor=INV, status="transferred", liaison="police1"
+    service.update_case(ring_store, case.id, actor=INV, status="confirmed")
+    # Not in one click: a plain status change cannot transfer, nor name a liaison.
+    with pytest.raises(Conflict, match="approved or sent back by a supervisor"):
+        service.update_case(ring_store, case.id, actor=INV, status="transferred")
+    with pytest.raises(InputError, match="transfer proposal"):
+        service.update_case(ring_store, case.id, actor=INV, comment="x", liaison="police1")
+    pending = service.propose_transfer(
+        ring_store,
+        case.id,
+        actor=INV,
+        liaison="police1",
+        reason="达到移送标准",
+        accounts=liaison_accounts,
     )
-    assert (done.status, done.liaison) == ("transferred", "police1")
+    assert (pending.status, pending.liaison, pending.transfer_liaison) == (
+        "pending_transfer",
+        None,
+        "police1",
+    )
+    with pytest.raises(Conflict, match="not a plain status change"):
+        service.update_case(ring_store, case.id, actor=INV, status="confirmed")
+    done = service.approve_transfer(
+        ring_store, case.id, actor=SUP, confirm=True, accounts=liaison_accounts
+    )
+    assert (done.status, done.liaison, done.transfer_approved_by) == (
+        "transferred",
+        "police1",
+        "sue",
+    )
     events = service.get_events(ring_store, case.id)
-    assert [(e.action, e.old, e.new) for e in events] == [
-        ("created", None, "open"),
-        ("assignee", None, "alice"),
-        ("status", "open", "in_review"),
-        ("comment", None, None),
-        ("status", "in_review", "confirmed"),
-        ("status", "confirmed", "transferred"),
-        ("liaison", None, "police1"),
+    assert [(e.actor, e.action, e.old, e.new) for e in events] == [
+        ("alice", "created", None, "open"),
+        ("alice", "assignee", None, "alice"),
+        ("alice", "status", "open", "in_review"),
+        ("alice", "comment", None, None),
+        ("alice", "status", "in_review", "confirmed"),
+        ("alice", "status", "confirmed", "pending_transfer"),
+        ("alice", "transfer_proposed", None, "police1"),
+        ("sue", "status", "pending_transfer", "transferred"),
+        ("sue", "liaison", None, "police1"),
     ]
-    assert events[3].text == "调取了结算单据" and all(e.actor for e in events)
-    assert [e.seq for e in events] == list(range(1, 8))
+    assert events[3].text == "调取了结算单据" and events[6].text == "达到移送标准"
+    assert [e.seq for e in events] == list(range(1, 10))
     with pytest.raises(Conflict):
         service.update_case(ring_store, case.id, actor=INV, status="open")
+
+
+def _confirmed(store: Store) -> str:
+    cid = service.create_from_ring(store, RING_ID, actor="alice").id
+    for status in ("in_review", "confirmed"):
+        service.update_case(store, cid, actor=INV, status=status)
+    return cid
+
+
+@pytest.mark.parametrize(
+    ("liaison", "words"),
+    [
+        ("nosuchliaison", "no user 'nosuchliaison'"),
+        ("ann", "role analyst, not liaison"),
+        ("gone", "is disabled"),
+        ("", "needs the liaison"),
+    ],
+)
+def test_transfer_to_a_missing_disabled_or_wrong_account_is_refused(
+    ring_store: Store, liaison: str, words: str
+) -> None:
+    cid = _confirmed(ring_store)
+    with pytest.raises(InputError, match=words):
+        service.propose_transfer(
+            ring_store, cid, actor=INV, liaison=liaison, reason="r", accounts=liaison_accounts
+        )
+    assert service.get_case(ring_store, cid).status == "confirmed"
+
+
+def test_transfer_needs_a_reason_and_a_second_confirming_supervisor(ring_store: Store) -> None:
+    cid = _confirmed(ring_store)
+    with pytest.raises(InputError, match="reason"):
+        service.propose_transfer(
+            ring_store, cid, actor=INV, liaison="police1", reason=" ", accounts=liaison_accounts
+        )
+    for role in ("analyst", "supervisor", "liaison", "admin"):
+        with pytest.raises(PermissionDenied):
+            service.propose_transfer(
+                ring_store,
+                cid,
+                actor=service.Viewer("x", role),
+                liaison="police1",
+                reason="r",
+                accounts=liaison_accounts,
+            )
+    with pytest.raises(Conflict):  # nothing proposed yet
+        service.approve_transfer(
+            ring_store, cid, actor=SUP, confirm=True, accounts=liaison_accounts
+        )
+    service.propose_transfer(
+        ring_store, cid, actor=INV, liaison="police1", reason="r", accounts=liaison_accounts
+    )
+    for actor in (INV, service.Viewer("bob", "investigator"), service.Viewer("ann", "analyst")):
+        with pytest.raises(PermissionDenied):
+            service.approve_transfer(
+                ring_store, cid, actor=actor, confirm=True, accounts=liaison_accounts
+            )
+    # A supervisor account held by the proposer's name is still the proposer.
+    with pytest.raises(InputError, match="second officer"):
+        service.approve_transfer(
+            ring_store,
+            cid,
+            actor=service.Viewer("alice", "supervisor"),
+            confirm=True,
+            accounts=liaison_accounts,
+        )
+    with pytest.raises(InputError, match="confirm"):
+        service.approve_transfer(
+            ring_store, cid, actor=SUP, confirm=False, accounts=liaison_accounts
+        )
+    assert service.get_case(ring_store, cid).status == "pending_transfer"
+    # The liaison disabled meanwhile: the approval checks again.
+    with pytest.raises(InputError, match="disabled"):
+        service.approve_transfer(
+            ring_store,
+            cid,
+            actor=SUP,
+            confirm=True,
+            accounts=lambda n: ("liaison", True),
+        )
+    back = service.reject_transfer(ring_store, cid, actor=SUP, reason="证据不足")
+    assert (back.status, back.transfer_liaison, back.transfer_proposed_by) == (
+        "confirmed",
+        None,
+        None,
+    )
+    assert service.get_events(ring_store, cid)[-1].text == "证据不足"
 
 
 def test_dismissed_case_cannot_be_transferred(ring_store: Store) -> None:
     case = service.create_from_ring(ring_store, RING_ID, actor="alice")
     service.update_case(ring_store, case.id, actor=INV, status="dismissed")
     with pytest.raises(Conflict, match="dismissed case cannot be transferred"):
-        service.update_case(ring_store, case.id, actor=INV, status="transferred", liaison="police1")
+        service.update_case(ring_store, case.id, actor=INV, status="transferred")
+    with pytest.raises(Conflict, match="dismissed case cannot be moved to pending_transfer"):
+        service.propose_transfer(
+            ring_store, case.id, actor=INV, liaison="police1", reason="r", accounts=liaison_accounts
+        )
     assert service.get_case(ring_store, case.id).status == "dismissed"
     assert len(service.get_events(ring_store, case.id)) == 2
 
@@ -135,16 +253,13 @@ def test_stale_version_is_a_conflict(ring_store: Store) -> None:
         )
 
 
-def test_only_investigators_and_analysts_change_cases(ring_store: Store) -> None:
+def test_only_investigators_change_cases(ring_store: Store) -> None:
     case = service.create_from_ring(ring_store, RING_ID, actor="alice")
     changed = service.update_case(
-        ring_store,
-        case.id,
-        actor=service.Viewer("ann", "analyst"),
-        comment="checked the pharmacy ledger",
+        ring_store, case.id, actor=INV, comment="checked the pharmacy ledger"
     )
     assert changed.version > case.version
-    for role in ("liaison", "admin"):
+    for role in ("analyst", "supervisor", "liaison", "admin"):
         with pytest.raises(PermissionDenied):
             service.update_case(ring_store, case.id, actor=service.Viewer("x", role), comment="hi")
 
@@ -156,7 +271,7 @@ def test_liaison_sees_only_cases_transferred_to_them(ring_store: Store) -> None:
     for cid, liaison in ((mine.id, "police1"), (other.id, "police2")):
         for status in ("in_review", "confirmed"):
             service.update_case(ring_store, cid, actor=INV, status=status)
-        service.update_case(ring_store, cid, actor=INV, status="transferred", liaison=liaison)
+        transfer_case(ring_store, cid, liaison)
     police1 = service.Viewer("police1", "liaison")
     rows, total = service.list_cases(ring_store, viewer=police1)
     assert (total, [r["id"] for r in rows]) == (1, [mine.id])

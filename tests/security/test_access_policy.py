@@ -26,9 +26,12 @@ ANY = frozenset(ROLES)
 INVESTIGATION = frozenset({"investigator", "analyst"})
 CONSOLE = frozenset({"analyst"})
 ADMIN = frozenset({"admin"})
-CASES_READ = frozenset({"investigator", "analyst", "liaison"})
-CASE_EDIT = frozenset({"investigator", "analyst"})
-CASE_EXPORT = frozenset({"investigator", "analyst", "liaison"})
+CASES_READ = frozenset({"investigator", "analyst", "liaison", "supervisor"})
+# Issue 14: analysts read and query, investigators work cases and propose transfers,
+# supervisors approve them; analysts never take a package out.
+CASE_EDIT = frozenset({"investigator"})
+CASE_APPROVE = frozenset({"supervisor"})
+CASE_EXPORT = frozenset({"investigator", "supervisor", "liaison"})
 SUPERVISION = frozenset({"supervisor"})
 GRADES = frozenset({"investigator", "analyst", "supervisor"})
 TIP_INTAKE = frozenset({"investigator", "analyst", "liaison", "supervisor"})
@@ -50,7 +53,7 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/api/users"): ADMIN,
     ("PATCH", "/api/users/{}"): ADMIN,
     ("GET", "/api/tokens"): ADMIN,
-    ("POST", "/api/users/{}/tokens"): ADMIN,
+    ("POST", "/api/users/{}/tokens"): ANY,  # own account only (issue 14), see test_auth
     ("DELETE", "/api/tokens/{}"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
     ("GET", "/api/audit/verify"): ADMIN,
@@ -76,8 +79,8 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/entities/{}/{}"): INVESTIGATION,
     ("GET", "/search"): INVESTIGATION,
     ("GET", "/paths"): INVESTIGATION,
-    # cases (issue 5): liaisons read the cases transferred to them and export their
-    # packages; investigators and analysts change cases (graphsvc.cases.workflow.EDITOR_ROLES)
+    # cases (issues 5, 14): liaisons read the cases transferred to them and export their
+    # packages; investigators change cases (graphsvc.cases.workflow.EDITOR_ROLES)
     ("POST", "/api/cases"): CASE_EDIT,
     ("GET", "/api/cases"): CASES_READ,
     # supervision (issue 17): grades are read by investigators and supervisors
@@ -110,6 +113,12 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/cases/{}"): CASES_READ,
     ("POST", "/cases"): CASE_EDIT,
     ("POST", "/cases/{}"): CASE_EDIT,
+    ("POST", "/api/cases/{}/transfer"): CASE_EDIT,
+    ("POST", "/api/cases/{}/transfer/approve"): CASE_APPROVE,
+    ("POST", "/api/cases/{}/transfer/reject"): CASE_APPROVE,
+    ("POST", "/cases/{}/transfer"): CASE_EDIT,
+    ("POST", "/cases/{}/transfer/approve"): CASE_APPROVE,
+    ("POST", "/cases/{}/transfer/reject"): CASE_APPROVE,
 }
 PUBLIC_MOUNTS = {"/static"}
 

@@ -157,7 +157,17 @@ def test_admin_manages_users_over_api(
         ).status_code
         == 409
     )
-    tok = client.post("/api/users/wang.li/tokens", json={"name": "t"}, headers=admin).json()
+    # An admin never mints a token for someone else (issue 14): it would let them act
+    # as that user with the audit trail naming the user.
+    r = client.post("/api/users/wang.li/tokens", json={"name": "t"}, headers=admin)
+    assert r.status_code == 403 and "only by its own user" in r.json()["detail"]
+    assert app.state.users.list_tokens("wang.li") == []
+    # The user mints their own, from a browser session.
+    csrf = browser_login(client, "wang.li", "a-long-password")
+    r = client.post("/api/users/wang.li/tokens", json={"name": "t"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 201, r.text
+    tok = r.json()
+    client.cookies.clear()
     assert tok["token"].startswith("gst_")
     liaison = {"Authorization": f"Bearer {tok['token']}"}
     assert client.get("/api/me", headers=liaison).json()["role"] == "liaison"
@@ -171,9 +181,40 @@ def test_admin_manages_users_over_api(
         ]
         is True
     )
-    actions = [r["action"] for r in app.state.audit.records()]
+    records = list(app.state.audit.records())
+    actions = [r["action"] for r in records]
     for action in ("users.add", "tokens.create", "tokens.revoke", "users.disable"):
         assert action in actions
+    refused = [r for r in records if r["action"] == "tokens.create" and r["outcome"] != "ok"]
+    assert [(r["role"], r["target"]) for r in refused] == [("admin", "user:wang.li")]
+
+
+def test_every_audit_record_names_its_session_or_token(app: FastAPI, client: TestClient) -> None:
+    from graphsvc.security import sessions
+
+    users: UserDB = app.state.users
+    name, password = add_user(users, "investigator")
+    rec, token = users.create_token(name, "script")
+    assert client.get("/api/rings", headers={"Authorization": f"Bearer {token}"}).status_code in (
+        200,
+        404,
+    )
+    csrf = browser_login(client, name, password)
+    session_id = sessions.unsign_session(
+        app.state.settings.resolved_secret_key(), client.cookies[sessions.SESSION_COOKIE]
+    )
+    assert session_id is not None
+    client.get("/api/rings")
+    client.post("/api/users/someone.else/tokens", json={}, headers={"X-CSRF-Token": csrf})
+    records = [r for r in app.state.audit.records() if r["user"] == name]
+    assert records and all(r.get("via") for r in records)
+    vias = {r["via"] for r in records}
+    assert f"token:{rec.id}" in vias
+    assert sessions.session_ref(session_id) in vias  # the login and the session's requests
+    assert session_id not in "".join(vias)  # the session id itself is a secret
+    by_session = [r for r in records if r["via"] == sessions.session_ref(session_id)]
+    assert {r["action"] for r in by_session} >= {"auth.login", "tokens.create"}
+    assert app.state.audit.verify().ok
 
 
 def test_secrets_stored_only_as_argon2_hashes(app: FastAPI) -> None:

@@ -41,7 +41,13 @@ def test_users_and_tokens_lifecycle(
     assert "zhang.wei" in listing and "investigator" in listing and "active" in listing
     assert "correct-horse-battery" not in listing
 
-    assert main(["tokens", "create", "zhang.wei", "--name", "nightly"]) == 0
+    # Minted only by its own user: the operator must give that user's password.
+    monkeypatch.setattr("sys.stdin", io.StringIO("not-the-password\n"))
+    assert main(["tokens", "create", "zhang.wei", "--password-stdin"]) == 1
+    assert db.list_tokens("zhang.wei") == []
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct-horse-battery\n"))
+    assert main(["tokens", "create", "zhang.wei", "--name", "nightly", "--password-stdin"]) == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("gst_")
     user = db.user_for_token(token)
@@ -57,8 +63,17 @@ def test_users_and_tokens_lifecycle(
         main(["users", "add", "x1", "--role", "root", "--generate"])
     assert exit_info.value.code == 2
 
-    actions = [r["action"] for r in AuditLog.from_settings(cli_env).records()]
-    assert actions == ["users.add", "users.add", "tokens.create", "tokens.revoke", "users.disable"]
+    records = list(AuditLog.from_settings(cli_env).records())
+    actions = [(r["action"], r["outcome"]) for r in records]
+    assert actions == [
+        ("users.add", "ok"),
+        ("users.add", "ok"),
+        ("tokens.create", "refused"),
+        ("tokens.create", "ok"),
+        ("tokens.revoke", "ok"),
+        ("users.disable", "ok"),
+    ]
+    assert all(r["via"].startswith("local:") for r in records)
     assert AuditLog.from_settings(cli_env).verify().ok
 
 

@@ -16,7 +16,7 @@ from graphsvc.api.deps import ANY, SettingsDep, User, UsersDep, require_roles
 from graphsvc.audit import AuditLog
 from graphsvc.config import Settings
 from graphsvc.security import sessions
-from graphsvc.security.ratelimit import RateLimiter
+from graphsvc.security.ratelimit import RateLimiter, account_key
 from graphsvc.security.users import SESSION_TTL_S
 
 router = APIRouter(tags=["auth"])
@@ -105,7 +105,10 @@ def login(
     limiter: RateLimiter = request.app.state.limiter
     client = request.client.host if request.client else "-"
     limiter.check("login", f"ip:{client}", LOGIN_ATTEMPTS_PER_MINUTE * 3)
-    limiter.check("login", f"user:{username}", LOGIN_ATTEMPTS_PER_MINUTE)
+    # Per account, but only accounts that exist get a key of their own: typed-in
+    # names would grow the table without bound (see graphsvc.security.ratelimit).
+    exists = users.get_user(username) is not None
+    limiter.check("login", account_key(username, exists), LOGIN_ATTEMPTS_PER_MINUTE)
 
     def refused(outcome: str) -> None:
         audit.append(
@@ -115,6 +118,7 @@ def login(
             target="session",
             outcome=outcome,
             detail={"client": client},
+            via="anonymous",  # no credential yet: a refused login
         )
 
     cookie_token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
@@ -137,6 +141,7 @@ def login(
         action="auth.login",
         target="session",
         detail={"client": client},
+        via=sessions.session_ref(session_id),  # the session this login opened
     )
     target = safe_next(next)
     if target == "/":

@@ -1,10 +1,12 @@
 """Cases: the API (``/api/cases``) and the pages (``/cases``), thin over graphsvc.cases.
 
-Investigators open and work cases; analysts read them; a liaison sees only the
-cases transferred to them (the service filters by username and answers 404 for
-the rest, so existence does not leak). Answers mask free text (reasons, comments)
-like every other answer; only the package of a transferred case is unmasked, and
-every package download is audited before its first byte leaves.
+Investigators open and work cases and propose transfers; supervisors approve or
+send back transfers (never their own proposal); analysts read them; a liaison sees
+only the cases transferred to them (the service filters by username and answers 404
+for the rest, so existence does not leak). Answers mask free text (reasons,
+comments) like every other answer; only a liaison's package of a case transferred
+to them is unmasked, and every package download is audited before its first byte
+leaves. Forms answer a refused step with a page in the reader's language.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import (
-    CASES,
     AuditDep,
     SettingsDep,
     StoreDep,
     User,
+    UsersDep,
     rate_limit,
     require_roles,
 )
@@ -35,6 +37,7 @@ from graphsvc.cases.texts import one
 from graphsvc.errors import GraphsvcError, InputError, NotFound
 from graphsvc.privacy import mask_any
 from graphsvc.security import keys, sessions
+from graphsvc.security.users import UserDB
 from graphsvc.web.views import lang_of, render_page
 from viz.model import build_view
 from viz.render import network_fragment
@@ -42,16 +45,44 @@ from viz.render import network_fragment
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["cases"])
-Readers = require_roles(*CASES)
+Readers = require_roles(*workflow.READER_ROLES)
 Editors = require_roles(*workflow.EDITOR_ROLES)
+Proposers = require_roles(*workflow.PROPOSER_ROLES)
+Approvers = require_roles(*workflow.APPROVER_ROLES)
 Exporters = require_roles(*workflow.EXPORT_ROLES)
 ReaderDep = Annotated[User, Depends(Readers)]
 EditorDep = Annotated[User, Depends(Editors)]
+ProposerDep = Annotated[User, Depends(Proposers)]
+ApproverDep = Annotated[User, Depends(Approvers)]
 ExporterDep = Annotated[User, Depends(Exporters)]
 
 
 def viewer_of(user: User) -> service.Viewer:
     return service.Viewer(user.username, user.role)
+
+
+def accounts_of(users: UserDB) -> service.AccountLookup:
+    """The (role, disabled) of an account, for the liaison check of a transfer."""
+
+    def lookup(name: str) -> tuple[str, bool] | None:
+        rec = users.get_user(name)
+        return None if rec is None else (rec.role, rec.disabled)
+
+    return lookup
+
+
+def refused_page(request: Request, exc: GraphsvcError) -> HTMLResponse:
+    """A refused form step as a page in the reader's language, not a JSON body."""
+    lang = lang_of(request)
+    if isinstance(exc, workflow.TransferRefused):
+        message = one(exc.key, lang).format(**exc.params)
+    else:
+        message = str(mask_any(str(exc)))
+    resp = render_page(
+        request, "error.html", lang=lang, title=one("transfer_refused", lang), message=message
+    )
+    resp.status_code = exc.http_status
+    return resp
 
 
 # -- bodies -------------------------------------------------------------------------
@@ -84,6 +115,22 @@ class CasePatch(BaseModel):
     title: str | None = Field(None, max_length=service.MAX_TITLE)
     comment: str | None = Field(None, max_length=service.MAX_COMMENT)
     version: int | None = Field(None, description="Refuse if the case changed since (409)")
+
+
+class TransferIn(BaseModel):
+    liaison: str = Field(..., max_length=100, description="An active account with role liaison")
+    reason: str = Field(..., max_length=workflow.MAX_REASON)
+    version: int | None = Field(None, description="Refuse if the case changed since (409)")
+
+
+class ApproveIn(BaseModel):
+    confirm: bool = Field(False, description="Must be true: the approver checked the proposal")
+    version: int | None = Field(None, description="The version the approver checked (409)")
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(..., max_length=workflow.MAX_REASON)
+    version: int | None = None
 
 
 class CommentIn(BaseModel):
@@ -211,6 +258,79 @@ def patch_case(
             "liaison": case.liaison,
         },
     )
+    return case_json(case, service.get_events(store, case_id))
+
+
+@router.post("/api/cases/{case_id}/transfer")
+def propose_transfer(
+    case_id: str,
+    body: TransferIn,
+    store: StoreDep,
+    users: UsersDep,
+    user: ProposerDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
+    """First officer: propose the transfer of a confirmed case to a liaison, with a reason."""
+    try:
+        case = service.propose_transfer(
+            store,
+            case_id,
+            actor=viewer_of(user),
+            liaison=body.liaison,
+            reason=body.reason,
+            accounts=accounts_of(users),
+            expected_version=body.version,
+        )
+    except GraphsvcError as exc:
+        audit.record("case.transfer_propose", case_id, outcome=type(exc).__name__)
+        raise
+    audit.record("case.transfer_propose", case_id, detail={"liaison": case.transfer_liaison})
+    return case_json(case, service.get_events(store, case_id))
+
+
+@router.post("/api/cases/{case_id}/transfer/approve")
+def approve_transfer(
+    case_id: str,
+    body: ApproveIn,
+    store: StoreDep,
+    users: UsersDep,
+    user: ApproverDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
+    """Second officer (supervisor, not the proposer): confirm, and the case is transferred."""
+    try:
+        case = service.approve_transfer(
+            store,
+            case_id,
+            actor=viewer_of(user),
+            confirm=body.confirm,
+            accounts=accounts_of(users),
+            expected_version=body.version,
+        )
+    except GraphsvcError as exc:
+        audit.record("case.transfer_approve", case_id, outcome=type(exc).__name__)
+        raise
+    audit.record(
+        "case.transfer_approve",
+        case_id,
+        detail={"liaison": case.liaison, "proposed_by": case.transfer_proposed_by},
+    )
+    return case_json(case, service.get_events(store, case_id))
+
+
+@router.post("/api/cases/{case_id}/transfer/reject")
+def reject_transfer(
+    case_id: str, body: RejectIn, store: StoreDep, user: ApproverDep, audit: AuditDep
+) -> dict[str, Any]:
+    """A supervisor sends a proposed transfer back (the case is confirmed again)."""
+    try:
+        case = service.reject_transfer(
+            store, case_id, actor=viewer_of(user), reason=body.reason, expected_version=body.version
+        )
+    except GraphsvcError as exc:
+        audit.record("case.transfer_reject", case_id, outcome=type(exc).__name__)
+        raise
+    audit.record("case.transfer_reject", case_id)
     return case_json(case, service.get_events(store, case_id))
 
 
@@ -349,6 +469,10 @@ def case_page(
         network=network_fragment(view, lang),
         ct=lambda k: one(k, lang),
         can_edit=user.role in workflow.EDITOR_ROLES,
+        can_propose=user.role in workflow.PROPOSER_ROLES and case.status == workflow.CONFIRMED,
+        can_approve=user.role in workflow.APPROVER_ROLES
+        and case.status == workflow.PENDING_TRANSFER,
+        unmasked_export=not workflow.masked_export(case.status, user.role),
         can_export=user.role in workflow.EXPORT_ROLES,
         csrf=_csrf(request, settings.resolved_secret_key()),
     )
@@ -372,27 +496,113 @@ def create_case_form(
     return RedirectResponse(f"/cases/{quote(case.id)}", status_code=303)
 
 
-@router.post("/cases/{case_id}", include_in_schema=False)
+@router.post("/cases/{case_id}", include_in_schema=False, response_model=None)
 def update_case_form(
     case_id: str,
+    request: Request,
     store: StoreDep,
     user: EditorDep,
     audit: AuditDep,
     status: Annotated[str, Form(max_length=20)] = "",
     assignee: Annotated[str | None, Form(max_length=100)] = None,
-    liaison: Annotated[str, Form(max_length=100)] = "",
     comment: Annotated[str, Form(max_length=service.MAX_COMMENT)] = "",
     version: Annotated[int | None, Form()] = None,
-) -> RedirectResponse:
-    service.update_case(
-        store,
-        case_id,
-        actor=viewer_of(user),
-        status=status or None,
-        assignee=assignee if assignee is not None and assignee.strip() else None,
-        liaison=liaison.strip() or None,
-        comment=comment.strip() or None,
-        expected_version=version,
-    )
+) -> RedirectResponse | HTMLResponse:
+    try:
+        service.update_case(
+            store,
+            case_id,
+            actor=viewer_of(user),
+            status=status or None,
+            assignee=assignee if assignee is not None and assignee.strip() else None,
+            comment=comment.strip() or None,
+            expected_version=version,
+        )
+    except GraphsvcError as exc:
+        audit.record("case.update", case_id, outcome=type(exc).__name__, detail={"via": "page"})
+        return refused_page(request, exc)
     audit.record("case.update", case_id, detail={"via": "page", "status": status or None})
+    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
+
+
+@router.post("/cases/{case_id}/transfer", include_in_schema=False, response_model=None)
+def propose_transfer_form(
+    case_id: str,
+    request: Request,
+    store: StoreDep,
+    users: UsersDep,
+    user: ProposerDep,
+    audit: AuditDep,
+    liaison: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=workflow.MAX_REASON)] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> RedirectResponse | HTMLResponse:
+    try:
+        case = service.propose_transfer(
+            store,
+            case_id,
+            actor=viewer_of(user),
+            liaison=liaison,
+            reason=reason,
+            accounts=accounts_of(users),
+            expected_version=version,
+        )
+    except GraphsvcError as exc:
+        audit.record("case.transfer_propose", case_id, outcome=type(exc).__name__)
+        return refused_page(request, exc)
+    audit.record(
+        "case.transfer_propose", case_id, detail={"via": "page", "liaison": case.transfer_liaison}
+    )
+    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
+
+
+@router.post("/cases/{case_id}/transfer/approve", include_in_schema=False, response_model=None)
+def approve_transfer_form(
+    case_id: str,
+    request: Request,
+    store: StoreDep,
+    users: UsersDep,
+    user: ApproverDep,
+    audit: AuditDep,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> RedirectResponse | HTMLResponse:
+    try:
+        case = service.approve_transfer(
+            store,
+            case_id,
+            actor=viewer_of(user),
+            confirm=confirm == "yes",
+            accounts=accounts_of(users),
+            expected_version=version,
+        )
+    except GraphsvcError as exc:
+        audit.record("case.transfer_approve", case_id, outcome=type(exc).__name__)
+        return refused_page(request, exc)
+    audit.record(
+        "case.transfer_approve",
+        case_id,
+        detail={"via": "page", "liaison": case.liaison, "proposed_by": case.transfer_proposed_by},
+    )
+    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
+
+
+@router.post("/cases/{case_id}/transfer/reject", include_in_schema=False, response_model=None)
+def reject_transfer_form(
+    case_id: str,
+    request: Request,
+    store: StoreDep,
+    user: ApproverDep,
+    audit: AuditDep,
+    reason: Annotated[str, Form(max_length=workflow.MAX_REASON)] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> RedirectResponse | HTMLResponse:
+    try:
+        service.reject_transfer(
+            store, case_id, actor=viewer_of(user), reason=reason, expected_version=version
+        )
+    except GraphsvcError as exc:
+        audit.record("case.transfer_reject", case_id, outcome=type(exc).__name__)
+        return refused_page(request, exc)
+    audit.record("case.transfer_reject", case_id, detail={"via": "page"})
     return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)

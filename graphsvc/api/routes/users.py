@@ -1,4 +1,10 @@
-"""User and API-token administration (admins only; every change is audited)."""
+"""User and API-token administration (admins; every change is audited).
+
+Tokens are minted only by their own user (issue #14): an admin who could mint a
+token for another account could act as that account, and separation of duties
+would be undone with the audit trail naming the wrong person. Admins disable
+accounts and revoke tokens; they never mint one for someone else.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from graphsvc.api.deps import ADMINISTRATION, AuditDep, User, UsersDep, require_roles
-from graphsvc.errors import InputError
+from graphsvc.api.deps import ADMINISTRATION, ANY, AuditDep, User, UsersDep, require_roles
+from graphsvc.errors import InputError, PermissionDenied
 from graphsvc.security.roles import Role
 from graphsvc.security.users import TokenRecord, UserRecord
 
 router = APIRouter(tags=["users"])
 Admin = Annotated[User, Depends(require_roles(*ADMINISTRATION))]
+Anyone = Annotated[User, Depends(require_roles(*ANY))]
 
 
 def _iso(ts: float) -> str:
@@ -111,8 +118,15 @@ def list_tokens(users: UsersDep, _: Admin) -> list[TokenOut]:
 
 @router.post("/api/users/{username}/tokens", response_model=TokenOut, status_code=201)
 def create_token(
-    username: str, body: TokenIn, users: UsersDep, audit: AuditDep, _: Admin
+    username: str, body: TokenIn, users: UsersDep, audit: AuditDep, user: Anyone
 ) -> TokenOut:
+    """A token for your own account (any role); never for another, not even by an admin."""
+    if username != user.username:
+        audit.record("tokens.create", f"user:{username}", outcome="PermissionDenied")
+        raise PermissionDenied(
+            "a token is minted only by its own user: an admin can disable the account "
+            "or revoke its tokens, never mint one for it"
+        )
     rec, clear = users.create_token(username, body.name)
     audit.record("tokens.create", f"token:{rec.id}", detail={"for": username, "name": body.name})
     return TokenOut.of(rec, clear)
