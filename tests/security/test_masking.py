@@ -202,12 +202,13 @@ def test_unmask_needs_reason_and_is_audited(
 def test_errors_and_logs_carry_no_personal_data(
     client: TestClient, headers: dict[str, dict[str, str]], caplog: pytest.LogCaptureFixture
 ) -> None:
-    # A store error quoting a value comes back masked.
+    # A store error quoting a value comes back masked (a refused statement is the
+    # caller's error: 400 QueryRejected with the store's message, issue #13).
     resp = client.post(
         "/api/cypher", json={"query": f"RETURN x_{ID_NUMBER}"}, headers=headers["analyst"]
     )
-    assert resp.status_code == 502, resp.text
-    assert resp.json()["error"] == "StoreError"
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "QueryRejected"
     assert "4601**********123X" in resp.json()["detail"]  # the store's own message, masked
     assert ID_NUMBER not in resp.text
     # Validation errors do not echo the rejected input.
