@@ -20,7 +20,10 @@ def _modes(root: Path) -> dict[str, int]:
     for dirpath, dirs, files in os.walk(root):
         for name in dirs + files:
             path = Path(dirpath) / name
-            out[str(path.relative_to(root))] = stat.S_IMODE(path.lstat().st_mode)
+            try:
+                out[str(path.relative_to(root))] = stat.S_IMODE(path.lstat().st_mode)
+            except FileNotFoundError:
+                continue  # a temporary file of a log rewrite that finished meanwhile
     return out
 
 
