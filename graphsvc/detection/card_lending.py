@@ -305,20 +305,8 @@ def _far_ring(
             strict=True,
         )
     ][:200]
-    return Ring(
-        typology=TYPOLOGY,
-        members=members,
-        reasons=reasons.en,
-        reasons_zh=reasons.zh,
-        surprise=-log10_p,
-        tests=tests,
-        amount_at_risk=cash.total,
-        money=cash,
-        findings=[finding],
-        period_start=start,
-        period_end=end,
-        region_code=_inst_region(data, inst),
-        evidence=evidence,
+    return Ring.from_finding(
+        finding, reasons, cash, (start, end), _inst_region(data, inst), evidence
     )
 
 
@@ -399,19 +387,6 @@ def _counters(data: GraphData, rx: pd.DataFrame, min_cards: int) -> list[Ring]:
         reasons.add(*cash.sentence())
         start, end = period(used["date"])
         rings.append(
-            Ring(
-                typology=TYPOLOGY,
-                members=members,
-                reasons=reasons.en,
-                reasons_zh=reasons.zh,
-                surprise=-lp,
-                tests=tests,
-                amount_at_risk=cash.total,
-                money=cash,
-                findings=[finding],
-                period_start=start,
-                period_end=end,
-                region_code=_inst_region(data, str(inst)),
-            )
+            Ring.from_finding(finding, reasons, cash, (start, end), _inst_region(data, str(inst)))
         )
     return rings

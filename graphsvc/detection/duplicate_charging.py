@@ -47,7 +47,7 @@ from graphsvc.detection.rings import (
     log10_binom_sf,
     sort_members,
 )
-from graphsvc.detection.stays import UnitTest, hospital_groups, unit_tests
+from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
 
 log = logging.getLogger(__name__)
 
@@ -340,18 +340,6 @@ def _ring(
             strict=True,
         )
     ][:200]
-    return Ring(
-        typology=TYPOLOGY,
-        members=members,
-        reasons=reasons.en,
-        reasons_zh=reasons.zh,
-        surprise=-t.log10_p,
-        tests=tests,
-        amount_at_risk=cash.total,
-        money=cash,
-        findings=[finding],
-        period_start=start,
-        period_end=end,
-        region_code=region_of_institutions(data, [t.inst]),
-        evidence=evidence,
+    return Ring.from_finding(
+        finding, reasons, cash, (start, end), region_of_institutions(data, [t.inst]), evidence
     )

@@ -259,18 +259,6 @@ def _ring(
         )
         for r in recs[1:]
     ]
-    return Ring(
-        typology=TYPOLOGY,
-        members=members,
-        reasons=reasons.en,
-        reasons_zh=reasons.zh,
-        surprise=-log10_p,
-        tests=tests,
-        amount_at_risk=cash.total,
-        money=cash,
-        findings=[finding],
-        period_start=start,
-        period_end=end,
-        region_code=region_of_participants(data, recs),
-        evidence=evidence,
+    return Ring.from_finding(
+        finding, reasons, cash, (start, end), region_of_participants(data, recs), evidence
     )

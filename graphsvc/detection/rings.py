@@ -125,6 +125,34 @@ class Ring:
     # typology, clause, score, ring id and reasons.
     also: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def from_finding(
+        cls,
+        finding: Finding,
+        reasons: Reasons,
+        money: MoneyAtRisk,
+        period: tuple[str | None, str | None],
+        region_code: str | None,
+        evidence: list[Evidence] | None = None,
+    ) -> Ring:
+        """A ring that is one finding: its typology, members, surprise and tests come from
+        the finding, its amount from the money split (nothing is stated twice)."""
+        return cls(
+            typology=finding.typology,
+            members=finding.members,
+            reasons=reasons.en,
+            reasons_zh=reasons.zh,
+            surprise=-finding.log10_p,
+            tests=finding.tests,
+            amount_at_risk=money.total,
+            money=money,
+            findings=[finding],
+            period_start=period[0],
+            period_end=period[1],
+            region_code=region_code,
+            evidence=evidence or [],
+        )
+
     @property
     def bilingual(self) -> bool:
         """Every reason has its Chinese twin."""
