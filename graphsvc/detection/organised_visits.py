@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -228,8 +229,12 @@ def group_surprise(
     min_present: int,
     min_session_surprise: float = 2.0,
     followup_gap_days: int = 0,
+    rows: pd.DataFrame | None = None,
 ) -> tuple[float, pd.DataFrame]:
     """Surprise of a group turning up together, with the sessions that make it.
+
+    ``rows``: the group's rows of ``visits`` when the caller has them (see
+    :class:`_Index`), so the whole table is not scanned per group.
 
     Null: each member's visits to a provider fall on its working days in proportion to
     the load *of everybody else* (the group's own turnout must not explain itself). In
@@ -240,34 +245,58 @@ def group_surprise(
     same slot adds once, unless the slot's sessions recur faster than follow-up care
     (``followup_gap_days``, see :func:`_counted`).
     """
-    gv = visits[visits["participant_id"].isin(group)]
-    x = gv.groupby("session").agg(
-        x=("participant_id", "size"),
-        provider=("provider", "first"),
-        slot=("slot", "first"),
-        load=("load", "first"),
+    gv = visits[visits["participant_id"].isin(group)] if rows is None else rows
+    # Plain numpy on the group's few rows: pandas' grouping overhead per call was most of
+    # this detector's time (it runs once per candidate group).
+    codes, names = pd.factorize(gv["session"].to_numpy())
+    count = np.bincount(codes, minlength=len(names))
+    _, first = np.unique(codes, return_index=True)
+    keep = count >= min_present
+    if not keep.any():
+        return 0.0, pd.DataFrame(columns=["session", "provider", "slot", "x", "lam", "surprise"])
+    prov_all = gv["provider"].to_numpy()
+    sess_prov = prov_all[first][keep]
+    x_s = count[keep]
+    load = gv["load"].to_numpy()[first][keep]
+    # k_i: each member's visits at each provider; own: the group's visits there.
+    pairs, k = np.unique(
+        np.char.add(
+            np.char.add(prov_all.astype(str), "\x1f"), gv["participant_id"].to_numpy().astype(str)
+        ),
+        return_counts=True,
     )
-    x = x[x["x"] >= min_present]
-    if x.empty:
-        return 0.0, x
-    k = gv.groupby(["provider", "participant_id"]).size().rename("k").reset_index()
-    own = gv.groupby("provider").size()
-    rows = []
-    for sess, prov, slot, xs, load in zip(x.index, x["provider"], x["slot"], x["x"], x["load"],
-                                          strict=True):  # fmt: skip
-        st = provider_stats.loc[prov]
-        others = float(st["visits"]) - float(own.get(prov, 0))
-        w = (load - xs + 1) / (others + float(st["days"]))
-        kk = k.loc[k["provider"] == prov, "k"].to_numpy(dtype=float)
-        lam = float(np.minimum(1.0, kk * w).sum())
-        rows.append((sess, prov, slot, int(xs), lam, -log10_poisson_sf(int(xs), lam)))
-    out = pd.DataFrame(rows, columns=["session", "provider", "slot", "x", "lam", "surprise"])
+    k_of: dict[str, list[float]] = {}
+    for pair, n in zip(pairs, k, strict=True):
+        k_of.setdefault(str(pair).split("\x1f", 1)[0], []).append(float(n))
+    stats = provider_stats.reindex(sess_prov)
+    own = np.array([sum(k_of[p]) for p in sess_prov])
+    others = stats["visits"].to_numpy(dtype=float) - own
+    w = (load - x_s + 1) / (others + stats["days"].to_numpy(dtype=float))
+    lam = np.array(
+        [
+            float(np.minimum(1.0, np.array(k_of[p]) * ws).sum())
+            for p, ws in zip(sess_prov, w, strict=True)
+        ]
+    )
+    out = pd.DataFrame(
+        {
+            "session": names[keep],
+            "provider": sess_prov,
+            "slot": gv["slot"].to_numpy()[first][keep],
+            "x": x_s.astype(int),
+            "lam": lam,
+            "day": gv["day"].to_numpy()[first][keep],
+        }
+    )
+    out["surprise"] = [
+        -log10_poisson_sf(int(xs), float(la)) for xs, la in zip(out["x"], out["lam"], strict=True)
+    ]
     # A session counts when its turnout would be unlikely on any of the provider's
     # working days (Bonferroni over its days): regulars of a busy clinic meeting on a
     # market day do not count, a coach party does.
     need = np.log10(provider_stats.loc[out["provider"], "days"].to_numpy(dtype=float))
     out = out[out["surprise"] >= need + min_session_surprise]
-    best = _counted(out, followup_gap_days)
+    best = _counted(out, followup_gap_days).drop(columns="day")
     return float(best["surprise"].sum()), best.sort_values("session").reset_index(drop=True)
 
 
@@ -288,7 +317,10 @@ def _counted(sessions: pd.DataFrame, gap_days: int) -> pd.DataFrame:
     ['D|2024-03-05']
     """
     ordered = sessions.sort_values(["slot", "session"], kind="stable")
-    day = pd.to_datetime(ordered["session"].str.rsplit("|", n=1).str[-1]).to_numpy()
+    if "day" in ordered:
+        day = ordered["day"].to_numpy(dtype="datetime64[D]")
+    else:
+        day = pd.to_datetime(ordered["session"].str.rsplit("|", n=1).str[-1]).to_numpy()
     slot = ordered["slot"].to_numpy()
     same = slot[1:] == slot[:-1]
     gaps = (day[1:] - day[:-1]).astype("timedelta64[D]").astype(int)
@@ -399,7 +431,8 @@ def detect(
     cfg = config.organised_visits
     visits = sessions_of(data)
     pool = catchment(data, visits)
-    rings = _level_rings(data, config, visits, pool, cfg.max_session_size, algos)
+    explainer = Explainer(data, config.shared_identity.household_max)
+    rings = _level_rings(data, config, visits, pool, cfg.max_session_size, algos, explainer)
     # Second pass (issue #11): the institution is the provider whoever the doctor was,
     # so a group seen by another doctor on each trip is found. It reports only groups
     # whose members changed doctors between trips (patients of several doctors whose
@@ -409,7 +442,7 @@ def detect(
     by_inst = sessions_of(data, by_institution=True)
     whole = _level_rings(
         data, config, by_inst, catchment(data, by_inst), cfg.max_institution_session_size,
-        algos, rotation=True,
+        algos, explainer, rotation=True,
     )  # fmt: skip
 
     def people(ring: Ring) -> set[str]:
@@ -424,8 +457,18 @@ def detect(
     return rings
 
 
+def _stays_of(data: GraphData) -> pd.DataFrame:
+    """The inpatient settlements (participant, admission, discharge), once per pass
+    (the aftercare test asks for each candidate group)."""
+    rx = data.prescriptions
+    st = rx[rx["visit_type"] == "inpatient"]
+    return st[["participant_id", "date", "discharge_date"]].assign(
+        participant_id=st["participant_id"].astype(str)
+    )
+
+
 def _after_discharge(
-    data: GraphData, group: list[str], first_day: pd.Series, cfg: OrganisedVisitsConfig
+    stays: pd.DataFrame, group: list[str], first_day: pd.Series, cfg: OrganisedVisitsConfig
 ) -> bool:
     """Whether the group's course is aftercare: most members came to it from their own
     inpatient stay (discharged within ``after_discharge_days`` before their first
@@ -435,8 +478,7 @@ def _after_discharge(
     coach; what makes it care is that each patient was sent by their own stay. A ring
     admitted together (a group admission) does not pass: its stays are one event.
     """
-    rx = data.prescriptions
-    st = rx[(rx["visit_type"] == "inpatient") & rx["participant_id"].isin(set(group))]
+    st = stays[stays["participant_id"].isin(set(group))]
     if st.empty:
         return False
     end = st["discharge_date"].fillna(st["date"])
@@ -448,6 +490,33 @@ def _after_discharge(
     if from_stay < cfg.after_discharge_share * len(group):
         return False
     return bool(2 * admitted["date"].nunique() >= from_stay)
+
+
+class _Index:
+    """Rows of the visits table by participant and by session, found without a scan.
+
+    The group loop asks for one group's rows hundreds of times; ``isin`` over the whole
+    table each time was most of this detector's time at scale.
+    """
+
+    def __init__(self, visits: pd.DataFrame) -> None:
+        self.visits = visits
+        self._by: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for col in ("participant_id", "session"):
+            codes, names = pd.factorize(visits[col], sort=True)
+            order = np.argsort(codes, kind="stable")
+            starts = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            self._by[col] = (np.asarray(names, dtype=object), order, starts)
+
+    def rows(self, col: str, keys: Iterable[str]) -> pd.DataFrame:
+        names, order, starts = self._by[col]
+        wanted = np.asarray(sorted(set(keys)), dtype=object)
+        at = np.searchsorted(names, wanted)
+        at = at[(at < len(names)) & (names[np.minimum(at, len(names) - 1)] == wanted)]
+        if len(at) == 0:
+            return self.visits.iloc[:0]
+        pos = np.concatenate([order[starts[i] : starts[i + 1]] for i in at])
+        return self.visits.iloc[np.sort(pos)]
 
 
 def _merge_overlapping(groups: list[list[str]]) -> list[list[str]]:
@@ -472,13 +541,14 @@ def _merge_overlapping(groups: list[list[str]]) -> list[list[str]]:
     return [sorted(m) for m in merged]
 
 
-def _level_rings(  # noqa: C901  (debt: the group loop of issue #11, see docs/conventions.md)
+def _level_rings(
     data: GraphData,
     config: DetectConfig,
     visits: pd.DataFrame,
     pool: pd.Series,
     max_size: int,
     algos: Clustering,
+    explainer: Explainer,
     *,
     rotation: bool = False,
 ) -> list[Ring]:
@@ -498,9 +568,11 @@ def _level_rings(  # noqa: C901  (debt: the group loop of issue #11, see docs/co
     # are not split.
     edges = linked.rename(columns={"s": "a", "t": "b"})[["a", "b", "surprise"]]
     pstats = provider_stats_of(visits)
+    index = _Index(visits)
+    stays = _stays_of(data)
 
     def regulars_of(part: list[str]) -> list[str]:
-        sv = visits[visits["session"].isin(set(part))]
+        sv = index.rows("session", part)
         times = sv.groupby("participant_id")["session"].nunique()
         return sorted(str(p) for p in times[times >= 2].index)
 
@@ -510,7 +582,7 @@ def _level_rings(  # noqa: C901  (debt: the group loop of issue #11, see docs/co
         present = max(cfg.min_members, math.ceil(cfg.min_turnout * len(people)))
         s, joint = group_surprise(
             visits, pstats, set(people), present, cfg.min_session_surprise,
-            cfg.followup_min_gap_days,
+            cfg.followup_min_gap_days, index.rows("participant_id", people),
         )  # fmt: skip
         return len(joint) >= cfg.min_joint_sessions and not weak(
             s, tests, config.scoring.min_adjusted_surprise
@@ -536,7 +608,6 @@ def _level_rings(  # noqa: C901  (debt: the group loop of issue #11, see docs/co
             if len(regulars) >= cfg.min_members:
                 groups.append(regulars)
     groups = _merge_overlapping(groups)
-    explainer = Explainer(data, config.shared_identity.household_max)
     rx = data.prescriptions
     rings: list[Ring] = []
     for community in groups:
@@ -547,13 +618,13 @@ def _level_rings(  # noqa: C901  (debt: the group loop of issue #11, see docs/co
         present = max(cfg.min_members, math.ceil(cfg.min_turnout * len(community)))
         surprise, joint = group_surprise(
             visits, pstats, set(community), present, cfg.min_session_surprise,
-            cfg.followup_min_gap_days,
+            cfg.followup_min_gap_days, index.rows("participant_id", community),
         )  # fmt: skip
         if len(joint) < cfg.min_joint_sessions:
             continue
         if weak(surprise, tests, config.scoring.min_adjusted_surprise):
             continue
-        gv = visits[visits["participant_id"].isin(set(community))]
+        gv = index.rows("participant_id", community)
         # Every session the group turned up to (not only the one counted per slot).
         turned_up = gv.groupby("session")["participant_id"].transform("size") >= present
         joint_rows = gv[turned_up | gv["session"].isin(set(joint["session"]))]
@@ -565,7 +636,7 @@ def _level_rings(  # noqa: C901  (debt: the group loop of issue #11, see docs/co
             # care (issue #11).
             continue
         if _after_discharge(
-            data, community, joint_rows.groupby("participant_id")["day"].min(), cfg
+            stays, community, joint_rows.groupby("participant_id")["day"].min(), cfg
         ):
             continue
         # Members: who came to at least two of the group's joint sessions.

@@ -7,13 +7,12 @@ sorts deterministically (score desc, surprise desc, ring id).
 
 from __future__ import annotations
 
-from datetime import date
-
 import importlib
 import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from tqdm import tqdm
@@ -165,7 +164,9 @@ def _breadth(r: Ring) -> tuple[int, float]:
     """Days a ring's evidence spans, then its adjusted surprise (the host order of
     :func:`absorb` for two rings of mostly the same people)."""
     try:
-        days = (date.fromisoformat(str(r.period_end)) - date.fromisoformat(str(r.period_start))).days
+        days = (
+            date.fromisoformat(str(r.period_end)) - date.fromisoformat(str(r.period_start))
+        ).days
     except ValueError:
         days = 0
     return days, r.adjusted_surprise

@@ -78,7 +78,11 @@ def _venue(w: World, min_doctors: int) -> tuple[int, int]:
     rng = w.rng
     r = base._region(w)
     cands = np.concatenate(
-        [institutions_of(w, HOSPITAL, 1), institutions_of(w, HOSPITAL, 2), institutions_of(w, CLINIC)]
+        [
+            institutions_of(w, HOSPITAL, 1),
+            institutions_of(w, HOSPITAL, 2),
+            institutions_of(w, CLINIC),
+        ]
     )
     cands = cands[w.inst_doc_count[cands] >= min_doctors]
     # A venue with ordinary patients of its own (never Sansha's, which at small scales
@@ -98,9 +102,7 @@ def _recruits(w: World, r: int) -> IntArray:
     return w.pick_free(k, min_age=40, max_age=85, regions=regions)
 
 
-def _trip(
-    w: World, ps: IntArray, inst: int, day: int, docs: IntArray, diags: IntArray
-) -> None:
+def _trip(w: World, ps: IntArray, inst: int, day: int, docs: IntArray, diags: IntArray) -> None:
     """One outing: a share of the group, each seen by one of ``docs``."""
     rng = w.rng
     att = ps[rng.random(ps.shape[0]) < rng.uniform(0.6, 0.95)]

@@ -223,7 +223,9 @@ def _stays(rows: list[tuple[object, ...]], people: list[str], admitted: list[str
 RX_STAY = RX + " discharge_date"
 
 
-def _rehab_rows(admissions: list[str] | None, size: int = 8) -> tuple[list[tuple[object, ...]], list[str]]:
+def _rehab_rows(
+    admissions: list[str] | None, size: int = 8
+) -> tuple[list[tuple[object, ...]], list[str]]:
     rows = [(*r, None) for r in _background()]
     course: list[tuple[object, ...]] = []
     people = _weekly(course, diagnosis="I63.9", size=size)
@@ -236,7 +238,9 @@ def _rehab_rows(admissions: list[str] | None, size: int = 8) -> tuple[list[tuple
     return rows, people
 
 
-def _rings_stays(make_data: Callable[..., GraphData], rows: list[tuple[object, ...]]) -> list[object]:
+def _rings_stays(
+    make_data: Callable[..., GraphData], rows: list[tuple[object, ...]]
+) -> list[object]:
     data = make_data(n_people=0, prescriptions=(rows, RX_STAY))
     return list(run_detectors(data, DetectConfig(), "organised_visits").rings)
 
