@@ -192,7 +192,12 @@ def dialysis_shift(w: World) -> None:
     doc = int(w.doctor_at(np.array([hosp]), rng.random(1))[0])
     region = int(w.inst_region[hosp])
     k = int(rng.integers(6, 21))
+    # People whose chronic care is the dialysis (not also a monthly clinic-day patient).
+    saved = w.reserved.copy()
+    w.reserved |= w.chronic_doc >= 0
     pats = w.pick_free(k, min_age=35, max_age=85, regions=[region])
+    w.reserved = saved
+    w.reserved[pats] = True
     k = pats.shape[0]
     first = int(rng.integers(0, 2))  # Mon/Wed/Fri or Tue/Thu/Sat
     weeks = int(rng.integers(8, 40))
