@@ -12,6 +12,8 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from graphsvc.contract.address import address_key
+
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\D+")
 _PROP_BAD = re.compile(r"[^a-z0-9_]+")
@@ -42,7 +44,10 @@ def normalise_identifier(kind: str, value: str) -> str:
     """The matching form of an identifier value (its node id is ``kind:<this>``).
 
     Phones keep digits only, without the +86/0086 country prefix; bank accounts keep
-    digits only; email, device and address are lower-cased.
+    digits only; email and device are lower-cased; an address becomes its canonical key
+    (:func:`graphsvc.contract.address.address_key`: the same flat written with or without
+    province, suffixes, 室, in Chinese numerals or full-width digits is one identifier).
+    This runs before any pseudonymisation (issue #14 hashes the normalised value).
 
     >>> normalise_identifier("phone", "+86 138-0013-8000")
     '13800138000'
@@ -53,7 +58,9 @@ def normalise_identifier(kind: str, value: str) -> str:
     >>> normalise_identifier("bank_account", "6222 0202 0000 1234 567")
     '6222020200001234567'
     >>> normalise_identifier("address", "海南省  海口市 ＡＢＣ路１号")
-    '海南省 海口市 abc路1号'
+    '海南省海口市abc路1号'
+    >>> normalise_identifier("address", "海口龙华海秀路12号三栋201")
+    '海南省海口市海秀路12号3栋201室'
     """
     text = clean_text(value)
     if kind == "phone":
@@ -67,7 +74,9 @@ def normalise_identifier(kind: str, value: str) -> str:
         return digits
     if kind == "bank_account":
         return _DIGITS.sub("", text)
-    return text.casefold() if kind in ("email", "device", "address") else text
+    if kind == "address":
+        return address_key(text)
+    return text.casefold() if kind in ("email", "device") else text
 
 
 def identifier_id(kind: str, normalised: str) -> str:

@@ -19,6 +19,7 @@ from graphsvc.generate.facilities import (
     region_table,
 )
 from graphsvc.generate.idnumber import check_chars
+from graphsvc.generate.spelling import address_variants
 from graphsvc.generate.world import (
     ADDRESS,
     BANK,
@@ -34,6 +35,7 @@ from graphsvc.generate.world import (
 
 ROLE_HEAD, ROLE_SPOUSE, ROLE_CHILD, ROLE_PARENT, ROLE_RESIDENT = 0, 1, 2, 3, 4
 SIZE_P = np.array([0.22, 0.29, 0.24, 0.15, 0.07, 0.03])
+ADDRESS_RESPELL = 0.3  # share of address records written another way (issue #15)
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -315,6 +317,8 @@ def build_identifiers(w: World) -> None:
     head = np.where(head < 0, np.arange(n), head)
     # address: everyone, the household's (nursing residents: the home's)
     addr = np.array(w.addresses)[w.hh_address[hh]]
+    city = [cat.REGIONS[int(r)].name for r in w.region]
+    addr = address_variants(w.seed, addr, city, w.hh_address[hh], ADDRESS_RESPELL)
     w.add_identifier(np.arange(n), ADDRESS, styled_text(rng, addr, 0.04))
     # phone: own for most adults; children and many elderly list the head's phone
     own_phone = ((age >= 14) & (rng.random(n) < np.where(age >= 75, 0.55, 0.95))) | (

@@ -98,7 +98,13 @@ def test_normalisation_of_values(tmp_path: Path) -> None:
     p1 = checked["participants"].rows[0].values
     assert (p1["participant_id"], p1["gender"], p1["insurance_type"]) == ("P1", "M", "employee")
     ids = {r.values["identifier_id"] for r in checked["identifiers"].rows}
-    assert ids == {"phone:13800138000", "email:wang.wu@example.com", "address:海口市 龙华路1号"}
+    assert ids == {
+        "phone:13800138000",
+        "email:wang.wu@example.com",
+        "address:海南省海口市龙华路1号",
+    }
+    addr = next(r for r in checked["identifiers"].rows if r.values["kind"] == "address")
+    assert addr.extra["written"] == "海口市 龙华路1号"  # the spelling as written is kept
     s2 = next(
         r for r in checked["prescriptions"].rows if r.values["prescription_id"] == "S2"
     ).values
