@@ -102,6 +102,7 @@ _CN_DIGITS = {
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|栋|幢|座|单元|室|房|楼|层)")
 _SPACE = re.compile(r"[\s,，、·]+")
+_WS = re.compile(r"\s+")
 _DETAIL = re.compile(
     r"^(?P<road>.*?)"
     r"(?:(?P<number>\d+(?:-\d+)?)号(?!楼))?"
@@ -187,8 +188,8 @@ def parse_address(text: str) -> Address:
     True
     >>> parse_address("陵水县椰林路3号").city, parse_address("三亚海棠湾镇迎宾路5号").road
     ('陵水黎族自治县', '海棠湾镇迎宾路')
-    >>> parse_address("湖南省长沙市芙蓉区五一大道8号").key()
-    '湖南省长沙市芙蓉区五一大道8号'
+    >>> parse_address("湖南省 长沙市芙蓉区五一大道８号").key()
+    '湖南省 长沙市芙蓉区五一大道8号'
     """
     rest = _clean(text)
     province = ""
@@ -203,8 +204,10 @@ def parse_address(text: str) -> Address:
     else:
         county = ""
     if not city:
-        # Not recognised as Hainan: no parts, the cleaned text is the key (as before #15).
-        return Address("", "", "", _clean(text), "", "", "", "")
+        # Not recognised as Hainan: no parts, the cleaned text is the key (as before #15:
+        # NFKC, inner whitespace collapsed, lower case).
+        plain = _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+        return Address("", "", "", plain, "", "", "", "")
     province = PROVINCE
     m = _DETAIL.match(rest)
     if m is None:  # pragma: no cover - every group is optional and the road takes the rest
