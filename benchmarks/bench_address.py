@@ -39,6 +39,35 @@ log = logging.getLogger(__name__)
 DIRECT = {c for c, ds in CITY_DISTRICTS.items() if not ds and c != "儋州市"}
 
 
+# Spellings written by hand, not by the generator's rules (ours would be circular there).
+HAND: tuple[tuple[str, str], ...] = (
+    ("海南省海口市龙华区海秀路12号3栋201", "海口市"),
+    ("海口龙华海秀路12号3栋201室", "海口市"),
+    ("龙华区金贸西路9号", "海口市"),
+    ("美兰区白龙南路55号2栋", "海口市"),
+    ("三亚海棠湾镇迎宾路5号2幢1单元302", "三亚市"),
+    ("三亚市吉阳区迎宾路8号", "三亚市"),
+    ("崖州区崖城镇中心路3号", "三亚市"),
+    ("陵水县椰林镇椰林路3号", "陵水黎族自治县"),
+    ("琼中县营根镇新华路8号", "琼中黎族苗族自治县"),
+    ("昌江县石碌镇人民路12号", "昌江黎族自治县"),
+    ("白沙县牙叉镇中心大道1号", "白沙黎族自治县"),
+    ("保亭县保城镇新兴路6号", "保亭黎族苗族自治县"),
+    ("乐东抱由镇乐祥路2号", "乐东黎族自治县"),
+    ("儋州那大镇中兴大街88号", "儋州市"),
+    ("五指山市三月三大道1号", "五指山市"),
+    ("琼海嘉积镇爱华路10号", "琼海市"),
+    ("文昌文城镇文建路5号", "文昌市"),
+    ("万宁市万城镇红专西路7号", "万宁市"),
+    ("东方八所镇解放路9号", "东方市"),
+    ("定安县定城镇见龙大道3号", "定安县"),
+    ("屯昌屯城镇昌盛路1号", "屯昌县"),
+    ("澄迈县金江镇文化北路4号", "澄迈县"),
+    ("临高临城镇临城路2号", "临高县"),
+    ("海南省三沙市西沙区永兴岛北京路1号", "三沙市"),
+)
+
+
 def labelled(flats: int, spellings: int, seed: int) -> list[tuple[str, str, str]]:
     """(written, canonical, city) triples."""
     rng = np.random.default_rng(seed)
@@ -66,6 +95,24 @@ def city_level(province: Any, city: Any, county: Any) -> str:
     if county_name in DIRECT or county_name == "儋州市":
         return county_name
     return town
+
+
+def hand_accuracy() -> dict[str, float]:
+    """Division accuracy of each parser on :data:`HAND`."""
+    import cpca  # type: ignore[import-untyped]  # no stubs; compared here, not a dependency
+    import jionlp  # type: ignore[import-untyped]  # no stubs; compared here, not a dependency
+
+    written = [w for w, _ in HAND]
+    ours = sum(parse_address(w).city == c for w, c in HAND)
+    jio = [jionlp.parse_location(w) for w in written]
+    ji = sum(
+        city_level(p["province"], p["city"], p["county"]) == c
+        for p, (_, c) in zip(jio, HAND, strict=True)
+    )
+    df = cpca.transform(written)
+    levels = [city_level(p, c, d) for p, c, d in zip(df["省"], df["市"], df["区"], strict=True)]
+    cp = sum(lv == c for lv, (_, c) in zip(levels, HAND, strict=True))
+    return {name: n / len(HAND) for name, n in (("ours", ours), ("jionlp", ji), ("cpca", cp))}
 
 
 def run_ours(data: list[tuple[str, str, str]]) -> dict[str, Any]:
@@ -159,6 +206,8 @@ def main() -> None:
         "jionlp": run_jionlp(data, args.jionlp_sample)
         | {"installed_mb": installed_mb("jionlp", "jiojio", "zipfile36*")},
         "cpca": run_cpca(data) | {"installed_mb": installed_mb("cpca", "ahocorasick*")},
+        "hand_division_accuracy": hand_accuracy(),
+        "hand_addresses": len(HAND),
     }
     OUT.mkdir(exist_ok=True)
     (OUT / "bench_address.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
