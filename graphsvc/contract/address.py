@@ -100,7 +100,7 @@ _CN_DIGITS = {
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|栋|幢|座|单元|室|房|楼|层)")
+_CN_NUM = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|栋|幢|座|单元|室|房|楼|层|$)")
 _SPACE = re.compile(r"[\s,，、·]+")
 _WS = re.compile(r"\s+")
 _DETAIL = re.compile(
@@ -185,6 +185,8 @@ def parse_address(text: str) -> Address:
     >>> a.city, a.county, a.road, a.number, a.building, a.room
     ('海口市', '龙华区', '海秀路', '12', '3', '201')
     >>> parse_address("海口龙华海秀路１２号三幢201室") == a
+    True
+    >>> parse_address("海口龙华海秀路12号三幢二〇一") == a
     True
     >>> parse_address("陵水县椰林路3号").city, parse_address("三亚海棠湾镇迎宾路5号").road
     ('陵水黎族自治县', '海棠湾镇迎宾路')
