@@ -412,9 +412,7 @@ class DetectConfig(Section):
     duplicate_charging: DuplicateChargingConfig = Field(default_factory=DuplicateChargingConfig)
     duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
     card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
-    fabricated_services: FabricatedServicesConfig = Field(
-        default_factory=FabricatedServicesConfig
-    )
+    fabricated_services: FabricatedServicesConfig = Field(default_factory=FabricatedServicesConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

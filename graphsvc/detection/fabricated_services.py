@@ -15,9 +15,10 @@ billing doctor. Method:
   codes, first ``region_digits`` digits, are the distance proxy), and the inpatient
   stays (2+ days) at another region's hospital with the day strictly inside.
 * Distinct from card_lending by its pattern and its members: a lent card has a life
-  of its own elsewhere, several conflict days per card. A patient with
-  ``card_lending.min_conflict_days`` or more alibied days at one institution is that
-  pattern and is left to card_lending (the count is stated on the finding); what
+  of its own elsewhere, several conflict days per card. A patient with more than
+  ``card_lending.min_conflict_days`` alibied days at one institution is that pattern
+  and is left to card_lending (which tests the days beyond that many; the count is
+  stated on the finding); what
   remains is many patients billed once or twice each, concentrated at the institution.
   Distinct from ghost_hospitalisation, which accuses the hospital of the stay (the bed
   billed while the patient is away, whatever the distance); here the accused is the
@@ -254,9 +255,11 @@ def detect(
     billed["ex_multi"] = (
         closed & ~billed["ex_proxy"] & billed["prescription_id"].map(per_rx["multi"]).fillna(False)
     )
-    # card_lending's pattern: a card with its own life elsewhere, several alibied days
+    # card_lending's pattern: a card with its own life elsewhere, several alibied days.
+    # More than its min_conflict_days, because card_lending tests only the days beyond
+    # those (a patient billed on exactly that many days would escape both detectors).
     days = billed[hit].groupby(["participant_id", "institution_id"])["day"].nunique()
-    lent = set(days[days >= config.card_lending.min_conflict_days].index)
+    lent = set(days[days > config.card_lending.min_conflict_days].index)
     key = pd.Series(list(zip(billed["participant_id"], billed["institution_id"], strict=True)))
     is_lent = key.isin(lent).to_numpy()
     left_to_lending = billed[is_lent].groupby("institution_id")["participant_id"].nunique()

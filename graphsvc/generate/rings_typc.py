@@ -110,8 +110,10 @@ def fabricated_services(w: World) -> None:
     others = [int(r) for r in np.unique(w.region) if int(r) != far and int(r) != 2]
     n_docs = int(rng.integers(3, 5)) if shape == "spread_doctors" else 1
     count = int(w.inst_doc_count[inst])
-    chosen = rng.choice(count, size=min(n_docs, count), replace=False) if count else []
-    docs = np.sort(int(w.inst_doc_start[inst]) + np.asarray(chosen, dtype=np.int64))
+    chosen: np.ndarray = np.zeros(0, dtype=np.int64)
+    if count:
+        chosen = rng.choice(count, size=min(n_docs, count), replace=False)
+    docs = np.sort(int(w.inst_doc_start[inst]) + chosen.astype(np.int64))
     if shape == "during_stay":
         k = int(rng.integers(6, 13))
         regions = rng.choice(others, size=min(k, len(others)), replace=False)
