@@ -180,7 +180,13 @@ def _explained(
     multi = pd.Series(False, index=pairs.index)
     family = _family_pairs(data) if cfg.proxy_purchase else {}
     if family:
-        kin = rx[rx["participant_id"].astype(str).isin(set(family))]
+        # only the relatives of the alibied patients, at the institutions in question
+        patients = set(b["participant_id"].astype(str))
+        relatives = {k for p in patients for k in family.get(p, ())}
+        places = set(b["institution_id"]) | set(pairs["other_inst"])
+        kin = rx[
+            rx["participant_id"].astype(str).isin(relatives) & rx["institution_id"].isin(places)
+        ]
         seen = set(
             zip(kin["participant_id"].astype(str), kin["institution_id"], kin["day"], strict=True)
         )
@@ -191,7 +197,8 @@ def _explained(
             )
         ]
     if cfg.multi_site_doctor:
-        signed = rx[(rx["doc"] != "") & rx["visit_type"].isin(("outpatient", "inpatient"))]
+        docs = set(b["doc"]) - {""}
+        signed = rx[rx["doc"].isin(docs) & rx["visit_type"].isin(("outpatient", "inpatient"))]
         practice = set(zip(signed["doc"], signed["reg"], strict=True))
         multi[:] = [
             vt == "outpatient" and doc != "" and (doc, reg) in practice
@@ -206,15 +213,16 @@ def detect(
     """Institutions / billing doctors whose patients were in another region when billed.
 
     >>> import pandas as pd
-    >>> inst = pd.DataFrame({"institution_id": ["CA", "SA", "CF"],
-    ...                      "region_code": ["460100", "460100", "460200"]})
+    >>> inst = pd.DataFrame({"institution_id": ["CA", "SA", "CF", "CG"],
+    ...                      "region_code": ["460100", "460100", "460200", "460300"]})
     >>> rows = []
     >>> for i in range(200):   # ordinary patients: home clinic and pharmacy
     ...     for d in range(1, 9):
     ...         rows.append((f"P{i}", f"a{i}-{d}", "CA" if d % 2 else "SA", "D1",
     ...                      f"2025-0{d}-1{i % 9}", "outpatient"))
-    ...     if i % 4 == 0:      # and visitors of the far clinic, on other days
-    ...         rows.append((f"P{i}", f"v{i}", "CF", "D9", "2025-09-20", "outpatient"))
+    ...     if i % 2 == 0:      # and visitors of two far clinics, on other days
+    ...         rows.append((f"P{i}", f"v{i}", "CF" if i % 4 else "CG", "D9" if i % 4 else "D8",
+    ...                      "2025-09-20", "outpatient"))
     >>> for i in range(8):     # the far clinic bills 8 of them on a day they were at home
     ...     rows.append((f"P{i + 1}", f"f{i}", "CF", "D9", f"2025-0{1 + i % 8}-1{(i + 1) % 9}",
     ...                  "outpatient"))
@@ -260,8 +268,9 @@ def detect(
     # those (a patient billed on exactly that many days would escape both detectors).
     days = billed[hit].groupby(["participant_id", "institution_id"])["day"].nunique()
     lent = set(days[days > config.card_lending.min_conflict_days].index)
-    key = pd.Series(list(zip(billed["participant_id"], billed["institution_id"], strict=True)))
-    is_lent = key.isin(lent).to_numpy()
+    is_lent = pd.MultiIndex.from_frame(billed[["participant_id", "institution_id"]]).isin(
+        sorted(lent)
+    )
     left_to_lending = billed[is_lent].groupby("institution_id")["participant_id"].nunique()
     billed = billed[~is_lent]
     # A patient's settlement in the home region is where they live: the units are tested
