@@ -12,25 +12,26 @@ billing doctor. Method:
 
 * A *billed settlement* is an outpatient or pharmacy settlement. Its alibis are the
   patient's settlements the same day at an institution of another region (region
-  codes, first ``region_digits`` digits, are the distance proxy), and the inpatient
-  stays (2+ days) at another region's hospital with the day strictly inside.
+  codes, first ``region_digits`` digits, are the distance proxy; the billed one away
+  from the patient's home region, as the one at home is where the patient lives),
+  and the inpatient stays (2+ days) at another region's hospital with the day
+  strictly inside.
 * Distinct from card_lending by its pattern and its members: a lent card has a life
   of its own elsewhere, several conflict days per card. A patient with more than
   ``card_lending.min_conflict_days`` alibied days at one institution is that pattern
   and is left to card_lending (which tests the days beyond that many; the count is
-  stated on the finding); what
-  remains is many patients billed once or twice each, concentrated at the institution.
-  Distinct from ghost_hospitalisation, which accuses the hospital of the stay (the bed
-  billed while the patient is away, whatever the distance); here the accused is the
-  billing institution, far from where the patient was.
+  stated on the finding); what remains is many patients billed once or twice each,
+  concentrated at the institution. Distinct from ghost_hospitalisation, which accuses
+  the hospital of the stay (the bed billed while the patient is away, whatever the
+  distance); here the accused is the billing institution, far from the patient.
 * Units: every institution and every billing doctor there, one row per *visiting*
-  patient of the unit (home region another than the institution's: a settlement at
-  home is where the patient lives; patients counted, not settlements, so one patient
-  billed often does not weigh like many). Flags: *elsewhere* (a billed settlement with an alibi) and
-  *bed-bound* (the alibi is an inpatient stay). Null model, as graphsvc.detection.units:
-  each patient of the unit is flagged independently at the rate of every *other*
-  institution (leave-one-out, two passes, Laplace-smoothed), binomial, the stronger
-  test Bonferroni-corrected; tests = units examined.
+  patient of the unit (home region another than the institution's: only a visitor
+  can be placed elsewhere by a same-day alibi; patients counted, not settlements, so
+  one patient billed often does not weigh like many). Flags: *elsewhere* (a billed
+  settlement with an alibi) and *bed-bound* (the alibi is an inpatient stay). Null
+  model, as graphsvc.detection.units: each patient of the unit is flagged
+  independently at the rate of every *other* institution (leave-one-out, two passes,
+  Laplace-smoothed), binomial, the stronger test Bonferroni-corrected; tests = units.
 
 Named exemptions (config ``fabricated_services``), weighed per billed settlement (all
 of its alibis must be explained) and recorded on the ring with what they removed:
