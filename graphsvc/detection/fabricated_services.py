@@ -255,15 +255,18 @@ def detect(
         open=("open", "any"), bed=("bed", "any"), proxy=("proxy", "any"), multi=("multi", "any")
     )
     billed = rx[rx["visit_type"].isin(BILLED)].copy()
-    hit = billed["prescription_id"].map(per_rx["open"]).fillna(False).astype(bool)
+
+    def with_(col: str) -> pd.Series:  # billed settlements whose alibis have ``col``
+        ids = per_rx.index[per_rx[col].astype(bool).to_numpy()]
+        return billed["prescription_id"].isin(set(ids))
+
+    hit = with_("open")
     billed["elsewhere"] = hit
-    billed["bedbound"] = hit & billed["prescription_id"].map(per_rx["bed"]).fillna(False)
+    billed["bedbound"] = hit & with_("bed")
     # exemptions are counted on settlements with an alibi that none left open
-    closed = ~hit & billed["prescription_id"].isin(per_rx.index)
-    billed["ex_proxy"] = closed & billed["prescription_id"].map(per_rx["proxy"]).fillna(False)
-    billed["ex_multi"] = (
-        closed & ~billed["ex_proxy"] & billed["prescription_id"].map(per_rx["multi"]).fillna(False)
-    )
+    closed = ~hit & billed["prescription_id"].isin(set(per_rx.index))
+    billed["ex_proxy"] = closed & with_("proxy")
+    billed["ex_multi"] = closed & ~billed["ex_proxy"] & with_("multi")
     # card_lending's pattern: a card with its own life elsewhere, several alibied days.
     # More than its min_conflict_days, because card_lending tests only the days beyond
     # those (a patient billed on exactly that many days would escape both detectors).
