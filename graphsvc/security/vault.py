@@ -191,7 +191,9 @@ def open_pii(key_dir: Path, vault_dir: Path, graph: str) -> Pii:
 
 def pii_for_settings(settings: Settings) -> Pii:
     data_dir = settings.ensure_data_dir()
-    return open_pii(settings.pii_key_dir or data_dir, data_dir, settings.graph_name)
+    return open_pii(
+        settings.pii_key_dir or data_dir, settings.pii_vault_dir or data_dir, settings.graph_name
+    )
 
 
 def pii_for_store(store: Any) -> Pii:
@@ -286,4 +288,29 @@ def reveal(pii: Pii, label: str, entity_id: str, props: dict[str, Any]) -> dict[
     out = dict(props)
     for name, value in pii.vault.get(label, entity_id).items():
         out[name.removeprefix("extra:")] = value
+    return out
+
+
+def keyed_search(pii: Pii, keys: dict[str, Any]) -> dict[str, Any]:
+    """Search keys (``graphsvc.services.explore.search_keys``: normalised like the loader)
+    turned into what the graph holds: the same keyed pseudonyms, so an exact ID number,
+    phone or name still finds its entity while the graph holds none of them.
+
+    >>> from graphsvc.security.vault import Pii
+    >>> p = Pii(bytes(32), None)  # type: ignore[arg-type]
+    >>> k = keyed_search(p, {"q": "王小明", "id_number": None, "identifier_ids": ["phone:138"]})
+    >>> k["identifier_ids"] == ["phone:" + pseudonym(bytes(32), "phone", "138")]
+    True
+    >>> k["name_key"] == pseudonym(bytes(32), "name", "王小明"), k["id_number_key"]
+    (True, None)
+    """
+    out = dict(keys)
+    idn = keys.get("id_number")
+    out["id_number_key"] = pii.key("id_number", str(idn)) if idn else None
+    out["name_key"] = pii.key("name", str(keys.get("q", "")))
+    ids = []
+    for ident in keys.get("identifier_ids", []):
+        kind, _, value = str(ident).partition(":")
+        ids.append(f"{kind}:{pii.key(kind, value)}")
+    out["identifier_ids"] = ids
     return out
