@@ -518,11 +518,12 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             _check_refs(spec, rec, ctx)
             row = Row(line=line, values=rec, extra=extra)
             if key is not None and label is not None:
-                row.row_hash = row_hash(rec, extra)
+                legacy = row.row_hash = row_hash(rec, extra)
                 if ctx.pii is not None:  # keyed: no guess of a raw value can be confirmed
                     row.row_hash = ctx.pii.key("row_hash", row.row_hash)
                 if ctx.known.has(label, rec[key]):
-                    if ctx.known.stored_hash(label, rec[key]) != row.row_hash:
+                    # a node loaded before issue #14 (and not personal) keeps its plain hash
+                    if ctx.known.stored_hash(label, rec[key]) not in (row.row_hash, legacy):
                         raise _Bad(
                             key,
                             f"{key} {rec[key]} is already in the store with different values",
