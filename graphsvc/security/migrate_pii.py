@@ -31,6 +31,9 @@ LABELS: dict[str, tuple[str, str]] = {
     model.PRESCRIPTION: ("prescriptions", "prescription_id"),
     model.REFERRAL: ("referrals", "referral_id"),
 }
+# Labels whose free text (reasons, evidence, notes) may quote a value: masked in place.
+# These are derived (detection, case work): the raw value is in the vault already.
+TEXT_LABELS: tuple[str, ...] = (model.RING, model.CASE)
 # Properties the loader writes itself that are never personal (not to be re-examined).
 _STRUCTURAL = frozenset({"id", "row_hash", "load_id", "id_bucket", "surname_key", "key"})
 
@@ -80,6 +83,19 @@ def node_update(pii: Pii, label: str, props: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+def text_update(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Free-text properties of a ring or case with quoted ID/phone/card numbers masked."""
+    from graphsvc.privacy import TEXT_KEYS, mask_any, mask_text
+
+    out: dict[str, Any] = {}
+    for k, v in props.items():
+        if k in TEXT_KEYS and isinstance(v, str | list):
+            new = mask_text(v) if isinstance(v, str) else mask_any(v)
+            if new != v:
+                out[k] = new
+    return out
+
+
 def _bound(store: Any) -> int:
     return int(store.run("detect_read_id_bound").scalar() or 0)
 
@@ -104,6 +120,21 @@ def migrate(store: Any, *, page: int = PAGE) -> Migrated:
                     rows.append({"id": rec["id"], "props": update})
             if rows:
                 pii.vault.flush()  # sealed before the graph forgets the raw values
+                store.query(write, {"rows": rows}, write=True)
+                n += len(rows)
+        done.nodes[label] = n
+    for label in TEXT_LABELS:
+        read, write = (
+            _text(store, "store_pii_nodes", label),
+            _text(store, "store_pii_set_nodes", label),
+        )
+        n = 0
+        for lo in range(0, bound, page):
+            recs = store.query(read, {"lo": lo, "hi": lo + page}).records()
+            rows = [
+                {"id": r["id"], "props": u} for r in recs if (u := text_update(r["props"] or {}))
+            ]
+            if rows:
                 store.query(write, {"rows": rows}, write=True)
                 n += len(rows)
         done.nodes[label] = n
