@@ -22,7 +22,9 @@ from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
 from graphsvc.security import sessions
 from graphsvc.services.cache import Answer, AnswerCache, data_generation
-from graphsvc.services.explore import Subgraph, entity_link, label_of, masked
+from graphsvc.services.explore.entities import label_of
+from graphsvc.services.explore.masking import entity_link, masked
+from graphsvc.services.explore.subgraph import Subgraph
 from graphsvc.web import i18n
 from viz.model import GraphView, build_view
 from viz.render import legend_svg, network_fragment, network_html
