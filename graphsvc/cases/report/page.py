@@ -1,0 +1,36 @@
+"""The HTML report: searchable, opens anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from graphsvc.cases.report.model import ReportModel, _params_text, event_text, money, typology_text
+from graphsvc.cases.report.svg import picture_svg
+from graphsvc.cases.texts import both, pair
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        both=both,
+        pair=pair,
+        money=money,
+        typology_text=typology_text,
+        event_text=event_text,
+        params_text=_params_text,
+    )
+    return env
+
+
+def render_html(m: ReportModel) -> bytes:
+    page = _env().get_template("report.html").render(m=m, svg=picture_svg(m.picture))
+    return page.encode("utf-8")
