@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from graphsvc.cases.report.model import ReportModel, _params_text, event_text, money, typology_text
 from graphsvc.cases.report.svg import picture_svg
 from graphsvc.cases.texts import both, pair
+from graphsvc.templating import environment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(
+    return environment(
+        TEMPLATES,
         both=both,
         pair=pair,
         money=money,
@@ -28,7 +24,6 @@ def _env() -> Environment:
         event_text=event_text,
         params_text=_params_text,
     )
-    return env
 
 
 def render_html(m: ReportModel) -> bytes:
