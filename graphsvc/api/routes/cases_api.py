@@ -32,7 +32,7 @@ from graphsvc.cases import manifest as mf
 from graphsvc.cases import service, workflow
 from graphsvc.cases.package import export_case
 from graphsvc.cases.records import CaseEventRecord, CaseMember, CaseRecord
-from graphsvc.errors import GraphsvcError, InputError
+from graphsvc.errors import GraphsvcError
 from graphsvc.privacy import mask_any
 from graphsvc.security import keys
 from graphsvc.security.users import UserDB
@@ -132,22 +132,15 @@ def case_json(case: CaseRecord, events: list[CaseEventRecord] | None = None) -> 
     return out
 
 
-def _create(store: Any, body: CaseCreate, user: User) -> CaseRecord:
-    if bool(body.ring_id) == bool(body.members):
-        raise InputError("give either ring_id or members")
-    if body.ring_id:
-        return service.create_from_ring(
-            store, body.ring_id, actor=user.username, title=body.title, assignee=body.assignee
-        )
-    return service.create_from_entities(
-        store,
-        [CaseMember(m.kind, m.id, m.role) for m in body.members or []],
-        actor=user.username,
-        title=body.title or "",
+def request_of(body: CaseCreate) -> service.CaseRequest:
+    return service.CaseRequest(
+        ring_id=body.ring_id,
+        members=[CaseMember(m.kind, m.id, m.role) for m in body.members or []],
+        title=body.title,
+        assignee=body.assignee,
         typology=body.typology,
         clause=body.clause,
         reasons=body.reasons,
-        assignee=body.assignee,
     )
 
 
@@ -162,18 +155,7 @@ def create_case(
     audit: AuditDep,
 ) -> dict[str, Any]:
     """Open a case from a ring of the current run or from hand-picked entities."""
-    target = body.ring_id or "manual"
-    try:
-        case = _create(store, body, user)
-    except GraphsvcError as exc:
-        audit.record("case.create", target, outcome=type(exc).__name__)
-        raise
-    audit.record(
-        "case.create",
-        case.id,
-        rows=case.member_count,
-        detail={"ring": case.ring_key, "source": case.source},
-    )
+    case = service.open_case(store, request_of(body), actor=user.username, audit=audit, via="api")
     return case_json(case, service.get_events(store, case.id))
 
 

@@ -14,11 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from graphsvc.api.deps import AuditDep, SettingsDep, StoreDep, UsersDep
 from graphsvc.api.routes.cases_api import (
     ApproverDep,
-    CaseCreate,
     EditorDep,
     ProposerDep,
     ReaderDep,
-    _create,
     accounts_of,
     case_json,
     viewer_of,
@@ -146,13 +144,8 @@ def create_case_form(
     ring_id: Annotated[str, Form(max_length=300)] = "",
     title: Annotated[str, Form(max_length=service.MAX_TITLE)] = "",
 ) -> RedirectResponse:
-    case = _create(store, CaseCreate(ring_id=ring_id.strip() or None, title=title or None), user)
-    audit.record(
-        "case.create",
-        case.id,
-        rows=case.member_count,
-        detail={"ring": case.ring_key, "via": "page"},
-    )
+    request = service.CaseRequest(ring_id=ring_id.strip() or None, title=title or None)
+    case = service.open_case(store, request, actor=user.username, audit=audit, via="page")
     return RedirectResponse(f"/cases/{quote(case.id)}", status_code=303)
 
 
