@@ -39,7 +39,9 @@ from graphsvc.cases import service, workflow
 from graphsvc.cases.anx import anx_bytes
 from graphsvc.cases.evidence import CaseEvidence, evidence_files, gather, subgraph
 from graphsvc.cases.records import CaseEventRecord, CaseRecord
-from graphsvc.cases.report import render_html, render_pdf, report_model
+from graphsvc.cases.report.model import report_model
+from graphsvc.cases.report.page import render_html
+from graphsvc.cases.report.pdf import render_pdf
 from graphsvc.privacy import mask_any
 from graphsvc.store import Store
 from graphsvc.store.values import Node, Relationship
