@@ -95,6 +95,7 @@ def build_rings(w: World) -> None:
         benign_typc,
         rings_typa,
         rings_typc,
+        rings_visits,
     )
 
     w.extra["special"] = w.n * 2  # identifier index space for ring-owned phones/devices
@@ -119,6 +120,7 @@ def build_rings(w: World) -> None:
     benign_typa.build(w)
     rings_typc.build(w)  # fabricated services, its own stream too
     benign_typc.build(w)
+    rings_visits.build(w)
     w.reserved[:] = reserved
 
 
