@@ -256,7 +256,7 @@ def _identifiers(spec: TableSpec, rec: dict[str, Any], ctx: Context) -> None:
         raise _Bad("value", f"value has nothing left after normalising it as a {rec['kind']}")
     if rec["kind"] == "address":
         # The key is canonical ("海南省海口市海秀路12号3栋201室"); the participant's own
-        # spelling is kept on their HAS_IDENTIFIER edge as ``written`` (issue #15).
+        # spelling is kept on their HAS_IDENTIFIER edge as ``written_address`` (issue #15).
         rec[WRITTEN] = rec["value"]
     rec["value"] = normalised
     rec["identifier_id"] = identifier_id(rec["kind"], normalised)
@@ -520,8 +520,8 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             if table.shared_pos is not None:
                 _shared_holder(table, fields, rec, ctx)
             rule(spec, rec, ctx)
-            if WRITTEN in rec:  # an extra column: pseudonymisation masks it like the others
-                extra["written"] = rec.pop(WRITTEN)
+            if WRITTEN in rec:  # an extra column: privacy.field_kind sees an address, #14 masks it
+                extra["written_address"] = rec.pop(WRITTEN)
             _check_refs(spec, rec, ctx)
             row = Row(line=line, values=rec, extra=extra)
             if key is not None and label is not None:

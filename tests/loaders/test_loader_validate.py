@@ -104,7 +104,7 @@ def test_normalisation_of_values(tmp_path: Path) -> None:
         "address:海南省海口市龙华路1号",
     }
     addr = next(r for r in checked["identifiers"].rows if r.values["kind"] == "address")
-    assert addr.extra["written"] == "海口市 龙华路1号"  # the spelling as written is kept
+    assert addr.extra["written_address"] == "海口市 龙华路1号"  # the spelling as written is kept
     s2 = next(
         r for r in checked["prescriptions"].rows if r.values["prescription_id"] == "S2"
     ).values
