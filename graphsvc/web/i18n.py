@@ -379,6 +379,41 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
         "insp_none": "No draw yet.",
         "insp_verify": "Anyone can recompute this draw: graphsvc inspections verify LIST SEED",
         "insp_digest": "Inputs digest",
+        "nav_published": "Published results",
+        "pub_title": "Published results of fund supervision",
+        "pub_as_of": "As of",
+        "pub_privacy_note": (
+            'To protect privacy, a count below {n} is shown as "<{n}" and its amount '
+            "withheld; where a withheld cell could be worked out from a total, another cell "
+            "or the total is withheld too. Regions are prefectures. No names, identity "
+            "numbers, phones, addresses or other personal data are published."
+        ),
+        "pub_cases": "Confirmed cases by region and typology",
+        "pub_by_typology": "Confirmed cases by typology",
+        "pub_money_note": (
+            "Amounts are the sums at risk that detection estimated for the confirmed cases, in"
+            " ten thousands of yuan. They are not money recovered: this system does not record"
+            " recoveries."
+        ),
+        "pub_inspections": "Random inspections by region and result",
+        "pub_region": "Region (prefecture)",
+        "pub_typology": "Typology",
+        "pub_count": "Number",
+        "pub_money": "Amount at risk (¥10,000)",
+        "pub_total": "Total",
+        "pub_none": "Nothing to publish yet.",
+        "pub_draws": "Inspection draws (seeds published: anyone can recompute a draw)",
+        "pub_draw": "Draw",
+        "pub_date": "Date",
+        "pub_seed": "Seed",
+        "pub_pdf": "Download PDF",
+        "pub_html": "Download HTML",
+        "pub_json": "Download JSON",
+        "pub_result.compliant": "compliant",
+        "pub_result.violations": "violations found",
+        "pub_result.referred": "referred",
+        "pub_result.not_inspected": "not inspected",
+        "pub_result.pending": "result pending",
     },
     "zh": {
         "nav_grades": "信用分级",
@@ -425,6 +460,37 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
         "insp_none": "尚未抽取。",
         "insp_verify": "任何人可复核本次抽取：graphsvc inspections verify 清单 种子",
         "insp_digest": "输入摘要",
+        "nav_published": "结果公示",
+        "pub_title": "医保基金监督检查结果公示",
+        "pub_as_of": "截至",
+        "pub_privacy_note": (
+            "为保护个人隐私，数量少于{n}的单元格显示为“<{n}”且不公布金额；可由合计推算出的单元格，另隐去一个单元格或合计。地"
+            "区按地市统计。不公布姓名、身份证号、电话、住址等任何个人信息。"
+        ),
+        "pub_cases": "查实案件（按地区、类型）",
+        "pub_by_typology": "查实案件（按类型）",
+        "pub_money_note": (
+            "金额为查实案件经检测估算的涉嫌违规金额，单位万元，并非追回金额：本系统不记录追回金额。"
+        ),
+        "pub_inspections": "双随机抽查（按地区、结果）",
+        "pub_region": "地区（地市）",
+        "pub_typology": "类型",
+        "pub_count": "数量",
+        "pub_money": "涉嫌违规金额（万元）",
+        "pub_total": "合计",
+        "pub_none": "暂无可公布的结果。",
+        "pub_draws": "抽查批次（公开随机种子，任何人可复核）",
+        "pub_draw": "批次",
+        "pub_date": "日期",
+        "pub_seed": "随机种子",
+        "pub_pdf": "下载PDF",
+        "pub_html": "下载HTML",
+        "pub_json": "下载JSON",
+        "pub_result.compliant": "合规",
+        "pub_result.violations": "发现违规",
+        "pub_result.referred": "移交处理",
+        "pub_result.not_inspected": "未检查",
+        "pub_result.pending": "结果待录入",
     },
 }
 for _lang, _texts in SUPERVISION_TEXTS.items():

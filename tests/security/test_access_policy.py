@@ -105,6 +105,9 @@ POLICY: dict[tuple[str, str], Any] = {
     ("PUT", "/api/inspections/{}/{}/result"): SUPERVISION,
     ("GET", "/inspections"): SUPERVISION,
     ("POST", "/inspections"): SUPERVISION,
+    # published results: counts only, no personal data (issue 17)
+    ("GET", "/api/published"): ANY,
+    ("GET", "/published"): ANY,
     ("GET", "/api/cases/{}"): CASES_READ,
     ("PATCH", "/api/cases/{}"): CASE_EDIT,
     ("POST", "/api/cases/{}/comments"): CASE_EDIT,

@@ -24,5 +24,6 @@ ROUTERS: tuple[str, ...] = (
     "grades",
     "tips",
     "inspections",
+    "published",
     "pages",
 )
