@@ -98,6 +98,8 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/api/tips/{}/triage"): SUPERVISION,
     ("GET", "/api/tips/{}/reporter"): SUPERVISION,
     ("GET", "/tips"): SUPERVISION,
+    ("GET", "/tips/{}"): GRADES,  # the reporter only for supervisors (test_tip_page)
+    ("POST", "/tips/{}"): SUPERVISION,
     # random inspections
     ("POST", "/api/inspections/draw"): SUPERVISION,
     ("GET", "/api/inspections"): SUPERVISION,
