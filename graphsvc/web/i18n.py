@@ -336,6 +336,13 @@ TEXTS: dict[str, dict[str, str]] = {
 SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "nav_grades": "Credit grades",
+        "filter_grade": "Members graded",
+        "filter_grade_kind": "Which members",
+        "grade_kind_any": "any member",
+        "bad_grade": "Unknown grade filter ({value})",
+        "grade_badge": "Credit grade",
+        "grade_none": "A: in no ring of the current detection run",
+        "grade_earlier": "earlier",
         "nav_tips": "Tip-offs",
         "nav_tip_new": "Report a tip-off",
         "nav_inspections": "Random inspections",
@@ -439,6 +446,13 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "nav_grades": "信用分级",
+        "filter_grade": "成员信用等级",
+        "filter_grade_kind": "成员类别",
+        "grade_kind_any": "任一成员",
+        "bad_grade": "未知的信用等级筛选条件（{value}）",
+        "grade_badge": "信用等级",
+        "grade_none": "A：不属于当前检测批次的任何团伙",
+        "grade_earlier": "此前",
         "nav_tips": "举报投诉",
         "nav_tip_new": "登记举报",
         "nav_inspections": "双随机检查",
