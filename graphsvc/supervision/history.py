@@ -92,7 +92,6 @@ def compute_current(store: Store, settings: Settings, *, force: bool = False) ->
 
     A run already graded is left alone unless ``force`` (cases changed since):
     the history must show what was decided at the time."""
-    rows = store.run("grades_ring_members", {}).records()
     run = store.run("explore_current_run", {}).records()
     if not run:
         raise NotFound("no current detection run: run `graphsvc detect` first")
@@ -102,6 +101,8 @@ def compute_current(store: Store, settings: Settings, *, force: bool = False) ->
         have = con.execute("SELECT entities FROM grade_runs WHERE run_id=?", (run_id,)).fetchone()
         if have is not None and not force:
             return run_id, int(have["entities"])
+        # Read the rings only when grading: entity pages ask on every view.
+        rows = [r for r in store.run("grades_ring_members", {}).records() if r["run_id"] == run_id]
         status = latest_case_status(store.run("grades_case_status", {}).records())
         grades = compute_grades(memberships_from_rows(rows), status, cfg)
         con.execute("DELETE FROM grades WHERE run_id=?", (run_id,))

@@ -58,7 +58,8 @@ def test_every_detection_run_is_graded_with_history(
     assert history.list_grades(settings, run2)
     some = graded1[0]
     runs = [h["run_id"] for h in history.entity_history(settings, some.kind, some.id)]
-    assert set(runs) == {run1, run2}
+    # (other tests of the session share the data directory: their runs may be there too)
+    assert {run1, run2} <= set(runs) and runs.index(run2) < runs.index(run1)
 
     dry = _detect(settings, "--dry-run")
     assert dry.returncode == 0 and "credit grades:" not in dry.stdout
