@@ -11,8 +11,8 @@ identities in county X, ¥12,345" names a family to whoever lives there. So:
   with its money withheld (primary suppression);
 - a row or column with exactly one withheld cell would give it away by subtraction
   from its total, so the smallest other cell of that line is withheld too, or the
-  total when there is none (secondary suppression, repeated until no line has a single
-  withheld cell);
+  total when there is none (secondary suppression, shown "×", repeated until no line
+  has a single withheld cell);
 - money is in ten thousands of yuan, one decimal, and is the amount *at risk* that
   detection estimated for the confirmed cases: graphsvc does not record money
   recovered, and the page says so rather than call an estimate a recovery.
@@ -26,7 +26,7 @@ searches the rendered files for every personal value of the store).
 ...          ("4602", "a"): 6, ("4602", "b"): 7, ("4602", "c"): 8}
 >>> t = suppress({k: (n, 0.0) for k, n in cells.items()})
 >>> [t.cells[k].shown for k in sorted(cells)]
-['5', '<3', '<3', '6', '<3', '<3']
+['5', '<3', '×', '6', '×', '×']
 >>> t.row_totals["4601"].shown, t.col_totals["b"].shown, t.total.shown
 ('10', '8', '31')
 """
@@ -47,6 +47,7 @@ from graphsvc.supervision.grades import CONFIRMED_STATUSES
 MIN_CELL = 3
 UNKNOWN_REGION = "—"
 PENDING = "pending"
+WITHHELD = "×"
 INSPECTION_RESULTS: tuple[str, ...] = (*inspections.RESULTS, PENDING)
 
 
@@ -64,14 +65,18 @@ def prefecture(code: object) -> str:
 
 @dataclass(frozen=True)
 class Cell:
-    """A published count and its money; ``None``: withheld."""
+    """A published count and its money; ``None``: withheld, either because it is small
+    (shown ``<3``) or so that a small one cannot be worked out (shown ``×``)."""
 
     count: int | None
     amount: float | None = None
+    small: bool = False
 
     @property
     def shown(self) -> str:
-        return f"<{MIN_CELL}" if self.count is None else str(self.count)
+        if self.count is not None:
+            return str(self.count)
+        return f"<{MIN_CELL}" if self.small else WITHHELD
 
     @property
     def money(self) -> str:
@@ -105,6 +110,12 @@ class Table:
         }
 
 
+def _cell(count: int, amount: float, hidden: bool) -> Cell:
+    if not hidden:
+        return Cell(count, amount)
+    return Cell(None, None, small=0 < count < MIN_CELL)
+
+
 def _withhold_lines(
     values: Mapping[tuple[str, str], int],
     hidden: set[tuple[str, str]],
@@ -136,7 +147,7 @@ def _margin(
         others = sorted((n, k) for k, n in counts.items() if k not in hidden and n > 0)
         if others:
             hidden.add(others[0][1])
-    return {k: Cell(None, None) if k in hidden else Cell(counts[k], amounts[k]) for k in counts}
+    return {k: _cell(counts[k], amounts[k], k in hidden) for k in counts}
 
 
 def suppress(
@@ -163,7 +174,7 @@ def suppress(
         changed = a or b
     table = Table(row_keys, col_keys)
     for k, n in values.items():
-        table.cells[k] = Cell(None, None) if k in hidden else Cell(n, money[k])
+        table.cells[k] = _cell(n, money[k], k in hidden)
     table.row_totals = _margin(
         {r: sum(values[(r, c)] for c in col_keys) for r in row_keys},
         {r: sum(money[(r, c)] for c in col_keys) for r in row_keys},
@@ -175,7 +186,7 @@ def suppress(
         bare_cols,
     )
     n = sum(values.values())
-    table.total = Cell(None, None) if 0 < n < MIN_CELL else Cell(n, sum(money.values()))
+    table.total = _cell(n, sum(money.values()), 0 < n < MIN_CELL)
     return table
 
 

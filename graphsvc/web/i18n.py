@@ -414,7 +414,8 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
         "pub_privacy_note": (
             'To protect privacy, a count below {n} is shown as "<{n}" and its amount '
             "withheld; where a withheld cell could be worked out from a total, another cell "
-            "or the total is withheld too. Regions are prefectures. No names, identity "
+            'or the total is withheld too, shown as "×". Regions are prefectures. No names, '
+            "identity "
             "numbers, phones, addresses or other personal data are published."
         ),
         "pub_cases": "Confirmed cases by region and typology",
@@ -522,7 +523,7 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
         "pub_title": "医保基金监督检查结果公示",
         "pub_as_of": "截至",
         "pub_privacy_note": (
-            "为保护个人隐私，数量少于{n}的单元格显示为“<{n}”且不公布金额；可由合计推算出的单元格，另隐去一个单元格或合计。地"
+            "为保护个人隐私，数量少于{n}的单元格显示为“<{n}”且不公布金额；可由合计推算出的单元格，另隐去一个单元格或合计，显示为“×”。地"
             "区按地市统计。不公布姓名、身份证号、电话、住址等任何个人信息。"
         ),
         "pub_cases": "查实案件（按地区、类型）",

@@ -20,7 +20,7 @@ from graphsvc.config import Settings
 from graphsvc.security.testing import bearer_headers, isolated_settings
 from graphsvc.store import Store
 from graphsvc.supervision import inspections
-from graphsvc.supervision.publish import MIN_CELL, suppress
+from graphsvc.supervision.publish import MIN_CELL, WITHHELD, suppress
 
 INV = service.Viewer("alice", "investigator")
 
@@ -117,7 +117,7 @@ def test_publication_counts_and_leaks_no_personal_data(
             for cell in row.values()
         ]
         for cell in shown:
-            if cell["count"] == f"<{MIN_CELL}":
+            if cell["count"] in (f"<{MIN_CELL}", WITHHELD):
                 assert cell["amount_10k_yuan"] is None
             else:
                 assert int(cell["count"]) == 0 or int(cell["count"]) >= MIN_CELL
@@ -196,4 +196,5 @@ def test_a_lone_small_cell_cannot_be_worked_out_from_totals() -> None:
         total = t.row_totals[line[0][0]] if line[0][0] == line[-1][0] else t.col_totals[line[0][1]]
         assert len(hidden) != 1 or total.count is None, line
     assert t.cells[("4601", "b")].shown == "<3" and t.cells[("4603", "a")].shown == "<3"
+    assert t.cells[("4601", "a")].shown == WITHHELD  # 5: withheld beside its row's 2
     assert t.total.shown == "21"
