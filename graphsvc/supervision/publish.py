@@ -48,6 +48,7 @@ MIN_CELL = 3
 UNKNOWN_REGION = "—"
 PENDING = "pending"
 WITHHELD = "×"
+MANUAL = "manual"  # a case opened on hand-picked entities has no typology
 INSPECTION_RESULTS: tuple[str, ...] = (*inspections.RESULTS, PENDING)
 
 
@@ -218,7 +219,7 @@ def case_counts(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], tupl
     for r in rows:
         if r.get("status") not in CONFIRMED_STATUSES:
             continue
-        cell = out[(prefecture(r.get("region")), str(r.get("typology") or "manual"))]
+        cell = out[(prefecture(r.get("region")), str(r.get("typology") or MANUAL))]
         cell[0] += 1
         cell[1] += float(r.get("amount") or 0.0)
     return {k: (int(v[0]), float(v[1])) for k, v in out.items()}

@@ -444,6 +444,7 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
         "pub_result.referred": "referred",
         "pub_result.not_inspected": "not inspected",
         "pub_result.pending": "result pending",
+        "typology.manual": "opened by hand (no detected ring)",
     },
     "zh": {
         "nav_grades": "信用分级",
@@ -550,6 +551,7 @@ SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
         "pub_result.referred": "移交处理",
         "pub_result.not_inspected": "未检查",
         "pub_result.pending": "结果待录入",
+        "typology.manual": "人工立案（非检测团伙）",
     },
 }
 for _lang, _texts in SUPERVISION_TEXTS.items():
