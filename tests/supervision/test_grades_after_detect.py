@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from graphsvc.config import Settings
+from graphsvc.security.testing import isolated_settings
 from graphsvc.store import Store
 from graphsvc.supervision import history
 
@@ -18,6 +19,8 @@ def _detect(settings: Settings, *extra: str) -> subprocess.CompletedProcess[str]
     env = dict(os.environ)
     env["GRAPHSVC_DATA_DIR"] = str(settings.data_dir)
     env["GRAPHSVC_GRAPH_NAME"] = settings.graph_name
+    env["GRAPHSVC_STORE_URL"] = str(settings.store_url)
+    env["GRAPHSVC_STORE_PASSWORD"] = str(settings.store_password or "")
     return subprocess.run(  # noqa: S603  fixed argv, no shell
         [sys.executable, "-m", "graphsvc.cli", "detect", *extra],
         capture_output=True,
@@ -35,12 +38,14 @@ def _run_id(stdout: str) -> str:
 
 
 def test_every_detection_run_is_graded_with_history(
-    settings: Settings, store: Store, province_dir: Path
+    settings: Settings, store: Store, province_dir: Path, tmp_path: Path
 ) -> None:
     from loaders import load_directory
 
     store.ensure_schema()
     load_directory(store, province_dir)
+    # grades in a data directory of this test's: other tests read the session's
+    settings = isolated_settings(settings, tmp_path / "data")
     first = _detect(settings)
     assert first.returncode == 0, first.stderr
     assert "credit grades:" in first.stdout
@@ -58,8 +63,7 @@ def test_every_detection_run_is_graded_with_history(
     assert history.list_grades(settings, run2)
     some = graded1[0]
     runs = [h["run_id"] for h in history.entity_history(settings, some.kind, some.id)]
-    # (other tests of the session share the data directory: their runs may be there too)
-    assert {run1, run2} <= set(runs) and runs.index(run2) < runs.index(run1)
+    assert runs == [run2, run1]
 
     dry = _detect(settings, "--dry-run")
     assert dry.returncode == 0 and "credit grades:" not in dry.stdout
