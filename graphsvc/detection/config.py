@@ -169,6 +169,26 @@ class OrganisedVisitsConfig(Section):
     schedule_tolerance_days: int = _f(
         3, 0, 30, "Fixed-interval meetings within this many days look like a treatment cycle."
     )
+    followup_min_gap_days: int = _f(
+        21,
+        7,
+        90,
+        "Same-weekday meetings closer than this recur faster than follow-up care and each "
+        "counts; farther apart (a clinic day, a monthly round) a weekday counts once.",
+    )
+    after_discharge_days: int = _f(
+        60, 1, 365, "A course starting this soon after each member's own discharge is aftercare."
+    )
+    after_discharge_share: float = _f(
+        0.75, 0.5, 1.0, "Share of the group that must come from its own discharge for aftercare."
+    )
+    max_institution_session_size: int = _f(
+        400,
+        5,
+        100_000,
+        "Institution-days busier than this are not used to pair sessions when a group is "
+        "seen by different doctors on each trip.",
+    )
     treatment_diagnoses: tuple[str, ...] = Field(
         ("C", "Z51", "N18", "Z49", "Z50"),
         description="ICD-10 prefixes of treatment (chemotherapy C-codes / Z51.x, dialysis "

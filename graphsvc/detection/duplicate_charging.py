@@ -66,7 +66,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     if rx.empty or it.empty:
         return pd.DataFrame()
     s = rx[rx["date"].notna()][
-        ["prescription_id", "participant_id", "institution_id", "doctor_id", "date"]
+        ["prescription_id", "participant_id", "institution_id", "doctor_id", "date", "visit_type"]
     ]
     pc = pd.factorize(s["participant_id"])[0]
     ic, inst_ids = pd.factorize(s["institution_id"])
@@ -90,7 +90,23 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     item_code, item_ids = pd.factorize(item)
     vis = v["visit"].to_numpy()
     inst_of_rx = v["inst"].to_numpy()
-    ln = pd.DataFrame({"rx": rxc, "visit": vis[rxc], "inst": inst_of_rx[rxc], "item": item_code})
+    # An item on an inpatient stay is its own item for what repeats normally: two
+    # infusion lines on one inpatient day are care, two on an outpatient visit are not,
+    # and outpatient infusions must not dilute the inpatient norm (issue #11). Codes are
+    # ``2 * item + inpatient``; ``// 2`` gives the item back.
+    # A visit is an inpatient one when any of its settlements is (so one item keeps one
+    # code across the settlements of a visit).
+    inp_rx = (v["visit_type"] == "inpatient").to_numpy(dtype=np.int64)
+    inp_visit = np.zeros(int(vis.max()) + 1, dtype=np.int64)
+    np.maximum.at(inp_visit, vis, inp_rx)
+    ln = pd.DataFrame(
+        {
+            "rx": rxc,
+            "visit": vis[rxc],
+            "inst": inst_of_rx[rxc],
+            "item": 2 * item_code + inp_visit[vis[rxc]],
+        }
+    )
     # per_settlement_fee: items on most settlements of the institutions billing them
     # (registration, consultation) are charged per settlement. A visit with two such
     # settlements is two consultations the same day: an item once on each is care given
@@ -120,7 +136,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     item_name = pd.Series(item_ids, dtype=object)
     dups = per[per["rep"] & ~per["normal"]]
     dup = (
-        dups.assign(code=item_name.to_numpy()[dups["item_code"].to_numpy()])
+        dups.assign(code=item_name.to_numpy()[dups["item_code"].to_numpy() // 2])
         .groupby("visit")["code"]
         .agg(list)
     )
@@ -129,7 +145,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     # split: two or more components of one bundle on the visit.
     comp = {c: b for b, cs in cfg.split_bundles.items() for c in cs}
     bundle_of_item = item_name.map(comp)
-    per["bundle"] = bundle_of_item.to_numpy()[per["item_code"].to_numpy()]
+    per["bundle"] = bundle_of_item.to_numpy()[per["item_code"].to_numpy() // 2]
     bundles = per.dropna(subset=["bundle"]).groupby(["visit", "bundle"]).size()
     split = bundles[bundles >= 2].reset_index().groupby("visit")["bundle"].agg(list)
     vv = v.sort_values(["visit", "prescription_id"], kind="stable")

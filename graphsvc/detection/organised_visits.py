@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ from graphsvc.detection.common import (
     period,
     region_of_participants,
 )
-from graphsvc.detection.config import DetectConfig
+from graphsvc.detection.config import DetectConfig, OrganisedVisitsConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import money_at_risk
 from graphsvc.detection.rings import (
@@ -57,20 +58,24 @@ log = logging.getLogger(__name__)
 TYPOLOGY = "organised_visits"
 
 
-def sessions_of(data: GraphData) -> pd.DataFrame:
+def sessions_of(data: GraphData, *, by_institution: bool = False) -> pd.DataFrame:
     """One row per (participant, provider, day) of a visit, with the session's load.
 
     ``slot`` is the provider's schedule slot of the day (its weekday): a clinic's
     chronic-disease day or a nursing-home round comes back on the same weekday.
+    ``by_institution``: the provider is the institution whoever the doctor was (a group
+    seen by another doctor on each trip, issue #11); ``doctor_id`` keeps who saw them.
     """
     rx = data.prescriptions
     rx = rx[(rx["visit_type"] != "pharmacy") & rx["date"].notna() & rx["participant_id"].notna()]
-    prov = rx["doctor_id"].where(rx["doctor_id"].notna(), "I:" + rx["institution_id"].astype(str))
+    inst = "I:" + rx["institution_id"].astype(str)
+    prov = inst if by_institution else rx["doctor_id"].where(rx["doctor_id"].notna(), inst)
     v = pd.DataFrame(
         {
             "participant_id": rx["participant_id"].astype(str),
             "provider": prov.astype(str),
             "institution_id": rx["institution_id"].astype(str),
+            "doctor_id": rx["doctor_id"].where(rx["doctor_id"].notna(), None),
             "day": rx["date"],
             "diagnosis": rx["diagnosis_code"].where(rx["diagnosis_code"].notna(), None),
         }
@@ -155,7 +160,10 @@ def catchment(data: GraphData, visits: pd.DataFrame) -> pd.Series:
 
 
 def gatherings(
-    visits: pd.DataFrame, config: DetectConfig, pool: pd.Series | None = None
+    visits: pd.DataFrame,
+    config: DetectConfig,
+    pool: pd.Series | None = None,
+    max_size: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Pairs of a provider's sessions attended by the same people, beyond chance.
 
@@ -165,16 +173,20 @@ def gatherings(
     more: a doctor whose practice *is* a recruited group must not explain it away),
     ``o`` would be about Binomial(min(n), max(n)/N_d): a busy clinic's market days
     share a few regulars, two outings of one recruited group share most of it.
+    Two sessions on the same weekday pair only when closer than
+    ``followup_min_gap_days``: a clinic day or a monthly round repeats its weekday with
+    the same patients by design, a coach every week is faster than any follow-up.
     Returns significant session pairs (Bonferroni over the provider's session pairs)
     and the number of session pairs examined.
     """
     cfg = config.organised_visits
     if pool is None:
         pool = visits.groupby("provider")["participant_id"].nunique()
-    v = visits[(visits["load"] >= cfg.min_members) & (visits["load"] <= cfg.max_session_size)]
+    top = cfg.max_session_size if max_size is None else max_size
+    v = visits[(visits["load"] >= cfg.min_members) & (visits["load"] <= top)]
     v = v.assign(person=v["provider"] + "|" + v["participant_id"])
     v = v.sort_values(["person", "session"], kind="stable")
-    sess = v.drop_duplicates("session").set_index("session")[["provider", "slot", "load"]]
+    sess = v.drop_duplicates("session").set_index("session")[["provider", "slot", "load", "day"]]
     sess = sess.sort_index()
     names = sess.index.to_numpy()
     code = np.searchsorted(names, v["session"].to_numpy())
@@ -188,7 +200,13 @@ def gatherings(
     keep = overlap >= cfg.min_overlap
     s_idx, t_idx = uniq[keep] // len(names), uniq[keep] % len(names)
     out = pd.DataFrame({"s": names[s_idx], "t": names[t_idx], "o": overlap[keep]})
-    out = out[sess.loc[out["s"], "slot"].to_numpy() != sess.loc[out["t"], "slot"].to_numpy()]
+    apart = np.abs(
+        (sess.loc[out["s"], "day"].to_numpy() - sess.loc[out["t"], "day"].to_numpy())
+        .astype("timedelta64[D]")
+        .astype(int)
+    )
+    same_slot = sess.loc[out["s"], "slot"].to_numpy() == sess.loc[out["t"], "slot"].to_numpy()
+    out = out[~same_slot | (apart < cfg.followup_min_gap_days)]
     if out.empty:
         return out.assign(surprise=[]), max(tests, 1)
     ns = sess.loc[out["s"], "load"].to_numpy()
@@ -210,8 +228,13 @@ def group_surprise(
     group: set[str],
     min_present: int,
     min_session_surprise: float = 2.0,
+    followup_gap_days: int = 0,
+    rows: pd.DataFrame | None = None,
 ) -> tuple[float, pd.DataFrame]:
     """Surprise of a group turning up together, with the sessions that make it.
+
+    ``rows``: the group's rows of ``visits`` when the caller has them (see
+    :class:`_Index`), so the whole table is not scanned per group.
 
     Null: each member's visits to a provider fall on its working days in proportion to
     the load *of everybody else* (the group's own turnout must not explain itself). In
@@ -219,42 +242,113 @@ def group_surprise(
     number present is about Poisson with mean ``lambda_s``, the sum over members. Each
     session where at least ``min_present`` members came adds ``-log10 P(Poisson(
     lambda_s) >= x_s)``; one session per schedule slot counts, so a monthly round in the
-    same slot adds once.
+    same slot adds once, unless the slot's sessions recur faster than follow-up care
+    (``followup_gap_days``, see :func:`_counted`).
     """
-    gv = visits[visits["participant_id"].isin(group)]
-    x = gv.groupby("session").agg(
-        x=("participant_id", "size"),
-        provider=("provider", "first"),
-        slot=("slot", "first"),
-        load=("load", "first"),
+    gv = visits[visits["participant_id"].isin(group)] if rows is None else rows
+    # Plain numpy on the group's few rows: pandas' grouping overhead per call was most of
+    # this detector's time (it runs once per candidate group).
+    codes, names = pd.factorize(gv["session"].to_numpy())
+    count = np.bincount(codes, minlength=len(names))
+    _, first = np.unique(codes, return_index=True)
+    keep = count >= min_present
+    if not keep.any():
+        return 0.0, pd.DataFrame(columns=["session", "provider", "slot", "x", "lam", "surprise"])
+    prov_all = gv["provider"].to_numpy()
+    sess_prov = prov_all[first][keep]
+    x_s = count[keep]
+    load = gv["load"].to_numpy()[first][keep]
+    # k_i: each member's visits at each provider; own: the group's visits there.
+    pairs, k = np.unique(
+        np.char.add(
+            np.char.add(prov_all.astype(str), "\x1f"), gv["participant_id"].to_numpy().astype(str)
+        ),
+        return_counts=True,
     )
-    x = x[x["x"] >= min_present]
-    if x.empty:
-        return 0.0, x
-    k = gv.groupby(["provider", "participant_id"]).size().rename("k").reset_index()
-    own = gv.groupby("provider").size()
-    rows = []
-    for sess, prov, slot, xs, load in zip(x.index, x["provider"], x["slot"], x["x"], x["load"],
-                                          strict=True):  # fmt: skip
-        st = provider_stats.loc[prov]
-        others = float(st["visits"]) - float(own.get(prov, 0))
-        w = (load - xs + 1) / (others + float(st["days"]))
-        kk = k.loc[k["provider"] == prov, "k"].to_numpy(dtype=float)
-        lam = float(np.minimum(1.0, kk * w).sum())
-        rows.append((sess, prov, slot, int(xs), lam, -log10_poisson_sf(int(xs), lam)))
-    out = pd.DataFrame(rows, columns=["session", "provider", "slot", "x", "lam", "surprise"])
+    k_of: dict[str, list[float]] = {}
+    for pair, n in zip(pairs, k, strict=True):
+        k_of.setdefault(str(pair).split("\x1f", 1)[0], []).append(float(n))
+    stats = provider_stats.reindex(sess_prov)
+    own = np.array([sum(k_of[p]) for p in sess_prov])
+    others = stats["visits"].to_numpy(dtype=float) - own
+    w = (load - x_s + 1) / (others + stats["days"].to_numpy(dtype=float))
+    lam = np.array(
+        [
+            float(np.minimum(1.0, np.array(k_of[p]) * ws).sum())
+            for p, ws in zip(sess_prov, w, strict=True)
+        ]
+    )
+    out = pd.DataFrame(
+        {
+            "session": names[keep],
+            "provider": sess_prov,
+            "slot": gv["slot"].to_numpy()[first][keep],
+            "x": x_s.astype(int),
+            "lam": lam,
+            "day": gv["day"].to_numpy()[first][keep],
+        }
+    )
+    out["surprise"] = [
+        -log10_poisson_sf(int(xs), float(la)) for xs, la in zip(out["x"], out["lam"], strict=True)
+    ]
     # A session counts when its turnout would be unlikely on any of the provider's
     # working days (Bonferroni over its days): regulars of a busy clinic meeting on a
     # market day do not count, a coach party does.
     need = np.log10(provider_stats.loc[out["provider"], "days"].to_numpy(dtype=float))
     out = out[out["surprise"] >= need + min_session_surprise]
-    best = out.sort_values(["slot", "surprise", "session"], ascending=[True, False, True])
-    best = best.drop_duplicates("slot")
+    best = _counted(out, followup_gap_days).drop(columns="day")
     return float(best["surprise"].sum()), best.sort_values("session").reset_index(drop=True)
 
 
+def _counted(sessions: pd.DataFrame, gap_days: int) -> pd.DataFrame:
+    """The joint sessions that count: per schedule slot, every session that recurs within
+    ``gap_days`` of another in the slot, else the slot's best one.
+
+    A clinic day or a monthly round brings the same patients back on the same weekday by
+    design, so it adds once; a coach on the same weekday every week or fortnight recurs
+    faster than any follow-up, and each of its trips is evidence.
+
+    >>> s = pd.DataFrame({"session": ["D|2024-01-02", "D|2024-01-09", "D|2024-01-16",
+    ...                               "D|2024-03-05", "D|2024-04-02"],
+    ...                   "slot": ["D|1"] * 5, "surprise": [3.0, 4.0, 5.0, 9.0, 2.0]})
+    >>> list(_counted(s, 21)["session"])
+    ['D|2024-01-02', 'D|2024-01-09', 'D|2024-01-16']
+    >>> list(_counted(s, 0)["session"])
+    ['D|2024-03-05']
+    """
+    ordered = sessions.sort_values(["slot", "session"], kind="stable")
+    if "day" in ordered:
+        day = ordered["day"].to_numpy(dtype="datetime64[D]")
+    else:
+        day = pd.to_datetime(ordered["session"].str.rsplit("|", n=1).str[-1]).to_numpy()
+    slot = ordered["slot"].to_numpy()
+    same = slot[1:] == slot[:-1]
+    gaps = (day[1:] - day[:-1]).astype("timedelta64[D]").astype(int)
+    close = same & (gaps < gap_days)
+    recurring = np.zeros(len(ordered), dtype=bool)
+    recurring[1:] |= close
+    recurring[:-1] |= close
+    fast = ordered[recurring]
+    rest = ordered[~recurring & ~ordered["slot"].isin(set(fast["slot"]))]
+    best = rest.sort_values(["slot", "surprise", "session"], ascending=[True, False, True])
+    return pd.concat([fast, best.drop_duplicates("slot")])
+
+
+def _regular(gaps: np.ndarray, tolerance_days: int) -> bool:
+    """Gaps of a fixed interval of a week or more, allowing skipped or postponed cycles:
+    each gap is within the tolerance of a multiple of the shortest, and at least half
+    are the shortest."""
+    base = int(gaps.min())
+    if base < 7:
+        return False
+    off = np.abs(gaps - np.round(gaps / base) * base)
+    return bool(off.max() <= tolerance_days and (gaps - base <= tolerance_days).mean() >= 0.5)
+
+
 def _on_schedule(sessions: pd.Series, tolerance_days: int) -> bool:
-    """Whether joint sessions come at a fixed interval of a week or more (four or more).
+    """Whether joint sessions (four or more) keep a timetable: one fixed interval of a
+    week or more, or a weekly timetable of up to three weekdays (a dialysis shift on
+    Mon/Wed/Fri), each weekday recurring at a fixed interval.
 
     >>> _on_schedule(pd.Series(["D|2024-01-05", "D|2024-02-04", "D|2024-03-05",
     ...                         "D|2024-04-04"]), 3)
@@ -262,12 +356,28 @@ def _on_schedule(sessions: pd.Series, tolerance_days: int) -> bool:
     >>> _on_schedule(pd.Series(["D|2024-01-05", "D|2024-02-20", "D|2024-03-05",
     ...                         "D|2024-06-04"]), 3)
     False
+    >>> mwf = pd.Series([f"D|{d.date()}" for d in pd.date_range("2024-01-01", periods=30)
+    ...                  if d.day_of_week in (0, 2, 4)])
+    >>> _on_schedule(mwf, 3)
+    True
     """
-    days = np.sort(pd.to_datetime(sessions.str.split("|").str[-1]).to_numpy())
+    days = np.unique(pd.to_datetime(sessions.str.rsplit("|", n=1).str[-1]).to_numpy())
     if len(days) < 4:
         return False
     gaps = np.diff(days).astype("timedelta64[D]").astype(int)
-    return bool(gaps.min() >= 7 and gaps.max() - gaps.min() <= tolerance_days)
+    if _regular(gaps, tolerance_days):
+        return True
+    weekdays = pd.DatetimeIndex(days).day_of_week.to_numpy()
+    kinds = np.unique(weekdays)
+    if len(kinds) > 3:
+        return False
+    for k in kinds:
+        sub = days[weekdays == k]
+        if len(sub) >= 2 and not _regular(
+            np.diff(sub).astype("timedelta64[D]").astype(int), tolerance_days
+        ):
+            return False
+    return True
 
 
 def _treatment(diagnoses: pd.Series, prefixes: tuple[str, ...]) -> bool:
@@ -320,7 +430,135 @@ def detect(
     algos = clustering or PYTHON_CLUSTERING
     cfg = config.organised_visits
     visits = sessions_of(data)
-    linked, tests = gatherings(visits, config, catchment(data, visits))
+    pool = catchment(data, visits)
+    explainer = Explainer(data, config.shared_identity.household_max)
+    rings = _level_rings(data, config, visits, pool, cfg.max_session_size, algos, explainer)
+    # Second pass (issue #11): the institution is the provider whoever the doctor was,
+    # so a group seen by another doctor on each trip is found. It reports only groups
+    # whose members changed doctors between trips (patients of several doctors whose
+    # clinic days fall together each keep their own doctor). A group the first pass
+    # found is not reported twice; pieces of it the first pass found at single doctors
+    # give way to the whole.
+    by_inst = sessions_of(data, by_institution=True)
+    whole = _level_rings(
+        data, config, by_inst, catchment(data, by_inst), cfg.max_institution_session_size,
+        algos, explainer, rotation=True,
+    )  # fmt: skip
+
+    def people(ring: Ring) -> set[str]:
+        return {m.id for m in ring.members if m.kind == "participant"}
+
+    for ring in whole:
+        mine = people(ring)
+        if any(2 * len(mine & people(r)) >= len(mine) for r in rings):
+            continue
+        rings = [r for r in rings if 2 * len(people(r) & mine) < len(people(r))]
+        rings.append(ring)
+    return rings
+
+
+def _stays_of(data: GraphData) -> pd.DataFrame:
+    """The inpatient settlements (participant, admission, discharge), once per pass
+    (the aftercare test asks for each candidate group)."""
+    rx = data.prescriptions
+    st = rx[rx["visit_type"] == "inpatient"]
+    return st[["participant_id", "date", "discharge_date"]].assign(
+        participant_id=st["participant_id"].astype(str)
+    )
+
+
+def _after_discharge(
+    stays: pd.DataFrame, group: list[str], first_day: pd.Series, cfg: OrganisedVisitsConfig
+) -> bool:
+    """Whether the group's course is aftercare: most members came to it from their own
+    inpatient stay (discharged within ``after_discharge_days`` before their first
+    session), admitted on their own days, not as a group.
+
+    A post-stroke rehabilitation class is the same people weekly on one weekday, like a
+    coach; what makes it care is that each patient was sent by their own stay. A ring
+    admitted together (a group admission) does not pass: its stays are one event.
+    """
+    st = stays[stays["participant_id"].isin(set(group))]
+    if st.empty:
+        return False
+    end = st["discharge_date"].fillna(st["date"])
+    start = st["participant_id"].astype(str).map(first_day)
+    lead = (start - end).dt.days
+    ok = st[(lead >= 0) & (lead <= cfg.after_discharge_days)]
+    admitted = ok.drop_duplicates("participant_id")
+    from_stay = admitted["participant_id"].nunique()
+    if from_stay < cfg.after_discharge_share * len(group):
+        return False
+    return bool(2 * admitted["date"].nunique() >= from_stay)
+
+
+class _Index:
+    """Rows of the visits table by participant and by session, found without a scan.
+
+    The group loop asks for one group's rows hundreds of times; ``isin`` over the whole
+    table each time was most of this detector's time at scale.
+    """
+
+    def __init__(self, visits: pd.DataFrame) -> None:
+        self.visits = visits
+        self._by: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for col in ("participant_id", "session"):
+            codes, names = pd.factorize(visits[col], sort=True)
+            order = np.argsort(codes, kind="stable")
+            starts = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            self._by[col] = (np.asarray(names, dtype=object), order, starts)
+
+    def rows(self, col: str, keys: Iterable[str]) -> pd.DataFrame:
+        names, order, starts = self._by[col]
+        wanted = np.asarray(sorted(set(keys)), dtype=object)
+        at = np.searchsorted(names, wanted)
+        at = at[(at < len(names)) & (names[np.minimum(at, len(names) - 1)] == wanted)]
+        if len(at) == 0:
+            return self.visits.iloc[:0]
+        pos = np.concatenate([order[starts[i] : starts[i + 1]] for i in at])
+        return self.visits.iloc[np.sort(pos)]
+
+
+def _merge_overlapping(groups: list[list[str]]) -> list[list[str]]:
+    """Groups that are mostly the same people merged into one (in order of size).
+
+    A group coming every week is linked only between trips a few weeks apart (same
+    weekday pairs farther apart are a clinic day's), so its gathering is a band that the
+    split may cut into stretches of consecutive weeks: the same people, one ring.
+
+    >>> _merge_overlapping([["a", "b", "c"], ["b", "c", "d"], ["x", "y"]])
+    [['a', 'b', 'c', 'd'], ['x', 'y']]
+    """
+    merged: list[set[str]] = []
+    for g in sorted(groups, key=lambda g: (-len(g), g)):
+        mine = set(g)
+        for other in merged:
+            if 2 * len(mine & other) >= min(len(mine), len(other)):
+                other |= mine
+                break
+        else:
+            merged.append(mine)
+    return [sorted(m) for m in merged]
+
+
+def _level_rings(
+    data: GraphData,
+    config: DetectConfig,
+    visits: pd.DataFrame,
+    pool: pd.Series,
+    max_size: int,
+    algos: Clustering,
+    explainer: Explainer,
+    *,
+    rotation: bool = False,
+) -> list[Ring]:
+    """Rings of one pass: gatherings of sessions, groups, group test, exemptions.
+
+    ``rotation``: the institution pass; a group counts only when most of its members
+    were seen by different doctors on different trips.
+    """
+    cfg = config.organised_visits
+    linked, tests = gatherings(visits, config, pool, max_size)
     if linked.empty:
         return []
     # Gatherings -> groups: seeded Leiden (modularity) on the session graph splits a
@@ -330,9 +568,11 @@ def detect(
     # are not split.
     edges = linked.rename(columns={"s": "a", "t": "b"})[["a", "b", "surprise"]]
     pstats = provider_stats_of(visits)
+    index = _Index(visits)
+    stays = _stays_of(data)
 
     def regulars_of(part: list[str]) -> list[str]:
-        sv = visits[visits["session"].isin(set(part))]
+        sv = index.rows("session", part)
         times = sv.groupby("participant_id")["session"].nunique()
         return sorted(str(p) for p in times[times >= 2].index)
 
@@ -340,7 +580,10 @@ def detect(
         if len(people) < cfg.min_members:
             return False
         present = max(cfg.min_members, math.ceil(cfg.min_turnout * len(people)))
-        s, joint = group_surprise(visits, pstats, set(people), present, cfg.min_session_surprise)
+        s, joint = group_surprise(
+            visits, pstats, set(people), present, cfg.min_session_surprise,
+            cfg.followup_min_gap_days, index.rows("participant_id", people),
+        )  # fmt: skip
         return len(joint) >= cfg.min_joint_sessions and not weak(
             s, tests, config.scoring.min_adjusted_surprise
         )
@@ -364,7 +607,7 @@ def detect(
             regulars = regulars_of(part)
             if len(regulars) >= cfg.min_members:
                 groups.append(regulars)
-    explainer = Explainer(data, config.shared_identity.household_max)
+    groups = _merge_overlapping(groups)
     rx = data.prescriptions
     rings: list[Ring] = []
     for community in groups:
@@ -374,24 +617,28 @@ def detect(
         # busy clinic who happened to be there on the same market day.
         present = max(cfg.min_members, math.ceil(cfg.min_turnout * len(community)))
         surprise, joint = group_surprise(
-            visits, pstats, set(community), present, cfg.min_session_surprise
-        )
+            visits, pstats, set(community), present, cfg.min_session_surprise,
+            cfg.followup_min_gap_days, index.rows("participant_id", community),
+        )  # fmt: skip
         if len(joint) < cfg.min_joint_sessions:
-            continue
-        if _on_schedule(joint["session"], cfg.schedule_tolerance_days) and _treatment(
-            visits[visits["session"].isin(set(joint["session"]))
-                   & visits["participant_id"].isin(set(community))]["diagnosis"],
-            cfg.treatment_diagnoses,
-        ):  # fmt: skip
-            # Equally spaced meetings for treatment (chemotherapy, dialysis, rehabilitation)
-            # are a shared treatment cycle; regular cadence alone is not care (issue #11).
             continue
         if weak(surprise, tests, config.scoring.min_adjusted_surprise):
             continue
-        gv = visits[visits["participant_id"].isin(set(community))]
+        gv = index.rows("participant_id", community)
         # Every session the group turned up to (not only the one counted per slot).
         turned_up = gv.groupby("session")["participant_id"].transform("size") >= present
         joint_rows = gv[turned_up | gv["session"].isin(set(joint["session"]))]
+        if _on_schedule(joint_rows["session"], cfg.schedule_tolerance_days) and _treatment(
+            joint_rows["diagnosis"], cfg.treatment_diagnoses
+        ):
+            # Meetings on a timetable for treatment (chemotherapy, dialysis shifts,
+            # rehabilitation) are a shared treatment cycle; regular cadence alone is not
+            # care (issue #11).
+            continue
+        if _after_discharge(
+            stays, community, joint_rows.groupby("participant_id")["day"].min(), cfg
+        ):
+            continue
         # Members: who came to at least two of the group's joint sessions.
         attended = joint_rows.groupby("participant_id")["session"].nunique()
         group = sorted(str(p) for p, n in attended.items() if n >= 2)
@@ -407,20 +654,56 @@ def detect(
             continue
         gset = set(group)
         joint_rows = joint_rows[joint_rows["participant_id"].isin(gset)]
+        if rotation:
+            doctors_seen = (
+                joint_rows.dropna(subset=["doctor_id"])
+                .groupby("participant_id")["doctor_id"]
+                .nunique()
+            )
+            if 2 * int((doctors_seen >= 2).sum()) < len(group):
+                continue
         providers = joint_rows.groupby("provider")["session"].nunique()
         providers = providers.sort_values(ascending=False, kind="stable")
         hub = str(providers.index[0]) if len(providers) else None
         members: list[Member] = [Member("participant", p, "member") for p in group]
+        rota_reason: tuple[str, str] | None = None
         # The provider the group is brought to most is part of the ring.
         n_sessions = joint_rows["session"].nunique()
         if hub is not None and n_sessions >= 2:
             hub_share = providers.iloc[0] / max(1, n_sessions)
-            if hub_share >= 0.5:
-                hub_rows = joint_rows[joint_rows["provider"] == hub]
+            venue = joint_rows.groupby("institution_id")["session"].nunique()
+            in_turn = rotation
+            if hub_share < 0.5 and len(venue) and venue.max() * 2 >= n_sessions:
+                # No one doctor, but one institution: its doctors saw the group in turn.
+                hub = "I:" + str(venue.sort_index().idxmax())
+                in_turn = True
+            if hub_share >= 0.5 or hub.startswith("I:"):
+                if hub.startswith("I:"):
+                    hub_rows = joint_rows[joint_rows["institution_id"] == hub[2:]]
+                else:
+                    hub_rows = joint_rows[joint_rows["provider"] == hub]
                 inst = hub_rows["institution_id"].value_counts().sort_index()
                 inst_id = str(inst.idxmax()) if len(inst) else None
                 if not hub.startswith("I:"):
                     members.append(Member("doctor", hub, "hub doctor"))
+                else:
+                    # Seen by the institution's doctors in turn: those who saw the group
+                    # in two or more of its sessions are part of the case.
+                    by_doc = hub_rows.dropna(subset=["doctor_id"])
+                    rota = by_doc.groupby("doctor_id")["session"].nunique()
+                    rotating = sorted(str(d) for d, n in rota.items() if n >= 2)
+                    members += [Member("doctor", d, "rotating doctor") for d in rotating]
+                    if in_turn and by_doc["doctor_id"].nunique() >= 2:
+                        n_docs = int(by_doc["doctor_id"].nunique())
+                        per = by_doc.groupby("participant_id")["doctor_id"].nunique()
+                        moved = int((per >= 2).sum())
+                        rota_reason = (
+                            f"{n_docs} different doctors of the institution saw the group in "
+                            f"turn; {moved} of {len(group)} members saw a different doctor on "
+                            f"different trips",
+                            f"该机构{n_docs}名不同医师轮流接诊该团伙；{len(group)}名成员中"
+                            f"{moved}人在不同场次由不同医师接诊",
+                        )
                 if inst_id is not None:
                     members.append(Member("institution", inst_id, "institution"))
         start, end = period(joint_rows["day"] if len(joint_rows) else gv["day"])
@@ -448,6 +731,8 @@ def detect(
             f"按其他参保人在上述机构或医师处的就诊情况推算，成员偶然如此聚集就诊的概率："
             f"{fmt_p(-surprise)}（共检查{tests}对场次）",
         )
+        if rota_reason is not None:
+            reasons.add(*rota_reason)
         reasons.add(*cash.sentence())
         if any(m.role == "hub doctor" for m in members):
             reasons.insert(

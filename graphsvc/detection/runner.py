@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from tqdm import tqdm
@@ -120,37 +121,73 @@ def absorb(rings: list[Ring]) -> list[Ring]:
     One scheme often shows several patterns: a recruiter's group admitted together and
     discharged and readmitted days later is organised visits *and* split stays. The
     investigator gets one ring (the broader one) with the other pattern's reasons.
+    When the two are mostly the same people (each holds most of the other), the broader
+    in time hosts (then the stronger evidence): a coach of out-of-region recruits brought
+    eight times over a year is organised visits, with "many cards at one counter on a
+    day" (one of its trips) as its second finding.
     """
+    while True:
+        kept = _absorb_once(rings)
+        if len(kept) == len(rings):
+            return kept
+        rings = kept
+
+
+def _absorb_once(rings: list[Ring]) -> list[Ring]:
+    """One pass of :func:`absorb` (a new host may hold rings kept before it came)."""
     by_size = sorted(rings, key=lambda r: (-r.member_count, -r.score, r.ring_id))
     kept: list[Ring] = []
     for r in by_size:
         keys = r.member_keys()
-        host = next(
+        at = next(
             (
-                k
-                for k in kept
+                i
+                for i, k in enumerate(kept)
                 if k.typology != r.typology and 2 * len(keys & k.member_keys()) >= len(keys)
             ),
             None,
         )
-        if host is None:
+        if at is None:
             kept.append(r)
             continue
-        both = host.bilingual and r.bilingual
-        host.also.append(r.summary())
-        host.also.extend(r.also)
-        host.findings.extend(r.findings)
-        host.reasons.append(f"also {r.typology.replace('_', ' ')} (ring {r.ring_id}):")
-        host.reasons.extend(r.reasons)
-        if both:
-            zh_name = TYPOLOGY_ZH.get(r.typology, r.typology)
-            host.reasons_zh.append(f"同时存在{zh_name}情形（团伙 {r.ring_id}）：")
-            host.reasons_zh.extend(r.reasons_zh)
+        host = kept[at]
+        same_people = 2 * len(keys & host.member_keys()) >= len(host.member_keys())
+        if same_people and _breadth(r) > _breadth(host):
+            _fold(r, host)
+            kept[at] = r
         else:
-            # A ring without Chinese twins: half-translated reasons would pair wrongly.
-            host.reasons_zh.clear()
-        host.evidence.extend(r.evidence)
+            _fold(host, r)
     return kept
+
+
+def _breadth(r: Ring) -> tuple[int, float]:
+    """Days a ring's evidence spans, then its adjusted surprise (the host order of
+    :func:`absorb` for two rings of mostly the same people)."""
+    try:
+        days = (
+            date.fromisoformat(str(r.period_end)) - date.fromisoformat(str(r.period_start))
+        ).days
+    except ValueError:
+        days = 0
+    return days, r.adjusted_surprise
+
+
+def _fold(host: Ring, r: Ring) -> None:
+    """``r``'s verdict, reasons and evidence added to ``host``."""
+    both = host.bilingual and r.bilingual
+    host.also.append(r.summary())
+    host.also.extend(r.also)
+    host.findings.extend(r.findings)
+    host.reasons.append(f"also {r.typology.replace('_', ' ')} (ring {r.ring_id}):")
+    host.reasons.extend(r.reasons)
+    if both:
+        zh_name = TYPOLOGY_ZH.get(r.typology, r.typology)
+        host.reasons_zh.append(f"同时存在{zh_name}情形（团伙 {r.ring_id}）：")
+        host.reasons_zh.extend(r.reasons_zh)
+    else:
+        # A ring without Chinese twins: half-translated reasons would pair wrongly.
+        host.reasons_zh.clear()
+    host.evidence.extend(r.evidence)
 
 
 def sort_rings(rings: list[Ring]) -> list[Ring]:

@@ -90,7 +90,7 @@ def _claim(w: World, *insts: int) -> None:
 
 
 def build_rings(w: World) -> None:
-    from graphsvc.generate import benign_typa, rings_typa  # they import this module
+    from graphsvc.generate import benign_typa, rings_typa, rings_visits  # they import this
 
     w.extra["special"] = w.n * 2  # identifier index space for ring-owned phones/devices
     for builder in (
@@ -112,6 +112,7 @@ def build_rings(w: World) -> None:
     reserved = w.reserved.copy()
     rings_typa.build(w)
     benign_typa.build(w)
+    rings_visits.build(w)
     w.reserved[:] = reserved
 
 

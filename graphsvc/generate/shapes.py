@@ -17,6 +17,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
         "group_admission",
         "group_admission_split",
         "monthly_cadence",
+        "weekly_weekday",
+        "doctor_rotation",
     ),
     "fake_referral": ("loop", "reciprocal_pairs", "one_pass_loop", "one_pass_loop_doctors"),
     "family_sharing_abuse": ("unregistered", "implausible", "mixed"),

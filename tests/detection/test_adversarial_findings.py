@@ -49,3 +49,24 @@ def test_money_counts_account_and_says_when_nothing_moved() -> None:
     assert "共济¥30.00" in m.sentence()[1]
     none = money_at_risk(rx.assign(account_paid=0.0))
     assert none.total == 0.0 and "no settlement money moved" in none.sentence()[0]
+
+
+def _coach_and_cards(cards_from: str) -> list[Ring]:
+    coach = _ring("organised_visits", [f"P{i}" for i in range(9)], 20.0)
+    coach.period_start, coach.period_end = "2025-01-05", "2025-12-01"
+    cards = _ring("card_lending", [f"P{i}" for i in range(9)] + ["Q1", "Q2"], 30.0)
+    cards.period_start, cards.period_end = cards_from, "2025-06-02"
+    cfg = DetectConfig()
+    return finalise([coach], "organised_visits", cfg) + finalise([cards], "card_lending", cfg)
+
+
+def test_the_broader_of_two_rings_of_the_same_people_hosts() -> None:
+    """A coach brought over a year (organised visits, 9 people) and one of its trips seen
+    as many cards at one counter (card lending, the same 9 + 2 more): the card ring is
+    larger but is one day of the scheme, so the year-long ring hosts and keeps the card
+    finding. When the card ring is the broader one, it hosts."""
+    kept = absorb(_coach_and_cards("2025-06-02"))
+    assert [r.typology for r in kept] == ["organised_visits"]
+    assert [v["typology"] for v in kept[0].typologies()] == ["organised_visits", "card_lending"]
+    kept = absorb(_coach_and_cards("2024-01-01"))
+    assert [r.typology for r in kept] == ["card_lending"]

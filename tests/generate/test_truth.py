@@ -112,15 +112,28 @@ def test_shared_identity(province: Province, idents: pd.DataFrame) -> None:
 
 def test_organised_visits(province: Province) -> None:
     rx = province["prescriptions"]
+    shapes = set()
     for ring in province.truth.rings_of("organised_visits"):
+        shapes.add(ring.shape)
         ps = ids(ring, "participant", "recruited")
-        (doc,) = ids(ring, "doctor")
         (inst,) = ids(ring, "institution")
-        assert 8 <= len(ps) <= 25
         mine = rx[rx["participant_id"].isin(ps) & (rx["institution_id"] == inst)]
-        mine = mine[mine["doctor_id"] == doc]  # members may also be ordinary patients there
-        per_day = mine.groupby("date")["participant_id"].nunique()
+        if ring.shape == "doctor_rotation":
+            # no one doctor: the group is brought to the institution, seen by several
+            assert ids(ring, "doctor") == [] and 6 <= len(ps) <= 30, ring.id
+            trips = mine[mine["doctor_id"].notna()]
+            per_day = trips.groupby("date")["participant_id"].nunique()
+            busy = per_day[per_day >= max(2, len(ps) // 3)].index
+            assert trips[trips["date"].isin(busy)]["doctor_id"].nunique() >= 2, ring.id
+        else:
+            (doc,) = ids(ring, "doctor")
+            assert (6 if ring.shape == "weekly_weekday" else 8) <= len(ps) <= 30, ring.id
+            mine = mine[mine["doctor_id"] == doc]  # members may also be ordinary patients there
+            per_day = mine.groupby("date")["participant_id"].nunique()
         assert (per_day >= max(2, len(ps) // 3)).sum() >= 3, ring.id
+        if ring.shape == "weekly_weekday":
+            days = pd.to_datetime(per_day[per_day >= max(2, len(ps) // 3)].index)
+            assert days.day_of_week.nunique() == 1, ring.id  # one weekday, every trip
 
 
 def test_fake_referral_loops(province: Province) -> None:
