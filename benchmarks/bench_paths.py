@@ -61,6 +61,7 @@ def main() -> int:
 
     from graphsvc.config import Settings
     from graphsvc.services import explore
+    from graphsvc.services.explore.query import _labelled
     from graphsvc.store import open_store
 
     store = open_store(Settings(data_dir=args.data_dir.resolve(), graph_name=args.graph))
@@ -74,7 +75,7 @@ def main() -> int:
                 labels = {"from_label": explore.label_of(fk), "to_label": explore.label_of(tk)}
                 params = {"from_id": fid, "to_id": tid, "cap": explore.NEAR_PATHS_CAP, "limit": 5}
                 for step in STEPS:
-                    text = explore._labelled(store, step, **labels)
+                    text = _labelled(store, step, **labels)
                     t0 = time.perf_counter()
                     rows = store.query(text, params, timeout_ms=120_000).rows
                     times[step].append((time.perf_counter() - t0) * 1000)

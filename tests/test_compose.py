@@ -103,8 +103,10 @@ def test_dockerfile_runs_serve_as_non_root() -> None:
     assert users and users[-1] not in ("root", "0")
     cmd = re.findall(r"^CMD\s+(.+)$", text, re.M)[-1]
     assert json.loads(cmd) == ["graphsvc", "serve", "--host", "0.0.0.0"]  # noqa: S104  a test value; nothing binds to it here
-    # The named queries must be in the image beside the package (editable install).
-    assert "COPY queries ./queries" in text and "pip install -e ." in text
+    # The image installs the wheel (which carries the named queries, see
+    # tests/test_packaging.py), built from a stage that has queries/ beside the package.
+    assert "COPY queries ./queries" in text and "pip wheel --no-deps" in text
+    assert "pip install /wheels/" in text and "pip install -e" not in text
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".venv" in ignored and "data" in ignored and "queries" not in ignored
 

@@ -28,6 +28,8 @@ LAYERS: dict[str, int] = {
     "graphsvc.model": 0,
     "graphsvc.contract": 0,
     "graphsvc.config": 0,
+    # the one Jinja environment factory; reads the translation catalog (a leaf)
+    "graphsvc.templating": 0,
     # 1: the store.
     "graphsvc.store": 1,
     # 2: what reads or writes the store for one purpose.

@@ -19,9 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
+from graphsvc.templating import environment
 from graphsvc.web.i18n import label, t
 from viz.model import GraphView, LegendEntry
 
@@ -37,14 +38,7 @@ Assets = Literal["served", "inline"]
 
 @lru_cache
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["legend_svg"] = legend_svg
-    return env
+    return environment(TEMPLATES, legend_svg=legend_svg)
 
 
 @lru_cache

@@ -39,7 +39,9 @@ from graphsvc.cases import service, workflow
 from graphsvc.cases.anx import anx_bytes
 from graphsvc.cases.evidence import CaseEvidence, evidence_files, gather, subgraph
 from graphsvc.cases.records import CaseEventRecord, CaseRecord
-from graphsvc.cases.report import render_html, render_pdf, report_model
+from graphsvc.cases.report.model import report_model
+from graphsvc.cases.report.page import render_html
+from graphsvc.cases.report.pdf import render_pdf
 from graphsvc.privacy import mask_any
 from graphsvc.store import Store
 from graphsvc.store.values import Node, Relationship
@@ -162,7 +164,7 @@ def export_case(
     case = service.get_case(store, case_id, viewer)
     events = service.get_events(store, case_id)
     masked = workflow.masked_export(case.status, viewer.role)
-    ev = gather(store, case)
+    ev = gather(store, case, unmasked=not masked)
     files = package_files(case, events, ev, masked=masked, lang=lang, font_file=font_file)
     meta = {
         "case_id": case.id,

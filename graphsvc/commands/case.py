@@ -14,10 +14,13 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphsvc.config import get_settings
 from graphsvc.errors import GraphsvcError, InputError
+
+if TYPE_CHECKING:  # imported when run: the CLI starts without loading the audit module
+    from graphsvc.audit import AuditLog
 
 CLI_ROLE = "investigator"
 
@@ -110,6 +113,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ve.set_defaults(func=run_verify)
 
 
+class CliAudit:
+    """The CLI operator's audit records (``--as`` name, investigator role), in the shape
+    the case service writes them through (``graphsvc.cases.service.Recorder``)."""
+
+    def __init__(self, log: AuditLog, user: str, role: str) -> None:
+        self._log, self.user, self.role = log, user, role
+
+    def record(
+        self,
+        action: str,
+        target: str,
+        outcome: str = "ok",
+        rows: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> object:
+        return self._log.append(
+            user=self.user,
+            role=self.role,
+            action=action,
+            target=target,
+            outcome=outcome,
+            rows=rows,
+            detail=detail,
+        )
+
+
 def _actor(args: argparse.Namespace) -> Any:
     from graphsvc.cases.service import Viewer
 
@@ -133,26 +162,24 @@ def parse_member(text: str) -> Any:
 
 
 def run_create(args: argparse.Namespace) -> int:
+    from graphsvc.audit import AuditLog
     from graphsvc.cases import service
     from graphsvc.store import open_store
 
+    settings = get_settings()
     who = _actor(args)
-    with open_store(get_settings()) as store:
-        if args.ring:
-            case = service.create_from_ring(
-                store, args.ring, actor=who.username, title=args.title, assignee=args.assignee
-            )
-        else:
-            case = service.create_from_entities(
-                store,
-                [parse_member(m) for m in args.member],
-                actor=who.username,
-                title=args.title or "",
-                typology=args.typology,
-                clause=args.clause,
-                reasons=args.reason,
-                assignee=args.assignee,
-            )
+    request = service.CaseRequest(
+        ring_id=args.ring,
+        members=[parse_member(m) for m in args.member or []],
+        title=args.title,
+        assignee=args.assignee,
+        typology=args.typology,
+        clause=args.clause,
+        reasons=args.reason,
+    )
+    audit = CliAudit(AuditLog.from_settings(settings), who.username, who.role)
+    with open_store(settings) as store:
+        case = service.open_case(store, request, actor=who.username, audit=audit, via="cli")
     if args.json:
         sys.stdout.write(json.dumps(case.to_json(), ensure_ascii=False) + "\n")
     else:

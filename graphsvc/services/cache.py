@@ -84,7 +84,7 @@ class AnswerCache:
 
 def run_generation(store: Store) -> str | None:
     """The current detection run's id (None: no run yet, nothing worth caching)."""
-    from graphsvc.services.explore import current_run
+    from graphsvc.services.explore.rings import current_run
 
     run = current_run(store)
     return str(run["id"]) if run else None

@@ -22,12 +22,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from graphsvc.errors import NotFound
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent.parent / "queries"
+# Found through the package, not beside the source: an installed wheel carries them as
+# ``graphsvc/queries``; in a checkout that is a link to ``queries/`` at the root, where
+# they are edited (resolved, so paths name the real files).
+QUERIES_DIR = Path(str(resources.files("graphsvc") / "queries")).resolve()
 BACKENDS = ("falkordb", "neo4j")
 
 

@@ -154,6 +154,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "role.duplicate record": "record sharing an ID number",
         "role.card holder": "card holder (card used elsewhere)",
         "role.counter doctor": "doctor at the counter",
+        "role.patient billed while elsewhere": "patient billed while elsewhere (by their other "
+        "settlements, in another region that day)",
         "edge.EVIDENCE": "Detection evidence",
         "edge.HAS_IDENTIFIER": "Has identifier",
         "edge.SHARES_ACCOUNT": "Shares family account",
@@ -307,6 +309,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "role.duplicate record": "同一身份证号的参保记录",
         "role.card holder": "持卡人（医保卡异地使用）",
         "role.counter doctor": "接诊医师",
+        "role.patient billed while elsewhere": "被虚构结算的患者（当日身在外地）",
         "edge.EVIDENCE": "检测证据",
         "edge.HAS_IDENTIFIER": "使用标识",
         "edge.SHARES_ACCOUNT": "家庭共济",

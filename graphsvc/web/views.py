@@ -15,14 +15,17 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
 from graphsvc.security import sessions
 from graphsvc.services.cache import Answer, AnswerCache, data_generation
-from graphsvc.services.explore import Subgraph, entity_link, label_of, masked
+from graphsvc.services.explore.entities import label_of
+from graphsvc.services.explore.masking import entity_link, masked
+from graphsvc.services.explore.subgraph import Subgraph
+from graphsvc.templating import environment
 from graphsvc.web import i18n
 from viz.model import GraphView, build_view
 from viz.render import legend_svg, network_fragment, network_html
@@ -164,20 +167,7 @@ def masked_hits(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @lru_cache
 def env() -> Environment:
-    e = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    e.globals.update(
-        t=i18n.t,
-        label=i18n.label,
-        legend_svg=legend_svg,
-        quote=lambda s: quote(str(s), safe=""),
-        urlencode=urlencode,
-    )
-    return e
+    return environment(TEMPLATES, legend_svg=legend_svg)
 
 
 def page_user(request: Request) -> dict[str, str] | None:

@@ -15,7 +15,7 @@ from graphsvc.api.app import create_app
 from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, InputError, UnknownLabel
 from graphsvc.security.testing import bearer_headers, isolated_settings, seed
-from graphsvc.services import explore
+from graphsvc.services.explore.query import _read
 from graphsvc.store import Store
 
 
@@ -69,4 +69,4 @@ def test_unknown_labels_are_input_errors(store: Store) -> None:
         store.count("NoSuchLabel")
     assert isinstance(raised.value, InputError) and isinstance(raised.value, ValueError)
     with pytest.raises(UnknownLabel):
-        explore._read(store, "explore_neighbour_count", {"ids": []}, label="NoSuchLabel")
+        _read(store, "explore_neighbour_count", {"ids": []}, label="NoSuchLabel")

@@ -4,13 +4,14 @@ must be allShortestPaths' answer, at every distance (real embedded store)."""
 from __future__ import annotations
 
 from graphsvc.services import explore
+from graphsvc.services.explore.query import _labelled
 from graphsvc.store import Store
 from graphsvc.store.values import Path
 
 
 def _reference(store: Store, a: str, b: str) -> set[tuple[str, ...]]:
     """Node-id sequences of every shortest path, by allShortestPaths alone."""
-    text = explore._labelled(
+    text = _labelled(
         store, "explore_shortest_paths", from_label="Participant", to_label="Participant"
     )
     rows = store.query(text, {"from_id": a, "to_id": b, "limit": 1000}).rows

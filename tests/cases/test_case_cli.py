@@ -12,6 +12,7 @@ from case_fixtures import (
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from graphsvc.audit import AuditLog
 from graphsvc.cases import manifest as mf
 from graphsvc.config import Settings
 from graphsvc.security import keys
@@ -30,6 +31,11 @@ def test_create_list_update_export_verify(
     created = json.loads(ok(["create", "--ring", RING_ID, "--as", "alice", "--json"], settings))
     case_id = created["id"]
     assert created["status"] == "open" and created["member_count"] == 4
+    # Opening is audited like the API's (graphsvc.cases.service.open_case).
+    opened = [r for r in AuditLog.from_settings(settings).records() if r["action"] == "case.create"]
+    assert [(r["user"], r["target"], r["detail"]["via"]) for r in opened] == [
+        ("alice", case_id, "cli")
+    ]
     listed = json.loads(ok(["list", "--json"], settings))
     assert listed["total"] == 1 and listed["cases"][0]["id"] == case_id
     assert case_id in ok(["list"], settings)

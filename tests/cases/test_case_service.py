@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from case_fixtures import (
@@ -291,3 +292,42 @@ def test_case_survives_a_new_store_connection(ring_store: Store, settings: objec
         again = service.get_case(other, case.id)
     assert again.members == case.members
     assert json.loads(json.dumps(again.to_json()))["id"] == case.id
+
+
+def test_open_case_is_the_one_audited_way_to_open_a_case(ring_store: Store, tmp_path: Path) -> None:
+    """API, pages and CLI open cases through open_case: it checks the request and
+    writes one audit record, a refusal included (the CLI's recorder, a real log)."""
+    from graphsvc.audit import AuditLog
+    from graphsvc.commands.case import CliAudit
+
+    log = AuditLog(tmp_path / "audit", "k" * 32)
+    audit = CliAudit(log, "alice", "investigator")
+    case = service.open_case(
+        ring_store, service.CaseRequest(ring_id=RING_ID), actor="alice", audit=audit, via="cli"
+    )
+    refused = [
+        service.CaseRequest(),
+        service.CaseRequest(ring_id=RING_ID, members=[CaseMember("participant", "P1", "")]),
+        service.CaseRequest(ring_id="no-such-ring"),
+    ]
+    for request in refused:
+        with pytest.raises((InputError, NotFound)):
+            service.open_case(ring_store, request, actor="alice", audit=audit, via="page")
+    records = [
+        (r["user"], r["action"], r["target"], r["outcome"], r["rows"], r["detail"])
+        for r in log.records()
+    ]
+    assert records == [
+        (
+            "alice",
+            "case.create",
+            case.id,
+            "ok",
+            4,
+            {"ring": RING_KEY, "source": "ring", "via": "cli"},
+        ),
+        ("alice", "case.create", "manual", "InputError", None, {"via": "page"}),
+        ("alice", "case.create", RING_ID, "InputError", None, {"via": "page"}),
+        ("alice", "case.create", "no-such-ring", "NotFound", None, {"via": "page"}),
+    ]
+    assert [c["id"] for c in service.list_cases(ring_store)[0]] == [case.id]

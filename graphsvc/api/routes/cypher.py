@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
-from graphsvc.cypher_guard import check_cypher, reads_personal_data, shape_result
+from graphsvc.cypher_guard.check import check_cypher
+from graphsvc.cypher_guard.personal import reads_personal_data
+from graphsvc.cypher_guard.shape import shape_result
+from graphsvc.cypher_guard.tokens import tokenize
 from graphsvc.errors import GraphsvcError, QueryRejected, StoreError
 
 router = APIRouter(tags=["console"])
@@ -54,8 +57,6 @@ def run_console_query(
             checked = check_cypher(text)
             text, tokens = checked.text, checked.tokens
         else:
-            from graphsvc.cypher_guard import tokenize
-
             tokens = tokenize(text)
         started = time.perf_counter()
         # The row cap is applied after the store answers; the timeout bounds the work.

@@ -27,7 +27,7 @@ from graphsvc.api.deps import (
 )
 from graphsvc.services import cache as answers
 from graphsvc.services import explore
-from graphsvc.services.explore import masked
+from graphsvc.services.explore.masking import masked
 from graphsvc.web.views import (
     answer_response,
     html_answer,

@@ -1,4 +1,5 @@
-"""Cases: the API (``/api/cases``) and the pages (``/cases``), thin over graphsvc.cases.
+"""Cases: the API (``/api/cases``), thin over graphsvc.cases; the pages are in
+``cases_pages``, which shares the role checks, bodies and answers defined here.
 
 Investigators open and work cases and propose transfers; supervisors approve or
 send back transfers (never their own proposal); analysts read them; a liaison sees
@@ -6,17 +7,16 @@ only the cases transferred to them (the service filters by username and answers 
 for the rest, so existence does not leak). Answers mask free text (reasons,
 comments) like every other answer; only a liaison's package of a case transferred
 to them is unmasked, and every package download is audited before its first byte
-leaves. Forms answer a refused step with a page in the reader's language.
+leaves.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import (
@@ -30,17 +30,12 @@ from graphsvc.api.deps import (
 )
 from graphsvc.cases import manifest as mf
 from graphsvc.cases import service, workflow
-from graphsvc.cases.evidence import gather, member_rows, subgraph
 from graphsvc.cases.package import export_case
 from graphsvc.cases.records import CaseEventRecord, CaseMember, CaseRecord
-from graphsvc.cases.texts import one
-from graphsvc.errors import GraphsvcError, InputError, NotFound
+from graphsvc.errors import GraphsvcError
 from graphsvc.privacy import mask_any
-from graphsvc.security import keys, sessions
+from graphsvc.security import keys
 from graphsvc.security.users import UserDB
-from graphsvc.web.views import lang_of, render_page
-from viz.model import build_view
-from viz.render import network_fragment
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +64,6 @@ def accounts_of(users: UserDB) -> service.AccountLookup:
         return None if rec is None else (rec.role, rec.disabled)
 
     return lookup
-
-
-def refused_page(request: Request, exc: GraphsvcError) -> HTMLResponse:
-    """A refused form step as a page in the reader's language, not a JSON body."""
-    lang = lang_of(request)
-    if isinstance(exc, workflow.TransferRefused):
-        message = one(exc.key, lang).format(**exc.params)
-    else:
-        message = str(mask_any(str(exc)))
-    resp = render_page(
-        request, "error.html", lang=lang, title=one("transfer_refused", lang), message=message
-    )
-    resp.status_code = exc.http_status
-    return resp
 
 
 # -- bodies -------------------------------------------------------------------------
@@ -151,22 +132,15 @@ def case_json(case: CaseRecord, events: list[CaseEventRecord] | None = None) -> 
     return out
 
 
-def _create(store: Any, body: CaseCreate, user: User) -> CaseRecord:
-    if bool(body.ring_id) == bool(body.members):
-        raise InputError("give either ring_id or members")
-    if body.ring_id:
-        return service.create_from_ring(
-            store, body.ring_id, actor=user.username, title=body.title, assignee=body.assignee
-        )
-    return service.create_from_entities(
-        store,
-        [CaseMember(m.kind, m.id, m.role) for m in body.members or []],
-        actor=user.username,
-        title=body.title or "",
+def request_of(body: CaseCreate) -> service.CaseRequest:
+    return service.CaseRequest(
+        ring_id=body.ring_id,
+        members=[CaseMember(m.kind, m.id, m.role) for m in body.members or []],
+        title=body.title,
+        assignee=body.assignee,
         typology=body.typology,
         clause=body.clause,
         reasons=body.reasons,
-        assignee=body.assignee,
     )
 
 
@@ -181,18 +155,7 @@ def create_case(
     audit: AuditDep,
 ) -> dict[str, Any]:
     """Open a case from a ring of the current run or from hand-picked entities."""
-    target = body.ring_id or "manual"
-    try:
-        case = _create(store, body, user)
-    except GraphsvcError as exc:
-        audit.record("case.create", target, outcome=type(exc).__name__)
-        raise
-    audit.record(
-        "case.create",
-        case.id,
-        rows=case.member_count,
-        detail={"ring": case.ring_key, "source": case.source},
-    )
+    case = service.open_case(store, request_of(body), actor=user.username, audit=audit, via="api")
     return case_json(case, service.get_events(store, case.id))
 
 
@@ -388,221 +351,3 @@ def case_package(
             "Cache-Control": "no-store",
         },
     )
-
-
-# -- pages ------------------------------------------------------------------------------
-
-
-def _csrf(request: Request, key: str) -> str:
-    session_id = getattr(request.state, "session_id", None)
-    return sessions.csrf_for_session(key, session_id) if session_id else ""
-
-
-@router.get("/cases", include_in_schema=False, response_class=HTMLResponse)
-def cases_page(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    user: ReaderDep,
-    status: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> HTMLResponse:
-    lang = lang_of(request)
-    per_page = 50
-    error = ""
-    try:
-        rows, total = service.list_cases(
-            store,
-            viewer=viewer_of(user),
-            status=status or None,
-            offset=(page - 1) * per_page,
-            limit=per_page,
-        )
-    except InputError as exc:
-        error, rows, total = str(exc), [], 0
-    return render_page(
-        request,
-        "cases/list.html",
-        lang=lang,
-        rows=rows,
-        total=total,
-        page=page,
-        per_page=per_page,
-        status=status,
-        statuses=workflow.STATUSES,
-        error=error,
-        ct=lambda k: one(k, lang),
-        can_edit=user.role in workflow.EDITOR_ROLES,
-        csrf=_csrf(request, settings.resolved_secret_key()),
-    )
-
-
-@router.get("/cases/{case_id}", include_in_schema=False, response_class=HTMLResponse)
-def case_page(
-    case_id: str, request: Request, store: StoreDep, settings: SettingsDep, user: ReaderDep
-) -> HTMLResponse:
-    lang = lang_of(request)
-    try:
-        case = service.get_case(store, case_id, viewer_of(user))
-    except NotFound as exc:
-        resp = render_page(
-            request, "error.html", lang=lang, title=one("case", lang), message=str(exc)
-        )
-        resp.status_code = 404
-        return resp
-    events = service.get_events(store, case_id)
-    ev = gather(store, case)
-    nodes, rels = subgraph(case, ev, masked=True)
-    view = build_view(
-        nodes,
-        rels,
-        highlight={f"{m.kind}:{m.id}" for m in case.members},
-        cap=settings.subgraph_node_cap,
-    )
-    shown = case_json(case, events)
-    return render_page(
-        request,
-        "cases/detail.html",
-        lang=lang,
-        case=shown,
-        members=member_rows(case, ev, True),
-        network=network_fragment(view, lang),
-        ct=lambda k: one(k, lang),
-        can_edit=user.role in workflow.EDITOR_ROLES,
-        can_propose=user.role in workflow.PROPOSER_ROLES and case.status == workflow.CONFIRMED,
-        can_approve=user.role in workflow.APPROVER_ROLES
-        and case.status == workflow.PENDING_TRANSFER,
-        unmasked_export=not workflow.masked_export(case.status, user.role),
-        can_export=user.role in workflow.EXPORT_ROLES,
-        csrf=_csrf(request, settings.resolved_secret_key()),
-    )
-
-
-@router.post("/cases", include_in_schema=False)
-def create_case_form(
-    store: StoreDep,
-    user: EditorDep,
-    audit: AuditDep,
-    ring_id: Annotated[str, Form(max_length=300)] = "",
-    title: Annotated[str, Form(max_length=service.MAX_TITLE)] = "",
-) -> RedirectResponse:
-    case = _create(store, CaseCreate(ring_id=ring_id.strip() or None, title=title or None), user)
-    audit.record(
-        "case.create",
-        case.id,
-        rows=case.member_count,
-        detail={"ring": case.ring_key, "via": "page"},
-    )
-    return RedirectResponse(f"/cases/{quote(case.id)}", status_code=303)
-
-
-@router.post("/cases/{case_id}", include_in_schema=False, response_model=None)
-def update_case_form(
-    case_id: str,
-    request: Request,
-    store: StoreDep,
-    user: EditorDep,
-    audit: AuditDep,
-    status: Annotated[str, Form(max_length=20)] = "",
-    assignee: Annotated[str | None, Form(max_length=100)] = None,
-    comment: Annotated[str, Form(max_length=service.MAX_COMMENT)] = "",
-    version: Annotated[int | None, Form()] = None,
-) -> RedirectResponse | HTMLResponse:
-    try:
-        service.update_case(
-            store,
-            case_id,
-            actor=viewer_of(user),
-            status=status or None,
-            assignee=assignee if assignee is not None and assignee.strip() else None,
-            comment=comment.strip() or None,
-            expected_version=version,
-        )
-    except GraphsvcError as exc:
-        audit.record("case.update", case_id, outcome=type(exc).__name__, detail={"via": "page"})
-        return refused_page(request, exc)
-    audit.record("case.update", case_id, detail={"via": "page", "status": status or None})
-    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
-
-
-@router.post("/cases/{case_id}/transfer", include_in_schema=False, response_model=None)
-def propose_transfer_form(
-    case_id: str,
-    request: Request,
-    store: StoreDep,
-    users: UsersDep,
-    user: ProposerDep,
-    audit: AuditDep,
-    liaison: Annotated[str, Form(max_length=100)] = "",
-    reason: Annotated[str, Form(max_length=workflow.MAX_REASON)] = "",
-    version: Annotated[int | None, Form()] = None,
-) -> RedirectResponse | HTMLResponse:
-    try:
-        case = service.propose_transfer(
-            store,
-            case_id,
-            actor=viewer_of(user),
-            liaison=liaison,
-            reason=reason,
-            accounts=accounts_of(users),
-            expected_version=version,
-        )
-    except GraphsvcError as exc:
-        audit.record("case.transfer_propose", case_id, outcome=type(exc).__name__)
-        return refused_page(request, exc)
-    audit.record(
-        "case.transfer_propose", case_id, detail={"via": "page", "liaison": case.transfer_liaison}
-    )
-    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
-
-
-@router.post("/cases/{case_id}/transfer/approve", include_in_schema=False, response_model=None)
-def approve_transfer_form(
-    case_id: str,
-    request: Request,
-    store: StoreDep,
-    users: UsersDep,
-    user: ApproverDep,
-    audit: AuditDep,
-    confirm: Annotated[str, Form(max_length=10)] = "",
-    version: Annotated[int | None, Form()] = None,
-) -> RedirectResponse | HTMLResponse:
-    try:
-        case = service.approve_transfer(
-            store,
-            case_id,
-            actor=viewer_of(user),
-            confirm=confirm == "yes",
-            accounts=accounts_of(users),
-            expected_version=version,
-        )
-    except GraphsvcError as exc:
-        audit.record("case.transfer_approve", case_id, outcome=type(exc).__name__)
-        return refused_page(request, exc)
-    audit.record(
-        "case.transfer_approve",
-        case_id,
-        detail={"via": "page", "liaison": case.liaison, "proposed_by": case.transfer_proposed_by},
-    )
-    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)
-
-
-@router.post("/cases/{case_id}/transfer/reject", include_in_schema=False, response_model=None)
-def reject_transfer_form(
-    case_id: str,
-    request: Request,
-    store: StoreDep,
-    user: ApproverDep,
-    audit: AuditDep,
-    reason: Annotated[str, Form(max_length=workflow.MAX_REASON)] = "",
-    version: Annotated[int | None, Form()] = None,
-) -> RedirectResponse | HTMLResponse:
-    try:
-        service.reject_transfer(
-            store, case_id, actor=viewer_of(user), reason=reason, expected_version=version
-        )
-    except GraphsvcError as exc:
-        audit.record("case.transfer_reject", case_id, outcome=type(exc).__name__)
-        return refused_page(request, exc)
-    audit.record("case.transfer_reject", case_id, detail={"via": "page"})
-    return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)

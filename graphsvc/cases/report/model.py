@@ -1,0 +1,103 @@
+"""The report model: everything both renderings show, computed once, and the texts
+(money, typology, events) both print the same way."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from graphsvc.cases.evidence import CaseEvidence, member_rows
+from graphsvc.cases.legal import TRANSFER_BASIS, Quote, quotes
+from graphsvc.cases.records import CaseEventRecord, CaseRecord
+from graphsvc.cases.report.picture import Picture, picture
+from graphsvc.cases.texts import pair
+from graphsvc.cases.workflow import TRANSFERRED
+from graphsvc.store.values import Node, Relationship
+from graphsvc.web.i18n import label
+
+
+@dataclass
+class ReportModel:
+    case: CaseRecord
+    events: list[CaseEventRecord]
+    members: list[dict[str, Any]]
+    total_fund_paid: float
+    total_at_risk: float | None
+    legal: list[Quote]
+    transfer: list[Quote]
+    picture: Picture
+    masked: bool
+    counts: dict[str, int]
+    truncated: bool
+    files: list[str]
+
+
+def report_model(
+    case: CaseRecord,
+    events: list[CaseEventRecord],
+    ev: CaseEvidence,
+    nodes: list[Node],
+    rels: list[Relationship],
+    masked: bool,
+    files: list[str],
+) -> ReportModel:
+    members = member_rows(case, ev, masked)
+    settled = {str(r["prescription_id"]): float(r.get("fund_paid") or 0.0) for r in ev.settlements}
+    return ReportModel(
+        case=case,
+        events=sorted(events, key=lambda e: e.seq),
+        members=members,
+        total_fund_paid=round(sum(settled.values()), 2),
+        total_at_risk=case.amount_at_risk,
+        legal=quotes(case.clause or ""),
+        transfer=quotes(TRANSFER_BASIS) if case.status == TRANSFERRED else [],
+        picture=picture(nodes, rels, {f"{m.kind}:{m.id}" for m in case.members}),
+        masked=masked,
+        counts={
+            "settlements": len(ev.settlements),
+            "line_items": len(ev.line_items),
+            "identifiers": len(ev.identifiers),
+            "family_links": len(ev.family_links),
+            "referrals": len(ev.referrals),
+        },
+        truncated=ev.truncated,
+        files=sorted(files),
+    )
+
+
+def money(value: Any) -> str:
+    """``1,234.50``; an em dash when unknown.
+
+    >>> money(1234.5), money(None)
+    ('1,234.50', '—')
+    """
+    return "—" if value is None else f"{float(value):,.2f}"
+
+
+def typology_text(typology: str | None) -> str:
+    if not typology:
+        return "—"
+    zh, en = label("typology", typology, "zh"), label("typology", typology, "en")
+    return f"{zh} / {en} ({typology})"
+
+
+def event_text(e: CaseEventRecord) -> str:
+    """What happened, readable in both languages (status words translated)."""
+
+    def st(v: str | None) -> str:
+        if v is None:
+            return "—"
+        zh, en = pair(f"status.{v}")
+        return f"{zh} {en}" if zh != en else v
+
+    if e.action == "comment":
+        return e.text or ""
+    if e.action == "status" or e.action == "created":
+        text = f"{st(e.old)} → {st(e.new)}" if e.old else st(e.new)
+        return f"{text}; {e.text}" if e.text else text
+    return f"{e.old or '—'} → {e.new or '—'}"
+
+
+def _params_text(params: dict[str, Any]) -> str:
+    return json.dumps(params, ensure_ascii=False, sort_keys=True)
