@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from graphsvc.contract.normalise import normalise_identifier
 from graphsvc.privacy import mask_properties, mask_text, mask_value
 from graphsvc.security.testing import ADDRESS, BANK, ID_NUMBER, NAME, PERSONAL_VALUES, PHONE
 
@@ -183,7 +184,10 @@ def test_unmask_needs_reason_and_is_audited(
     body = resp.json()
     assert body["properties"]["id_number"] == ID_NUMBER
     assert body["properties"]["name"] == NAME
-    assert {i["value"] for i in body["identifiers"]} == {PHONE, ADDRESS, BANK}
+    # an identifier's raw value is its normalised form: the address's canonical key (#15)
+    address = normalise_identifier("address", ADDRESS)
+    assert address == "海南省海口市白龙南路88号" != ADDRESS  # 美兰区 is not part of the key
+    assert {i["value"] for i in body["identifiers"]} == {PHONE, address, BANK}
     _, records = app.state.audit.search(action="entity.unmask")
     assert len(records) == 1
     rec = records[0]
