@@ -7,6 +7,7 @@ import json
 import os
 import stat
 
+from graphsvc.contract.normalise import normalise_identifier
 from graphsvc.privacy import unmask_entity
 from graphsvc.security.migrate_pii import migrate
 from graphsvc.security.testing import (
@@ -57,7 +58,9 @@ def test_unmask_reads_the_vault(store: Store) -> None:
     out = unmask_entity(store, "participant", "P1", "case 2024-017 evidence")
     assert out["properties"]["id_number"] == ID_NUMBER
     assert out["properties"]["name"] == NAME
-    assert {i["value"] for i in out["identifiers"]} == {PHONE, ADDRESS, BANK}
+    # an identifier's raw value is its normalised form: the address's canonical key (#15)
+    address = normalise_identifier("address", ADDRESS)
+    assert {i["value"] for i in out["identifiers"]} == {PHONE, address, BANK}
     doctor = unmask_entity(store, "doctor", "D1", "case 2024-017 evidence")
     assert doctor["properties"]["name"] == DOCTOR_NAME
 
