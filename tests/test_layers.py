@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "graphsvc.config": 0,
     # the one Jinja environment factory; reads the translation catalog (a leaf)
     "graphsvc.templating": 0,
+    # the gettext catalogs (issue #13): Babel only, read by the pages and the reports
+    "graphsvc.locale": 0,
     # 1: the store.
     "graphsvc.store": 1,
     # 2: what reads or writes the store for one purpose.
