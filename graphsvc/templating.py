@@ -45,5 +45,6 @@ def environment(folder: Path, **globals_: Any) -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(t=i18n.t, label=i18n.label, quote=_quote, urlencode=urlencode)
+    env.globals.update(fact_label=i18n.fact_label, fact_value=i18n.fact_value)
     env.globals.update(globals_)
     return env

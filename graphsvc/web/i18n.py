@@ -84,3 +84,23 @@ def label(prefix: str, key: str, lang: str) -> str:
     full = f"{prefix}.{key}"
     text = t(full, lang)
     return key if text == full else text
+
+
+def fact_label(prop: str, lang: str) -> str:
+    """The name of an entity property (``birth_date`` -> 出生日期), or the property."""
+    return label("fact", prop, lang)
+
+
+def fact_value(prop: str, value: object, lang: str) -> object:
+    """A coded property value in words (``gender`` ``F`` -> 女); other values as they are.
+
+    >>> fact_value("gender", "F", "zh"), fact_value("name", "王小明", "zh")
+    ('女', '王小明')
+    >>> fact_value("level", 2, "zh")
+    2
+    """
+    if not isinstance(value, str):
+        return value
+    key = f"fact_value.{prop}.{value}"
+    text = t(key, lang)
+    return value if text == key else text
