@@ -63,9 +63,8 @@ LAYERS: dict[str, int] = {
 # Modules placed below their package on purpose: leaves that import nothing of ours.
 LEAVES: dict[str, str] = {
     "graphsvc.web.i18n": (
-        "the translation catalog: viz and case reports need its strings. It stays at "
-        "the path the project rules name while parallel work adds strings to it; "
-        "moving it to graphsvc/i18n.py is a follow-up"
+        "t()/label() over the gettext catalogs (graphsvc.locale, issue #13): viz and "
+        "case reports need its strings; it keeps the path and call shape pages use"
     ),
     "graphsvc.security.secretfile": (
         "creates secret files 0600 atomically (standard library only); the secrets "

@@ -28,6 +28,7 @@ from graphsvc.cases import workflow
 from graphsvc.contract.schema import RESERVED_PROPERTIES, SPECS
 from graphsvc.security.roles import ROLES
 from graphsvc.security.testing import bearer_headers
+from graphsvc.store import Store
 from graphsvc.supervision import tips
 from graphsvc.web.i18n import t
 
@@ -247,3 +248,44 @@ def test_case_report_has_no_raw_keys(clients: dict[str, TestClient]) -> None:
             html = z.read("report.html").decode("utf-8")
         assert problems(html, "en") == []  # the report is bilingual: no English check
         assert locale.pgettext(locale.REPORT, "report_title", "zh") in html
+
+
+def test_ring_page_cites_the_clause_in_the_pages_language(
+    seeded_client: TestClient, store: Store
+) -> None:
+    """Chinese pages cite the measures as the document does; English keeps the reference."""
+    # detection stores the clause on the ring; the seed graph has none (tests only: inline)
+    store.query(
+        "MATCH (g:Ring {id: 'run1:abc'}) SET g.clause = $clause",
+        {"clause": "Hainan Art. 11; Art. 24(1)(2)"},
+        write=True,
+    )
+    zh = seeded_client.get("/rings/run1:abc?lang=zh", headers=HTML).text
+    en = seeded_client.get("/rings/run1:abc?lang=en", headers=HTML).text
+    cited = "《海南省医疗保障基金监督管理办法》第十一条；第二十四条第（一）、（二）项"
+    assert f"<dd>{cited}</dd>" in zh and "Hainan Art." not in zh
+    assert "<dd>Hainan Art. 11; Art. 24(1)(2)</dd>" in en
+
+
+def test_compiled_catalogs_say_what_the_po_files_say(tmp_path: Path) -> None:
+    """``./dev setup`` compiles .mo files with pybabel; they must read as the .po do
+    (graphsvc.locale uses a .mo when it is fresh, else compiles the .po in memory)."""
+    import shutil
+
+    from babel.messages.frontend import CommandLineInterface
+    from babel.support import Translations
+
+    shutil.copytree(locale.DIR, tmp_path / "locale", ignore=shutil.ignore_patterns("*.mo", "*.py"))
+    # what `pybabel -q compile -d graphsvc/locale -D graphsvc` (./dev setup) runs
+    args = ["pybabel", "-q", "compile", "-d", str(tmp_path / "locale"), "-D", locale.DOMAIN]
+    assert CommandLineInterface().run(args) in (0, None)
+    for lang, code in locale.LOCALES.items():
+        mo = tmp_path / "locale" / code / "LC_MESSAGES" / f"{locale.DOMAIN}.mo"
+        with mo.open("rb") as fh:
+            compiled = Translations(fh, domain=locale.DOMAIN)
+        keys = _keys(lang)
+        assert len(keys) > 250
+        for (key, ctx), text in keys.items():
+            got = compiled.pgettext(ctx, key) if ctx else compiled.gettext(key)
+            assert got == text
+            assert (locale.pgettext(ctx, key, lang) if ctx else locale.gettext(key, lang)) == text
