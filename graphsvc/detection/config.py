@@ -398,6 +398,23 @@ class CardLendingConfig(Section):
     )
 
 
+class FabricatedServicesConfig(Section):
+    region_digits: int = _f(
+        6, 2, 6, "Leading digits of the region code compared: the distance proxy of an alibi."
+    )
+    min_patients: int = _f(4, 1, 1000, "Patients billed while elsewhere a ring needs.")
+    proxy_purchase: bool = Field(
+        True,
+        description="Exemption proxy_purchase (委托购药): an alibi on a day a registered family "
+        "member settles at the alibi's or the billing institution is that member's purchase.",
+    )
+    multi_site_doctor: bool = Field(
+        True,
+        description="Exemption multi_site_doctor (多点执业, remote care): an outpatient "
+        "settlement by a doctor who also signs settlements in the alibi's region.",
+    )
+
+
 class DetectConfig(Section):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
@@ -415,6 +432,7 @@ class DetectConfig(Section):
     duplicate_charging: DuplicateChargingConfig = Field(default_factory=DuplicateChargingConfig)
     duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
     card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
+    fabricated_services: FabricatedServicesConfig = Field(default_factory=FabricatedServicesConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

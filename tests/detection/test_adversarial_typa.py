@@ -306,3 +306,37 @@ def test_many_cards_at_one_counter_both_ways(make_data: Callable[..., GraphData]
     low = config_from_dict({"card_lending": {"counter_min_cards": 3}})
     rings = cl.detect(prov.data(make_data), low)
     assert len(rings) == 1 and rings[0].findings[0].observed == 4
+
+
+def test_region_digits_both_ways(make_data: Callable[..., GraphData]) -> None:
+    """Cards settled in two districts of one city (4601xx) on one day: two regions at 6
+    digits, one place at 4 (a day in town, not a card in two places); cards used in
+    another city are caught at 4 digits too."""
+    prov = Province()
+    prov.inst.append(("SN", "pharmacy", "460105"))
+    for j, c in enumerate(["T1", "T2", "T3"]):
+        prov.person(c, None)
+        for d in range(4):
+            prov.settle(c, "CA", 40 * d + j, "DA", kind="outpatient")
+            prov.settle(c, "SN", 40 * d + j)
+    data = prov.data(make_data)
+    cfg = DetectConfig()
+    assert _flagged(cl.detect(data, cfg), cfg) == [{"SN", "T1", "T2", "T3"}]
+    city = config_from_dict({"card_lending": {"region_digits": 4}})
+    assert _flagged(cl.detect(data, city), city) == []
+    _lenders(prov, ["L1", "L2", "L3"])  # SB is in 460200: another city
+    assert _flagged(cl.detect(prov.data(make_data), city), city) == [{"SB", "L1", "L2", "L3"}]
+
+
+def test_min_cards_both_ways(make_data: Callable[..., GraphData]) -> None:
+    """One card settled far away on six days: a lone card is under min_cards (one
+    person's double life is weak ground for a ring); at min_cards 1 it is reported."""
+    prov = Province()
+    _lenders(prov, ["L1"], days=6)
+    data = prov.data(make_data)
+    cfg = DetectConfig()
+    assert _flagged(cl.detect(data, cfg), cfg) == []
+    one = config_from_dict({"card_lending": {"min_cards": 1}})
+    assert _flagged(cl.detect(data, one), one) == [{"SB", "L1"}]
+    _lenders(prov, ["L2"], days=6)  # a second card at the same far pharmacy: a ring
+    assert _flagged(cl.detect(prov.data(make_data), cfg), cfg) == [{"SB", "L1", "L2"}]
