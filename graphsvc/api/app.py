@@ -82,14 +82,6 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-_FORBIDDEN_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>403 · graphsvc</title><link rel="stylesheet" href="/static/app.css"></head><body>
-<main><h1>无权访问 · Not allowed</h1>
-<p>您的角色不能打开此页面。Your role may not open this page.</p>
-<p><a href="/login">切换用户 Log in as someone else</a></p></main></body></html>
-"""
-
-
 def _html_route(request: Request) -> bool:
     """A page or a page's form: answered with a page, never with a JSON body.
 
@@ -113,8 +105,11 @@ _ERROR_TITLES = {
 }
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """The error page in the user's language, with the status code kept.
+def error_page(
+    request: Request, status: int, message: str, *, relogin: bool = False
+) -> HTMLResponse:
+    """The error page in the user's language, with the status code kept (``relogin``:
+    a link to log in as someone else, for a role refused a page).
 
     A store or internal failure (5xx) shows a fixed text: its message may quote the
     query, and with it personal data (the log keeps the error type only)."""
@@ -124,7 +119,9 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     lang = lang_of(request)
     key = _ERROR_TITLES.get(status, "server_error" if status >= 500 else "error")
     shown = t("server_error", lang) if status >= 500 else message
-    resp = render_page(request, "error.html", lang=lang, title=t(key, lang), message=shown)
+    resp = render_page(
+        request, "error.html", lang=lang, title=t(key, lang), message=shown, relogin=relogin
+    )
     resp.status_code = status
     return resp
 
@@ -137,7 +134,10 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, PasswordChangeRequired) and _wants_html(request):
         return RedirectResponse("/password", status_code=303)  # the change form first
     if isinstance(exc, PermissionDenied) and _wants_html(request):
-        return HTMLResponse(_FORBIDDEN_PAGE, status_code=403)
+        from graphsvc.web.i18n import t
+        from graphsvc.web.views import lang_of
+
+        return error_page(request, 403, t("forbidden_role", lang_of(request)), relogin=True)
     # Anything else is answered by SecurityMiddleware (500, logged without its message).
     status = exc.http_status if isinstance(exc, GraphsvcError) else 500
     message = mask_text(str(exc)) if isinstance(exc, GraphsvcError) else "internal error"

@@ -217,6 +217,8 @@ def test_every_page_renders_in_both_languages_without_raw_keys(
             "/grades",
             "/rings/no-such-ring",  # the error page
             "/rings?min_score=abc",  # the filter error
+            "/console",  # refused to this role: the forbidden page
+            "/login",
         ],
         "analyst": ["/console"],
         "supervisor": ["/tips", "/tips/new", "/inspections", "/grades"],
@@ -229,7 +231,7 @@ def test_every_page_renders_in_both_languages_without_raw_keys(
                 sep = "&" if "?" in path else "?"
                 resp = clients[role].get(f"{path}{sep}lang={lang}", headers=HTML)
                 assert resp.headers["content-type"].startswith("text/html"), (path, resp.text)
-                assert resp.status_code in (200, 404, 422), (path, resp.status_code)
+                assert resp.status_code in (200, 403, 404, 422), (path, resp.status_code)
                 seen += 1
                 if found := problems(resp.text, lang):
                     report[f"{path} [{lang}]"] = found
@@ -289,3 +291,24 @@ def test_compiled_catalogs_say_what_the_po_files_say(tmp_path: Path) -> None:
             got = compiled.pgettext(ctx, key) if ctx else compiled.gettext(key)
             assert got == text
             assert (locale.pgettext(ctx, key, lang) if ctx else locale.gettext(key, lang)) == text
+
+
+def test_a_refused_page_says_so_in_the_users_language(seeded_client: TestClient) -> None:
+    for lang in ("zh", "en"):
+        resp = seeded_client.get(f"/console?lang={lang}", headers=HTML)
+        assert resp.status_code == 403
+        assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}"' in resp.text
+        assert t("forbidden_role", lang) in resp.text
+        assert f'<a href="/login">{t("relogin", lang)}</a>' in resp.text
+
+
+def test_login_page_and_its_errors_are_in_the_visitors_language(seeded_app: FastAPI) -> None:
+    with TestClient(seeded_app) as anonymous:
+        for lang in ("zh", "en"):
+            page = anonymous.get(f"/login?lang={lang}").text
+            assert f"<label>{t('login.username', lang)}<br>" in page
+            refused = anonymous.post(
+                f"/login?lang={lang}", data={"username": "x", "password": "y"}
+            )  # no CSRF token: the form expired
+            assert refused.status_code == 403
+            assert t("login.expired", lang) in refused.text
