@@ -203,6 +203,9 @@ def test_every_page_renders_in_both_languages_without_raw_keys(
     created = inv.post("/cases", data={"ring_id": "run1:abc"}, headers=HTML, follow_redirects=False)
     assert created.status_code == 303
     case_page = created.headers["location"]
+    # a status change, so the history shows status words (not `open → in_review`)
+    moved = inv.post(case_page, data={"status": "in_review"}, headers=HTML, follow_redirects=False)
+    assert moved.status_code == 303, moved.text
     pages = {
         "investigator": [
             "/rings",
@@ -236,6 +239,10 @@ def test_every_page_renders_in_both_languages_without_raw_keys(
                 if found := problems(resp.text, lang):
                     report[f"{path} [{lang}]"] = found
     assert seen == 2 * sum(len(p) for p in pages.values())
+    for lang in ("zh", "en"):
+        history = inv.get(f"{case_page}?lang={lang}", headers=HTML).text
+        st = {s: locale.pgettext(locale.REPORT, f"status.{s}", lang) for s in ("open", "in_review")}
+        assert f"{st['open']} → {st['in_review']}" in history
     assert report == {}
 
 
