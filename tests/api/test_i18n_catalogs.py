@@ -319,3 +319,18 @@ def test_login_page_and_its_errors_are_in_the_visitors_language(seeded_app: Fast
             )  # no CSRF token: the form expired
             assert refused.status_code == 403
             assert t("login.expired", lang) in refused.text
+
+
+def test_saved_queries_are_described_in_the_consoles_language(
+    clients: dict[str, TestClient],
+) -> None:
+    analyst = clients["analyst"]
+    written = {q["name"]: q["description"] for q in analyst.get("/api/queries").json()}
+    assert len(written) >= 5
+    for lang in ("zh", "en"):
+        listed = analyst.get(f"/api/queries?lang={lang}").json()
+        assert {q["name"] for q in listed} == set(written)
+        for q in listed:
+            assert q["description"] == t(f"query.{q['name']}", lang)
+            if lang == "zh":
+                assert re.search(r"[\u4e00-\u9fff]", q["description"]), q

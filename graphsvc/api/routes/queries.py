@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -10,8 +10,17 @@ from pydantic import BaseModel, Field
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
 from graphsvc.api.routes.cypher import CypherResult, run_console_query
 from graphsvc.errors import InputError, NotFound
+from graphsvc.web.i18n import t
 
 router = APIRouter(tags=["console"])
+
+
+def _description(name: str, written: str, lang: str | None) -> str:
+    if lang is None:
+        return written
+    key = f"query.{name}"
+    text = t(key, lang)
+    return written if text == key else text
 
 
 class SavedQueryOut(BaseModel):
@@ -33,11 +42,13 @@ class RunSavedRequest(BaseModel):
     response_model=list[SavedQueryOut],
     dependencies=[Depends(require_roles(*CONSOLE))],
 )
-def list_saved(store: StoreDep) -> list[SavedQueryOut]:
+def list_saved(store: StoreDep, lang: Literal["zh", "en"] | None = None) -> list[SavedQueryOut]:
+    """The saved queries; with ``lang``, each description in that language (the
+    catalogs' ``query.<name>``; the file's own ``// description:`` where none)."""
     return [
         SavedQueryOut(
             name=q.name,
-            description=q.description,
+            description=_description(q.name, q.description, lang),
             params=list(q.params),
             defaults=dict(q.defaults),
             text=q.text,

@@ -214,7 +214,9 @@
 
   function loadSaved() {
     var box = document.getElementById("saved-queries");
-    fetch("/api/queries", { credentials: "same-origin" }).then(function (resp) {
+    // descriptions in the page's language (the catalogs' query.<name>, issue #13)
+    var lang = document.documentElement.lang === "en" ? "en" : "zh";
+    fetch("/api/queries?lang=" + lang, { credentials: "same-origin" }).then(function (resp) {
       if (!resp.ok) { throw new Error("HTTP " + resp.status); }
       return resp.json();
     }).then(function (list) {
