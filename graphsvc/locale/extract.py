@@ -49,12 +49,14 @@ def _imported(source: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _translate(found: Iterator[Any]) -> Iterator[Extracted]:
+def _translate(
+    found: Iterator[Any], page_calls: frozenset[str] = PAGE_CALLS
+) -> Iterator[Extracted]:
     for lineno, funcname, messages, comments in found:
         first = messages[0] if isinstance(messages, tuple) else messages
         if not isinstance(first, str):
             continue  # a key built at run time
-        if funcname in PAGE_CALLS:
+        if funcname in page_calls:
             yield lineno, "gettext", first, list(comments)
         elif funcname in REPORT_CALLS:
             yield lineno, "pgettext", (REPORT_CONTEXT, first), list(comments)
@@ -82,6 +84,12 @@ def extract_jinja(
     comment_tags: Collection[str],
     options: Mapping[str, Any],
 ) -> Iterator[Extracted]:
-    """Jinja's extractor, seeing the templates' text calls."""
+    """Jinja's extractor, seeing the templates' text calls.
+
+    The option ``page_calls`` (babel.cfg) names calls that read page texts in that
+    template, e.g. the published results' bilingual ``both`` over page keys."""
+    extra = frozenset(n.strip() for n in str(options.get("page_calls", "")).split(",") if n.strip())
     names = [*keywords, *PAGE_CALLS, *REPORT_CALLS]
-    yield from _translate(_jinja(fileobj, names, list(comment_tags), dict(options)))
+    jinja_options = {k: v for k, v in options.items() if k != "page_calls"}
+    found = _jinja(fileobj, names, list(comment_tags), jinja_options)
+    yield from _translate(found, PAGE_CALLS | extra)

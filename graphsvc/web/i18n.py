@@ -4,9 +4,10 @@ The texts are ``graphsvc/locale/{zh_CN,en}/LC_MESSAGES/graphsvc.po`` (issue #13,
 see graphsvc.locale for why message ids are keys); this module keeps the call shape
 every page and template uses, ``t(key, lang, **params)`` and ``label(prefix, key,
 lang)``. A key missing from the catalog shows as itself, so a gap is visible; the
-catalog tests fail on it. Typology names are not in the catalogs: they come from the
-typology registry (graphsvc.contract.typologies) with the clause they break, so a new
-typology brings its names with it. Detector reasons are data stored on rings (an
+catalog tests fail on it. The names of detected typologies are not in the catalogs: they
+come from the typology registry (graphsvc.contract.typologies) with the clause they
+break, so a new typology brings its names with it (``typology.manual``, a case opened
+by hand, is a catalog text). Detector reasons are data stored on rings (an
 en/zh pair per reason), not catalog entries.
 The language comes from ``?lang=``, then the ``lang`` cookie, then the
 browser's Accept-Language, then Chinese (the investigators' default).
@@ -69,9 +70,8 @@ def resolve_lang(query: str | None, cookie: str | None, accept: str | None) -> s
 
 def t(key: str, lang: str, **fmt: object) -> str:
     """The text for ``key``; falls back to English, then to the key."""
-    if key.startswith("typology."):
-        names = _TYPOLOGY.get(lang, TYPOLOGY_EN)
-        text = names.get(key[9:]) or TYPOLOGY_EN.get(key[9:]) or key
+    if key.startswith("typology.") and key[9:] in TYPOLOGY_EN:
+        text = _TYPOLOGY.get(lang, TYPOLOGY_EN).get(key[9:]) or TYPOLOGY_EN[key[9:]]
     else:
         text = locale.gettext(key, lang)
         if text == key and lang != "en":

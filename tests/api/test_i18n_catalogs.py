@@ -224,7 +224,7 @@ def test_every_page_renders_in_both_languages_without_raw_keys(
             "/login",
         ],
         "analyst": ["/console"],
-        "supervisor": ["/tips", "/tips/new", "/inspections", "/grades"],
+        "supervisor": ["/tips", "/tips/new", "/inspections", "/grades", "/published"],
     }
     seen = 0
     report: dict[str, list[str]] = {}
