@@ -126,6 +126,16 @@ def error_page(
     return resp
 
 
+def _page_message(request: Request, exc: Exception, message: str) -> str:
+    """The error's page text in the reader's language when it has one (issue #13)."""
+    if not isinstance(exc, GraphsvcError) or not exc.text_key:
+        return message
+    from graphsvc.web.i18n import error_text
+    from graphsvc.web.views import lang_of
+
+    return error_text(exc, lang_of(request), mask_text)
+
+
 async def handle_error(request: Request, exc: Exception) -> Response:
     """The one mapping from graphsvc errors to HTTP answers."""
     if isinstance(exc, AuthenticationRequired) and _wants_html(request):
@@ -146,7 +156,7 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         log.warning("%s %s -> %d %s", request.method, request.url.path, status, type(exc).__name__)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status != 401 and _html_route(request):
-        page = error_page(request, status, message)
+        page = error_page(request, status, _page_message(request, exc, message))
         if isinstance(exc, RateLimited):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page

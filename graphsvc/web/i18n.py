@@ -24,6 +24,7 @@ browser's Accept-Language, then Chinese (the investigators' default).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from graphsvc import locale
@@ -104,3 +105,14 @@ def fact_value(prop: str, value: object, lang: str) -> object:
     key = f"fact_value.{prop}.{value}"
     text = t(key, lang)
     return value if text == key else text
+
+
+def error_text(exc: BaseException, lang: str, mask: Callable[[str], str] = str) -> str:
+    """An error in the reader's language: its page text when it has one
+    (``GraphsvcError.text_key``, with ``mask`` applied to the placeholders' values),
+    else its English message."""
+    key = getattr(exc, "text_key", None)
+    if not isinstance(key, str) or not key:
+        return mask(str(exc))
+    params = getattr(exc, "text_params", None) or {}
+    return t(key, lang, **{k: mask(str(v)) for k, v in params.items()})

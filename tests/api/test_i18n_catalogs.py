@@ -78,8 +78,19 @@ def _extracted() -> set[Key]:
     }
 
 
+TEXT_KEY = re.compile(r"""text_key=["']([^"']+)["']""")
+
+
 def test_every_text_the_code_asks_for_is_in_the_catalogs() -> None:
     found = _extracted()
+    # errors name their page text as GraphsvcError(..., text_key="err.…")
+    raised = {
+        (key, None)
+        for path in (ROOT / "graphsvc").rglob("*.py")
+        for key in TEXT_KEY.findall(path.read_text(encoding="utf-8"))
+    }
+    assert ("err.no_ring", None) in raised
+    found |= raised
     # the extractors see both call shapes (else this test could not fail)
     assert {("nav_cases", None), ("report_title", "report"), ("grades.title", None)} <= found
     assert len(found) > 150
@@ -151,6 +162,8 @@ def visible(html: str) -> list[str]:
 RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)*(?:\.[a-z]+(?:_[a-z]+)*)?\b")
 
 EDGE_TYPES = frozenset(model.REL_TYPES) | {"VISITED", "TREATED_BY", "REFERRED", "EVIDENCE"}
+# three English words in a row: an untranslated message (an error's, a page's)
+ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,:;]+[A-Za-z]{2,}){2,}\b")
 FILE_TYPES = frozenset({"csv", "json", "html", "pdf", "py", "zip", "graphml", "anx", "txt"})
 
 
@@ -173,6 +186,8 @@ def problems(html: str, lang: str) -> list[str]:
             found.append(f"raw edge type {text!r}")
         if lang == "zh" and text in english:
             found.append(f"English text {text!r} after {texts[i - 1] if i else ''!r}")
+        elif lang == "zh" and ENGLISH_SENTENCE.search(text):
+            found.append(f"English words {text!r} after {texts[i - 1] if i else ''!r}")
     return found
 
 
@@ -218,7 +233,10 @@ def test_every_page_renders_in_both_languages_without_raw_keys(
             case_page,
             "/password",
             "/grades",
-            "/rings/no-such-ring",  # the error page
+            "/rings/no-such-ring",  # the error pages
+            "/entities/participant/NOPE",
+            "/entities/nokind/x",
+            "/cases/C-999999",
             "/rings?min_score=abc",  # the filter error
             "/console",  # refused to this role: the forbidden page
             "/login",
@@ -334,3 +352,15 @@ def test_saved_queries_are_described_in_the_consoles_language(
             assert q["description"] == t(f"query.{q['name']}", lang)
             if lang == "zh":
                 assert re.search(r"[\u4e00-\u9fff]", q["description"]), q
+
+
+def test_errors_with_a_page_text_are_said_in_the_readers_language(
+    seeded_client: TestClient,
+) -> None:
+    for lang in ("zh", "en"):
+        resp = seeded_client.get(f"/rings/no-such-ring?lang={lang}", headers=HTML)
+        assert resp.status_code == 404 and t("err.no_ring", lang) in resp.text
+        resp = seeded_client.get(f"/cases/C-999999?lang={lang}", headers=HTML)
+        assert resp.status_code == 404 and t("err.no_case", lang, case_id="C-999999") in resp.text
+    # JSON answers keep the English message
+    assert seeded_client.get("/api/rings/no-such-ring").json()["detail"] == "no such ring"
