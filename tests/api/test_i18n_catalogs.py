@@ -275,6 +275,9 @@ def test_case_report_has_no_raw_keys(clients: dict[str, TestClient]) -> None:
             html = z.read("report.html").decode("utf-8")
         assert problems(html, "en") == []  # the report is bilingual: no English check
         assert locale.pgettext(locale.REPORT, "report_title", "zh") in html
+        # the opening event in both languages, not the stored English note alone
+        opened = [locale.pgettext(locale.REPORT, "opened_from_ring", x) for x in ("zh", "en")]
+        assert all(o.format(ring="run1:abc", n=1) in html for o in opened), html[-3000:]
 
 
 def test_ring_page_cites_the_clause_in_the_pages_language(
