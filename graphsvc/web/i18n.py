@@ -51,6 +51,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rings": "Suspected rings",
         "ring": "Ring",
         "console": "Cypher console",
+        "console_truncated": "Truncated at {cap} rows: the store sent no more. Add LIMIT, "
+        "ORDER BY or a narrower MATCH to see the rest.",
         "search": "Search",
         "search_placeholder": "ID, name, phone or ID number",
         "paths": "Connections",
@@ -206,6 +208,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rings": "可疑团伙",
         "ring": "团伙",
         "console": "Cypher 查询台",
+        "console_truncated": "结果已截断为 {cap} 行：图库未返回更多行。请添加 LIMIT、ORDER BY "
+        "或缩小 MATCH 范围以查看其余结果。",
         "search": "搜索",
         "search_placeholder": "编号、姓名、手机号或身份证号",
         "paths": "关联路径",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
-from graphsvc.api.routes.cypher import CypherResult, run_console_query
+from graphsvc.api.routes.cypher import CypherResult, console_slots, run_console_query
 from graphsvc.errors import InputError, NotFound
+from graphsvc.web.views import lang_of
 
 router = APIRouter(tags=["console"])
 
@@ -57,6 +58,7 @@ def run_saved(
     store: StoreDep,
     settings: SettingsDep,
     audit: AuditDep,
+    request: Request,
 ) -> CypherResult:
     """Run a saved (read-only, ``// tags: saved``) query; other named queries are not reachable."""
     saved = {q.name: q for q in store.library.saved(store.backend)}
@@ -77,4 +79,6 @@ def run_saved(
         action="cypher.saved",
         target=f"query:{name}",
         check=False,
+        slots=console_slots(request),
+        lang=lang_of(request),
     )
