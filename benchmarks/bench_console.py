@@ -12,9 +12,14 @@ FalkorDB THREAD_COUNT; the store is restarted on the same files between them):
    - ``cartesian``: ``MATCH (a),(b),(c) RETURN count(*)`` sent straight to the store
      read-only with the console's timeout (the API refuses it before running now: it
      stands for a costly query the guards do not recognise);
-   - ``api``: two analysts post ``MATCH (a) WITH count(a) AS n UNWIND range(1, n * n)
-     AS x RETURN count(x)`` to ``/api/cypher`` (computed bounds pass the guard; it runs
-     until the console timeout).
+   - ``api``: two analysts post ``MATCH (a)--(b)--(c)--(d)--(e) RETURN count(*)`` to
+     ``/api/cypher`` (one connected pattern passes the guard; it runs until the console
+     timeout).
+
+Run it under ``ulimit -v`` on a shared machine: a first version posted ``MATCH (a)
+WITH count(a) AS n UNWIND range(1, n * n) AS x RETURN count(x)``, which passes the
+guard (computed bounds) and grew the store to 21.7 GB until the kernel killed it;
+QUERY_MEM_CAPACITY does not stop one huge range() allocation (docs/security.md).
 
 The app runs in this process (TestClient, one thread per caller); its answer cache is
 off so each ring list reaches the store. Latency per request, p50/p95/max; a timing is
@@ -41,7 +46,7 @@ from graphsvc.config import Settings  # noqa: E402
 from graphsvc.store import Store, embedded, open_store  # noqa: E402
 
 CARTESIAN = "MATCH (a),(b),(c) RETURN count(*)"
-API_HEAVY = "MATCH (a) WITH count(a) AS n UNWIND range(1, n * n) AS x RETURN count(x)"
+API_HEAVY = "MATCH (a)--(b)--(c)--(d)--(e) RETURN count(*)"
 
 
 def summary(values: list[float]) -> dict[str, float]:
