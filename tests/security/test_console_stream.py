@@ -12,6 +12,8 @@ import re
 import resource
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +212,35 @@ def test_a_second_console_query_of_the_same_user_is_429(
         if r["user"] == name and r["action"] == "cypher.query"
     ]
     assert outcomes[0].startswith("ConsoleBusy") and outcomes[1] == "ok"
+
+
+def test_two_concurrent_queries_of_one_user_one_runs_one_is_refused(
+    app: FastAPI, client: TestClient
+) -> None:
+    """Real concurrency: the first query is running in the store when the second comes."""
+    slots: ConsoleSlots = app.state.console_slots
+    mine = bearer_headers(app.state.users, "analyst", "racer")
+    slow = {  # a few seconds of work, little memory (counted, not collected)
+        "query": "UNWIND range(1, $n) AS x WITH x WHERE x % 3 = 0 RETURN count(x) AS c",
+        "parameters": {"n": 12_000_000},
+    }
+    answers: list[Any] = []
+    first = threading.Thread(
+        target=lambda: answers.append(client.post("/api/cypher", json=slow, headers=mine))
+    )
+    first.start()
+    deadline = time.monotonic() + 10
+    while slots.running() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = client.post("/api/cypher", json={"query": "RETURN 1 AS x"}, headers=mine)
+    still_running = first.is_alive()
+    first.join()
+    assert still_running, "the slow query ended before the second was sent: make it slower"
+    assert second.status_code == 429, second.text
+    assert "you already have a console query running" in second.json()["detail"]
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[0].json()["rows"] == [[4_000_000]]
+    assert slots.running() == 0
 
 
 def test_the_global_limit_holds_over_the_api_and_saved_queries(
