@@ -105,6 +105,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--requests", type=int, default=30, help="ring lists per phase")
     ap.add_argument("--threads", type=int, nargs="+", default=[2, 4], help="THREAD_COUNTs")
+    ap.add_argument(
+        "--console-concurrency",
+        type=int,
+        default=Settings.model_fields["console_concurrency"].default,
+        help="GRAPHSVC_CONSOLE_CONCURRENCY of the app (the API phase posts two queries)",
+    )
     ap.add_argument("--out", type=Path, default=OUT / "bench_console.json")
     args = ap.parse_args()
 
@@ -124,6 +130,7 @@ def main() -> int:
         "requests": args.requests,
         "cartesian": CARTESIAN,
         "api_heavy": API_HEAVY,
+        "console_concurrency": args.console_concurrency,
         "runs": [],
     }
     first = True
@@ -134,6 +141,7 @@ def main() -> int:
             store_port=port,
             store_thread_count=threads,
             answer_cache_entries=0,
+            console_concurrency=args.console_concurrency,
         )
         embedded.start(settings)
         store: Store = open_store(settings, start=False)

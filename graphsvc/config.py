@@ -55,11 +55,11 @@ class Settings(BaseSettings):
     cypher_row_cap: int = Field(5_000, description="Row cap of the analyst Cypher console.")
     cypher_timeout_ms: int = Field(10_000, description="Timeout of console queries.")
     console_concurrency: int = Field(
-        2,
+        1,
         ge=0,
         description="Console queries running at once across all API workers of the host "
-        "(one per user always); keep it below store_thread_count so pages and detection "
-        "keep store threads; 0 = no global limit.",
+        "(one per user always); keep it below store_thread_count and the store's cores so "
+        "pages and detection keep store threads and CPU; 0 = no global limit.",
     )
 
     store_query_mem_mb: int = Field(

@@ -191,6 +191,7 @@ def test_a_second_console_query_of_the_same_user_is_429(
     slots: ConsoleSlots = app.state.console_slots
     name = "busy_analyst"
     mine = bearer_headers(app.state.users, "analyst", name)
+    slots.limit = 2  # room for a second user: the per-user rule alone is tested here
     held = slots.acquire(name, 10)  # this user's first query, still running
     try:
         resp = client.post("/api/cypher", json={"query": "RETURN 1 AS x"}, headers=mine)
