@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "export_import",
     "grades",
     "inspections",
+    "publish",
 )
 
 

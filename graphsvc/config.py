@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("./data"), description="Store files, audit log, keys, reports.")
     graph_name: str = Field("graphsvc", description="Graph (FalkorDB) or database (Neo4j) name.")
+    pii_key_dir: Path | None = Field(
+        None,
+        description="Directory of the pseudonym (HMAC) and vault (AES-GCM) keys, files "
+        "`.pii_hmac_key` and `.pii_vault_key` (0600); DATA_DIR when unset. Keep it apart "
+        "from store and vault backups (docs/security.md).",
+    )
+    pii_vault_dir: Path | None = Field(
+        None,
+        description="Directory of the encrypted personal-data vault (`pii_vault/<graph>.sqlite`, "
+        "0600, AES-GCM): the raw values behind the graph's pseudonyms; DATA_DIR when unset.",
+    )
 
     # Embedded FalkorDB
     store_host: str = Field("127.0.0.1", description="Embedded store bind address (loopback).")

@@ -99,11 +99,12 @@ ENTITY_KINDS: dict[str, str] = {
 
 # Indexed properties besides the unique ``id`` (exact-match lookups and filters).
 SECONDARY_INDEXES: dict[str, tuple[str, ...]] = {
-    PARTICIPANT: ("id_number", "name"),
+    # keyed pseudonyms (issue #14): the graph holds no raw ID number or name to index
+    PARTICIPANT: ("id_number_key", "name_key"),
     PRESCRIPTION: ("date",),
     IDENTIFIER: ("kind",),
     RING: ("run_id", "typology"),
-    DOCTOR: ("name",),
+    DOCTOR: ("name_key",),
     INSTITUTION: ("name",),
 }
 

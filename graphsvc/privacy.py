@@ -263,13 +263,22 @@ def unmask_entity(store: Any, kind: str, entity_id: str, reason: str) -> dict[st
     def text(name: str) -> str:
         return str(store.named(name).text).replace("`$label`", f"`{label}`")
 
+    from graphsvc.security.vault import pii_for_store, reveal
+
     res = store.query(text("platform_entity"), {"id": entity_id})
     node = res.scalar()
     if not isinstance(node, Node):
         raise NotFound(f"no {kind} with that id")
-    out: dict[str, Any] = {"kind": kind, "id": entity_id, "properties": dict(node.properties)}
+    # The graph holds pseudonyms and masked forms (issue #14); the raw values are read
+    # from the vault here, on the one audited path, and nowhere else for a page.
+    pii = pii_for_store(store)
+    props = reveal(pii, label, entity_id, dict(node.properties))
+    out: dict[str, Any] = {"kind": kind, "id": entity_id, "properties": props}
     if label == model.PARTICIPANT:
-        out["identifiers"] = store.query(
-            text("platform_entity_identifiers"), {"id": entity_id}
-        ).records()
+        idents = store.query(text("platform_entity_identifiers"), {"id": entity_id}).records()
+        for r in idents:
+            raw = pii.vault.get(model.IDENTIFIER, str(r.get("id"))).get("value")
+            if raw is not None:
+                r["value"] = raw
+        out["identifiers"] = idents
     return out

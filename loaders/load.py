@@ -35,6 +35,7 @@ from typing import Any
 
 from graphsvc import model
 from graphsvc.errors import StoreError
+from graphsvc.security.vault import pii_for_store
 from graphsvc.store.base import Store
 from loaders import journal
 from loaders.mapping import ColumnMapping, read_mapping
@@ -367,7 +368,8 @@ def load_directory(
 
     store.ensure_schema()
     first_load = not store.run("load_any_node").rows
-    ctx = new_context(today=today or date.today())
+    pii = pii_for_store(store)
+    ctx = new_context(today=today or date.today(), pii=pii)
     load_id = new_load_id()
     log.info(
         "load %s of %s started (if interrupted: graphsvc load --rollback %s)",
@@ -400,6 +402,7 @@ def load_directory(
             def hook(query: str, n: int, main: str = main) -> None:
                 if query == main:
                     bars.update(n)
+                pii.vault.flush()  # raw values sealed as their pseudonymised rows land
                 if on_batch is not None:
                     on_batch(query, n)
                 upkeep(query, n)
@@ -410,6 +413,7 @@ def load_directory(
                 sent[query] = sent.get(query, 0) + n
             bars.update(len(table_rejects) + tally.unchanged)
             bars.close()
+            pii.vault.flush()
             store.checkpoint()
             timings["validate_write"] += time.perf_counter() - t
             counts[name] = TableCounts(

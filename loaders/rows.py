@@ -44,10 +44,15 @@ WRITE_PLAN: tuple[tuple[str, str], ...] = (
 
 NODE_PROPS: dict[str, tuple[str, ...]] = {
     "institutions": ("name", "kind", "level", "region_code"),
-    "doctors": ("name", "department", "institution_id"),
+    # *_key, id_bucket: keyed pseudonyms (graphsvc.security.vault), name / id_number masked
+    "doctors": ("name", "name_key", "surname_key", "department", "institution_id"),
     "participants": (
         "name",
+        "name_key",
+        "surname_key",
         "id_number",
+        "id_number_key",
+        "id_bucket",
         "gender",
         "birth_date",
         "insurance_type",
@@ -138,6 +143,7 @@ def _identifiers(rows: Iterable[Row]) -> list[Batch]:
                 "id": pair[1],
                 "kind": r.values["kind"],
                 "value": r.values["value"],
+                "key": r.values.get("key"),
                 "props": dict(r.extra),
             }
 

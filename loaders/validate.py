@@ -30,6 +30,7 @@ from graphsvc.contract.normalise import (
     valid_region,
 )
 from graphsvc.contract.schema import SPECS, TABLE_ORDER, TableSpec, max_length
+from graphsvc.security.vault import Pii, protect
 from loaders.read import Table
 
 EXCERPT_CHARS = 40
@@ -109,6 +110,8 @@ class Context:
     netted_rows: dict[str, int] = field(default_factory=dict)  # table key -> rows netted
     # (file, their column) -> code -> rows: codes a value table of the mapping lacks
     unmapped: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    # pseudonym key + vault (issue #14); None: rows keep raw values (pure validation tests)
+    pii: Pii | None = None
 
 
 def row_hash(values: Mapping[str, Any], extra: Mapping[str, str]) -> str:
@@ -515,9 +518,12 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             _check_refs(spec, rec, ctx)
             row = Row(line=line, values=rec, extra=extra)
             if key is not None and label is not None:
-                row.row_hash = row_hash(rec, extra)
+                legacy = row.row_hash = row_hash(rec, extra)
+                if ctx.pii is not None:  # keyed: no guess of a raw value can be confirmed
+                    row.row_hash = ctx.pii.key("row_hash", row.row_hash)
                 if ctx.known.has(label, rec[key]):
-                    if ctx.known.stored_hash(label, rec[key]) != row.row_hash:
+                    # a node loaded before issue #14 (and not personal) keeps its plain hash
+                    if ctx.known.stored_hash(label, rec[key]) not in (row.row_hash, legacy):
                         raise _Bad(
                             key,
                             f"{key} {rec[key]} is already in the store with different values",
@@ -550,6 +556,8 @@ def iter_checked(table: Table, ctx: Context, rejects: list[Reject]) -> Iterator[
             reversed_seen.add(rec[key])  # a partial refund: its reversal rows are netted
             n_net = len(table.reversals[rec[key]])
             ctx.netted_rows[netted_key] = ctx.netted_rows.get(netted_key, 0) + n_net
+        if ctx.pii is not None:  # after the rules: pseudonyms of normalised values (#14)
+            protect(ctx.pii, table.table, row.values, row.extra)
         yield row
     rejects.extend(_orphan_reversals(table, reversed_seen, rejected))
 
@@ -567,8 +575,8 @@ def check_table(table: Table, ctx: Context) -> Checked:
     )
 
 
-def new_context(known: KnownIds | None = None, *, today: date) -> Context:
-    return Context(known=known or KnownIds(), today=today)
+def new_context(known: KnownIds | None = None, *, today: date, pii: Pii | None = None) -> Context:
+    return Context(known=known or KnownIds(), today=today, pii=pii)
 
 
 def validate(

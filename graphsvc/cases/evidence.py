@@ -35,6 +35,7 @@ from graphsvc.contract.cells import inert
 from graphsvc.contract.schema import SPECS
 from graphsvc.model import ACCOUNT_PAID_FOR, EVIDENCE, MEMBER_KINDS, REFERRED, TREATED_BY, VISITED
 from graphsvc.privacy import mask_properties, mask_value
+from graphsvc.security.vault import pii_for_store, reveal
 from graphsvc.store import Store
 from graphsvc.store.values import Node, Relationship
 
@@ -84,8 +85,12 @@ def _chunks(ids: Sequence[str], size: int = ID_CHUNK) -> Iterable[list[str]]:
         yield list(ids[i : i + size])
 
 
-def gather(store: Store, case: CaseRecord) -> CaseEvidence:
-    """Every store read a package needs, nothing else."""
+def gather(store: Store, case: CaseRecord, *, unmasked: bool = False) -> CaseEvidence:
+    """Every store read a package needs, nothing else.
+
+    ``unmasked``: an authorised unmasked export; the raw names, ID numbers and identifier
+    values come from the vault (the graph holds only pseudonyms, issue #14).
+    """
     from graphsvc.cases.service import entity_nodes
 
     pids, dids, iids = (
@@ -141,7 +146,21 @@ def gather(store: Store, case: CaseRecord) -> CaseEvidence:
     ]
     if missing:
         ev.entities.update(entity_nodes(store, missing))
+    if unmasked:
+        reveal_evidence(store, ev)
     return ev
+
+
+def reveal_evidence(store: Store, ev: CaseEvidence) -> None:
+    """Put the vault's raw values back into ``ev`` (in place), for an unmasked package."""
+    pii = pii_for_store(store)
+    for (kind, ident), node in list(ev.entities.items()):
+        props = reveal(pii, MEMBER_KINDS[kind], ident, dict(node.properties))
+        ev.entities[(kind, ident)] = Node(node.id, node.labels, props)
+    for r in ev.identifiers:
+        raw = pii.vault.get("Identifier", str(r.get("identifier_id"))).get("value")
+        if raw is not None:
+            r["value"] = raw
 
 
 # -- pure tabulation ---------------------------------------------------------------

@@ -164,7 +164,7 @@ def export_case(
     case = service.get_case(store, case_id, viewer)
     events = service.get_events(store, case_id)
     masked = workflow.masked_export(case.status, viewer.role)
-    ev = gather(store, case)
+    ev = gather(store, case, unmasked=not masked)
     files = package_files(case, events, ev, masked=masked, lang=lang, font_file=font_file)
     meta = {
         "case_id": case.id,

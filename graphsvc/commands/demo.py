@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
         detection = run_detection(store, progress=True)
         rings = detection.to_json()["rings"]
         out.write(f"\n      {len(rings)} rings flagged (run {detection.run_id})\n")
+        from graphsvc.supervision import history
+
+        _, graded = history.compute_current(store, settings)
+        out.write(f"      {graded} institutions, doctors and participants graded\n")
     out.write("[4/4] users\n")
     from graphsvc.security.users import ensure_demo_users
 

@@ -45,8 +45,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None and args.json.parent and not args.json.parent.exists():
         raise InputError(f"directory of {args.json} does not exist")
     settings = get_settings()
+    graded: tuple[str, int] | None = None
     with open_store(settings) as store:
         result = run_detection(store, config, only, progress=True, write=not args.dry_run)
+        if not args.dry_run:
+            # Credit grades follow every run (issue 17): the history shows each run's grades.
+            from graphsvc.supervision import history
+
+            graded = history.compute_current(store, settings)
     doc = result.to_json()
     if args.json is not None:
         args.json.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
@@ -68,4 +74,6 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"  superseded {result.superseded} earlier current run\n")
     if args.json is not None:
         out.write(f"  rings written to {args.json}\n")
+    if graded is not None:
+        out.write(f"  credit grades: {graded[1]} entities graded for run {graded[0]}\n")
     return 0

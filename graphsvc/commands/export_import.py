@@ -41,7 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from graphsvc.config import get_settings
     from graphsvc.exporters.neo4j_import import DEFAULT_LOAD_ID, export_directory
+    from graphsvc.security.vault import pii_for_settings
 
     bar = tqdm(desc="tables", unit="table", file=sys.stderr, disable=args.no_progress)
 
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             load_id=args.load_id or DEFAULT_LOAD_ID,
             database=args.database,
             on_table=on_table,
+            pii=pii_for_settings(get_settings()),  # the service's keys and vault (#14)
         )
     finally:
         bar.close()

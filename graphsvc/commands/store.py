@@ -1,4 +1,4 @@
-"""``graphsvc store start|stop|status``: manage the embedded FalkorDB."""
+"""``graphsvc store start|stop|status|migrate-pii``: manage the embedded FalkorDB."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "'status' reports on Neo4j instead."
         ),
     )
-    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument(
+        "action",
+        choices=["start", "stop", "status", "migrate-pii"],
+        help="migrate-pii: move raw personal values of an existing graph into the encrypted "
+        "vault, leaving keyed pseudonyms and masked forms (idempotent; docs/security.md)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable status")
     p.set_defaults(func=run)
 
@@ -52,6 +57,13 @@ def write_interrupted_loads(data_dir: Path, out: TextIO) -> int:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     out = sys.stdout
+    if args.action == "migrate-pii":
+        from graphsvc.security.migrate_pii import migrate
+
+        with open_store(settings) as store:
+            done = migrate(store)
+        out.write(json.dumps(done.to_json(), ensure_ascii=False) + "\n")
+        return 0
     if settings.backend == "neo4j":
         if args.action != "status":
             raise GraphsvcError("store start/stop manage the embedded store; Neo4j runs elsewhere")

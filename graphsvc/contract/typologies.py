@@ -38,6 +38,12 @@ REGISTRY: tuple[Typology, ...] = (
         "duplicate_enrolment", "Hainan Art. 11; Art. 24(3)", "Duplicate enrolment", "重复参保"
     ),
     Typology("card_lending", "Hainan Art. 24(1)(2)", "Card lending", "冒名就医购药"),
+    Typology(
+        "fabricated_services",
+        "Hainan Art. 23(9); Art. 24(5)",
+        "Fabricated services",
+        "虚构医药服务",
+    ),
 )
 
 TYPOLOGIES: tuple[str, ...] = tuple(t.name for t in REGISTRY)

@@ -396,6 +396,29 @@ class CardLendingConfig(Section):
         description="Exemption proxy_purchase (委托购药): a far settlement on a day a registered "
         "family member settles at the same institution is that member buying for the card.",
     )
+    recurring_group: bool = Field(
+        True,
+        description="Exemption recurring_group: a counter burst whose card holders mostly came "
+        "back to the institution together on another day is a group that comes (organised "
+        "visits, Art. 23(7)), not cards collected; organised_visits judges it.",
+    )
+
+
+class FabricatedServicesConfig(Section):
+    region_digits: int = _f(
+        6, 2, 6, "Leading digits of the region code compared: the distance proxy of an alibi."
+    )
+    min_patients: int = _f(4, 1, 1000, "Patients billed while elsewhere a ring needs.")
+    proxy_purchase: bool = Field(
+        True,
+        description="Exemption proxy_purchase (委托购药): an alibi on a day a registered family "
+        "member settles at the alibi's or the billing institution is that member's purchase.",
+    )
+    multi_site_doctor: bool = Field(
+        True,
+        description="Exemption multi_site_doctor (多点执业, remote care): an outpatient "
+        "settlement by a doctor who also signs settlements in the alibi's region.",
+    )
 
 
 class DetectConfig(Section):
@@ -415,6 +438,7 @@ class DetectConfig(Section):
     duplicate_charging: DuplicateChargingConfig = Field(default_factory=DuplicateChargingConfig)
     duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
     card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
+    fabricated_services: FabricatedServicesConfig = Field(default_factory=FabricatedServicesConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

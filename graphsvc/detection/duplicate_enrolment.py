@@ -52,6 +52,21 @@ def _bucket(idn: pd.Series) -> pd.Series:
     return s.str[:14] + parity.astype(str)
 
 
+def _bucket_sizes(people: pd.DataFrame) -> pd.Series:
+    """ID number -> how many records share its bucket (:func:`_bucket`).
+
+    A store holds no raw ID number (issue #14): there ``id_number`` is a keyed pseudonym
+    and ``id_bucket`` the pseudonym of its bucket, computed at load; equal buckets stay
+    equal, so the counts are the same as on the raw numbers.
+    """
+    bucket = _bucket(people["id_number"])
+    if "id_bucket" in people.columns:
+        keyed = people["id_bucket"]
+        bucket = keyed.where(keyed.notna() & (keyed.astype(str) != ""), bucket)
+    sizes = bucket.map(bucket.value_counts())
+    return pd.Series(sizes.to_numpy(), index=people["id_number"].to_numpy()).groupby(level=0).max()
+
+
 def detect(
     data: GraphData, config: DetectConfig, *, clustering: Clustering | None = None
 ) -> list[Ring]:
@@ -79,7 +94,7 @@ def detect(
     dup = people[people.duplicated("id_number", keep=False)]
     if dup.empty:
         return []
-    bucket_size = _bucket(people["id_number"]).value_counts()
+    bucket_size = _bucket_sizes(people)
     rx = data.prescriptions
     rx = rx[rx["participant_id"].isin(set(dup["participant_id"])) & rx["date"].notna()]
     by_p = {str(p): g for p, g in rx.groupby("participant_id", sort=False)}
@@ -166,7 +181,7 @@ def _ring(
     cfg = config.duplicate_enrolment
     ids = data.identifiers
     # (1) the sequence code agrees by chance, once per other record in the bucket
-    k = int(bucket_size.get(_bucket(pd.Series([idn])).iloc[0], len(recs)))
+    k = int(bucket_size.get(idn, len(recs)))
     others = max(1, k - 1)
     log10_seq = min(0.0, math.log10(others / cfg.sequence_codes)) * (len(recs) - 1)
     # (2) the contact identifiers both records list

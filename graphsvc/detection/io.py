@@ -77,6 +77,9 @@ _UNREAD = frozenset({"name", "item_name"})
 FIELDS: dict[str, tuple[str, ...]] = {
     table: tuple(c for c in COLUMNS[table] if c not in _UNREAD) for table in READS
 }
+# Not a contract column: the pseudonym of an ID number's birthplace+birth date+sex, which
+# duplicate_enrolment compares once the graph holds no raw ID number (issue #14).
+FIELDS["participants"] += ("id_bucket",)
 FIELD_SEP = "\x1f"  # ASCII unit separator, between fields
 ROW_SEP = "\x1e"  # ASCII record separator, between rows once joined for the parser
 

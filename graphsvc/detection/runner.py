@@ -51,6 +51,7 @@ MODULES: dict[str, str] = {
     "duplicate_charging": "graphsvc.detection.duplicate_charging",
     "duplicate_enrolment": "graphsvc.detection.duplicate_enrolment",
     "card_lending": "graphsvc.detection.card_lending",
+    "fabricated_services": "graphsvc.detection.fabricated_services",
 }
 
 

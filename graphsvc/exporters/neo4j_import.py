@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from graphsvc import model
 from graphsvc.errors import InputError
+from graphsvc.security.vault import Pii
 from graphsvc.store import dialect
 
 log = logging.getLogger(__name__)
@@ -197,8 +198,9 @@ class _Writer:
         elif query == "load_identifiers":
             if row["id"] not in self.seen[m.IDENTIFIER]:
                 self.seen[m.IDENTIFIER].add(row["id"])
-                self.node(m.IDENTIFIER, ["kind", "value", "load_id"]).write(
-                    [row["id"], m.IDENTIFIER], {"kind": row["kind"], "value": row["value"], **lid}
+                self.node(m.IDENTIFIER, ["kind", "value", "key", "load_id"]).write(
+                    [row["id"], m.IDENTIFIER],
+                    {"kind": row["kind"], "value": row["value"], "key": row.get("key"), **lid},
                 )
             props = [*self.extras.get("identifiers", []), "load_id"]
             self.rel(m.REL_HAS_IDENTIFIER, m.PARTICIPANT, m.IDENTIFIER, props).write(
@@ -324,8 +326,12 @@ def export_directory(
     database: str = "neo4j",
     today: date | None = None,
     on_table: Callable[[str, int], None] | None = None,
+    pii: Pii | None = None,
 ) -> ExportReport:
     """Validate a contract directory like the loader and write import CSVs to ``out``.
+
+    ``pii``: pseudonymise like the loader (issue #14; the CLI always passes the service's),
+    so the imported graph holds no raw personal value and the vault gets them.
 
     ``out`` must be absent or empty (import files are never mixed with old ones).
     ``on_table(name, rows_read)`` is called after each table (progress).
@@ -344,7 +350,7 @@ def export_directory(
     out.mkdir(parents=True, exist_ok=True)
     extras = {name: [p for p, _ in t.extras] for name, t in tables.items()}
     writer = _Writer(out, load_id, extras)
-    ctx = new_context(today=today or date.today())
+    ctx = new_context(today=today or date.today(), pii=pii)
     rejects: list[Reject] = []
     counts: dict[str, dict[str, int]] = {}
     try:
@@ -372,6 +378,8 @@ def export_directory(
                 on_table(name, counts[name]["read"])
     finally:
         files = writer.close()
+        if pii is not None:
+            pii.vault.flush()  # the raw values behind the files' pseudonyms
     rejects_file = None
     if rejects:
         path = out / "rejects.csv"

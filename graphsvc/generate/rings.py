@@ -90,7 +90,13 @@ def _claim(w: World, *insts: int) -> None:
 
 
 def build_rings(w: World) -> None:
-    from graphsvc.generate import benign_typa, rings_typa, rings_visits  # they import this
+    from graphsvc.generate import (  # they import this module
+        benign_typa,
+        benign_typc,
+        rings_typa,
+        rings_typc,
+        rings_visits,
+    )
 
     w.extra["special"] = w.n * 2  # identifier index space for ring-owned phones/devices
     for builder in (
@@ -112,6 +118,8 @@ def build_rings(w: World) -> None:
     reserved = w.reserved.copy()
     rings_typa.build(w)
     benign_typa.build(w)
+    rings_typc.build(w)  # fabricated services, its own stream too
+    benign_typc.build(w)
     rings_visits.build(w)
     w.reserved[:] = reserved
 

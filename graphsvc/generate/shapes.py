@@ -29,6 +29,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "duplicate_charging": ("same_settlement", "split_items", "second_settlement"),
     "duplicate_enrolment": ("employee_and_resident", "two_hospitals", "same_scheme"),
     "card_lending": ("far_same_day", "one_counter", "while_inpatient"),
+    "fabricated_services": ("same_day_far", "during_stay", "spread_doctors"),
 }
 TUNING_SEEDS: tuple[int, ...] = (11, 3, 5)
 HELDOUT_SEEDS: tuple[int, ...] = (101, 202, 303, 404)
@@ -47,5 +48,6 @@ HELDOUT_SHAPES: frozenset[str] = frozenset(
         "duplicate_charging/second_settlement",
         "duplicate_enrolment/same_scheme",
         "card_lending/while_inpatient",
+        "fabricated_services/spread_doctors",
     }
 )

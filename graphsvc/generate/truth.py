@@ -28,6 +28,9 @@ BENIGN_KINDS: tuple[str, ...] = (
     "repeated_items",
     "rekeyed_record",
     "family_proxy",
+    "travellers",
+    "relative_buys",
+    "multi_site_doctor",
 )
 
 

@@ -69,6 +69,9 @@ def isolated_settings(settings: Any, data_dir: Any) -> Any:
     return settings.model_copy(
         update={
             "data_dir": Path(data_dir),
+            # the graph's pseudonym keys and vault stay those it was loaded with (#14)
+            "pii_key_dir": settings.pii_key_dir or settings.data_dir,
+            "pii_vault_dir": settings.pii_vault_dir or settings.data_dir,
             "store_url": f"redis://{info.host}:{info.port}",
             "store_password": settings.resolved_store_password(),
         }
@@ -111,8 +114,12 @@ CREATE (g)-[:HAS_MEMBER {role: 'recruited'}]->(p), (g)-[:IN_RUN]->(r)
 PERSONAL_VALUES = (ID_NUMBER, PHONE, ADDRESS, BANK, NAME, DOCTOR_NAME, "赵四", "460100199001011234")
 
 
-def seed(store: Store) -> None:
-    """Write the seed graph (tests only; inline Cypher is fine here, never in the service)."""
+def seed(store: Store, *, pseudonymise: bool = True) -> None:
+    """Write the seed graph (tests only; inline Cypher is fine here, never in the service).
+
+    It is written the old way, raw values in the graph; ``pseudonymise`` then runs the
+    ``store migrate-pii`` migration (issue #14), so the tests also see a migrated store.
+    """
     store.query(
         SEED,
         {
@@ -125,6 +132,10 @@ def seed(store: Store) -> None:
         },
         write=True,
     )
+    if pseudonymise:
+        from graphsvc.security.migrate_pii import migrate
+
+        migrate(store)
 
 
 def snapshot(store: Store) -> tuple[int, int, list[str]]:

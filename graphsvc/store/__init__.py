@@ -23,7 +23,9 @@ def open_store(settings: Settings | None = None, *, start: bool = True) -> Store
         settings.validate_for_neo4j()
         from graphsvc.store.neo4j_backend import Neo4jStore
 
-        return Neo4jStore.from_settings(settings)
+        store: Store = Neo4jStore.from_settings(settings)
+        store.settings = settings
+        return store
 
     from graphsvc.errors import StoreUnavailable
     from graphsvc.store import embedded
@@ -31,22 +33,26 @@ def open_store(settings: Settings | None = None, *, start: bool = True) -> Store
 
     if settings.store_url:
         url = urlparse(settings.store_url)
-        return FalkorStore(
+        store = FalkorStore(
             url.hostname or "127.0.0.1",
             url.port or 6379,
             url.password or settings.store_password,
             settings.graph_name,
             default_timeout_ms=settings.query_timeout_ms,
         )
+        store.settings = settings  # where the pseudonym keys and the vault are
+        return store
     info = embedded.status(settings)
     if info is None:
         if not start:
             raise StoreUnavailable("the embedded store is not running (graphsvc store start)")
         info = embedded.start(settings)
-    return FalkorStore(
+    store = FalkorStore(
         info.host,
         info.port,
         settings.resolved_store_password(),
         settings.graph_name,
         default_timeout_ms=settings.query_timeout_ms,
     )
+    store.settings = settings
+    return store

@@ -83,6 +83,9 @@ class Store(ABC):
     """A graph store session factory: run Cypher with parameters, read-only or write."""
 
     backend: Backend
+    # The Settings it was opened with (``open_store``): where the pseudonym keys and the
+    # personal-data vault of this graph are (graphsvc.security.vault). Any: no import cycle.
+    settings: Any = None
 
     def __init__(self, library: QueryLibrary | None = None) -> None:
         self.library = library or default_library()

@@ -92,7 +92,6 @@ def compute_current(store: Store, settings: Settings, *, force: bool = False) ->
 
     A run already graded is left alone unless ``force`` (cases changed since):
     the history must show what was decided at the time."""
-    rows = store.run("grades_ring_members", {}).records()
     run = store.run("explore_current_run", {}).records()
     if not run:
         raise NotFound("no current detection run: run `graphsvc detect` first")
@@ -102,6 +101,8 @@ def compute_current(store: Store, settings: Settings, *, force: bool = False) ->
         have = con.execute("SELECT entities FROM grade_runs WHERE run_id=?", (run_id,)).fetchone()
         if have is not None and not force:
             return run_id, int(have["entities"])
+        # Read the rings only when grading: entity pages ask on every view.
+        rows = [r for r in store.run("grades_ring_members", {}).records() if r["run_id"] == run_id]
         status = latest_case_status(store.run("grades_case_status", {}).records())
         grades = compute_grades(memberships_from_rows(rows), status, cfg)
         con.execute("DELETE FROM grades WHERE run_id=?", (run_id,))
@@ -183,3 +184,39 @@ def grades_csv(grades: list[Grade], run_id: str) -> str:
     for g in grades:
         w.writerow([safe_cell(run_id), *(safe_cell(getattr(g, c)) for c in COLUMNS)])
     return buf.getvalue()
+
+
+def standing(store: Store, settings: Settings, kind: str, eid: str) -> dict[str, Any] | None:
+    """An entity's grade in the current run (an entity in none of its rings is A, with
+    no explanation of its own) and its earlier grades, newest first; ``None`` when
+    there is no detection run to grade.
+
+    Why the current run and not the newest row of the history: an entity graded C in
+    an old run and in no ring now is A now; its badge must not show the old C."""
+    try:
+        run_id, _ = compute_current(store, settings)
+    except NotFound:
+        return None
+    hist = entity_history(settings, kind, eid)
+    now = next((h for h in hist if h["run_id"] == run_id), None)
+    return {
+        "run_id": run_id,
+        "grade": now["grade"] if now else "A",
+        "explanation": now["explanation"] if now else None,
+        "explanation_zh": now["explanation_zh"] if now else None,
+        "earlier": [h for h in hist if h["run_id"] != run_id][:5],
+    }
+
+
+def rings_graded(
+    store: Store, settings: Settings, worst: str, kind: str | None = None
+) -> frozenset[str]:
+    """Ids of the current run's rings with a member (of ``kind``, or any) graded
+    ``worst`` or worse (``C``: C or D), for the ring list's grade filter."""
+    from graphsvc.supervision.grades import GRADES
+
+    run_id, _ = compute_current(store, settings)
+    bad = set(GRADES[GRADES.index(worst) :])
+    graded = {(g.kind, g.id) for g in list_grades(settings, run_id, kind=kind) if g.grade in bad}
+    members = memberships_from_rows(store.run("grades_ring_members", {}).records())
+    return frozenset(m.ring for m in members if (m.kind, m.id) in graded)

@@ -22,6 +22,7 @@ from markupsafe import escape
 from graphsvc.api.app import create_app
 from graphsvc.config import Settings
 from graphsvc.contract.typologies import TYPOLOGIES
+from graphsvc.security.vault import pii_for_store
 from graphsvc.store import Store, open_store
 from viz.offline import external_urls
 
@@ -184,6 +185,12 @@ def test_ring_detail_matches_the_list_and_masks(
     assert by_hash["id"] == ring["id"]
 
 
+def _raw_person(store: Store, pid: str) -> tuple[str | None, str | None]:
+    """A participant's true name and ID number: from the vault, the graph holds neither."""
+    got = pii_for_store(store).vault.get("Participant", pid)
+    return got.get("name"), got.get("id_number")
+
+
 def test_unknown_ring_is_404(client: TestClient) -> None:
     assert client.get("/api/rings/no-such-ring").status_code == 404
     assert client.get("/api/rings/no-such-ring/subgraph").status_code == 404
@@ -202,9 +209,7 @@ def test_ring_subgraph_json(client: TestClient, rings: list[dict[str, Any]], raw
     # Masked: no stored person name or ID number appears.
     text = json.dumps(body, ensure_ascii=False)
     pids = [m["id"] for m in ring["members"] if m["kind"] == "participant"]
-    people = raw.query(
-        "MATCH (p:Participant) WHERE p.id IN $ids RETURN p.name, p.id_number", {"ids": pids}
-    ).rows
+    people = [_raw_person(raw, pid) for pid in pids]
     for name, id_number in people:
         if name and len(name) > 1:
             assert f'"{name}"' not in text
@@ -251,9 +256,8 @@ def test_entity_facts_and_rings(
     assert body["kind"] == "participant" and body["id"] == member["id"]
     assert ring["id"] in {r["id"] for r in body["rings"]}
     assert body["relationships"].get("HAS_MEMBER", 0) >= 1
-    stored = raw.query(
-        "MATCH (p:Participant {id: $id}) RETURN p.id_number, p.name", {"id": member["id"]}
-    ).rows[0]
+    name, id_number = _raw_person(raw, member["id"])
+    stored = [id_number, name]
     if stored[0]:
         assert body["properties"]["id_number"] != stored[0]
         assert "*" in body["properties"]["id_number"]
@@ -290,10 +294,12 @@ def test_neighbourhood_grows_with_hops_and_respects_limit(
 
 
 def test_identifier_views_never_show_the_raw_value(client: TestClient, raw: Store) -> None:
-    phone_id, phone = raw.query(
+    [[phone_id]] = raw.query(
         "MATCH (i:Identifier {kind: 'phone'})<-[:HAS_IDENTIFIER]-(:Participant) "
-        "RETURN i.id, i.value ORDER BY i.id LIMIT 1"
-    ).rows[0]
+        "RETURN i.id ORDER BY i.id LIMIT 1"
+    ).rows
+    phone = pii_for_store(raw).vault.get("Identifier", phone_id)["value"]  # the graph has none
+    assert phone.isdigit()
     for url in (
         f"/api/entities/identifier/{phone_id}",
         f"/api/entities/identifier/{phone_id}/neighborhood?hops=2",
@@ -338,9 +344,11 @@ def test_search_by_id_name_phone_and_id_number(client: TestClient, raw: Store) -
     row = raw.query(
         "MATCH (p:Participant)-[:HAS_IDENTIFIER]->(i:Identifier {kind: 'phone'}) "
         "WHERE p.id_number IS NOT NULL AND p.name IS NOT NULL "
-        "RETURN p.id, p.name, p.id_number, i.value ORDER BY p.id LIMIT 1"
+        "RETURN p.id, i.id ORDER BY p.id LIMIT 1"
     ).rows[0]
-    pid, name, id_number, phone = row
+    pid, ident = row
+    name, id_number = _raw_person(raw, pid)
+    phone = pii_for_store(raw).vault.get("Identifier", ident)["value"]
     by_id = client.get(f"/api/search?q={pid}").json()["results"]
     assert by_id[0]["key"] == f"participant:{pid}" and by_id[0]["via"] == "id"
     # The phone typed the way people type it: full-width digits, dashes, spaces.

@@ -28,6 +28,9 @@ def test_documented_example_parses(tmp_path: Path) -> None:
     raw = yaml.safe_load(block.group(1))
     assert cfg.scoring.min_adjusted_surprise == raw["scoring"]["min_adjusted_surprise"]
     assert cfg.organised_visits.min_overlap == raw["organised_visits"]["min_overlap"]
+    # a named exemption switched off in the example is off in the config
+    assert cfg.fabricated_services.multi_site_doctor is False
+    assert cfg.fabricated_services.min_patients == raw["fabricated_services"]["min_patients"]
     # A partial kind_weights mapping overrides one kind and keeps the others.
     assert cfg.shared_identity.kind_weights["phone"] == 0.5
     assert cfg.shared_identity.kind_weights["device"] == 1.0

@@ -103,11 +103,12 @@ def test_headers_rows_and_typed_properties(small_dir: Path, tmp_path: Path) -> N
     report = export_directory(small_dir, out, load_id="L1")
     participants = read(out / "nodes" / "Participant.csv")
     assert participants[0] == [
-        "id:ID(Participant)", ":LABEL", "name", "id_number", "gender", "birth_date",
+        "id:ID(Participant)", ":LABEL", "name", "name_key", "surname_key", "id_number",
+        "id_number_key", "id_bucket", "gender", "birth_date",
         "insurance_type", "region_code", "note", "row_hash", "load_id",
     ]  # fmt: skip
     assert [r[0] for r in participants[1:]] == ["P1", "P2", "P3"]
-    assert participants[1][8] == "a,b" and participants[2][8] == ""  # empty = no property
+    assert participants[1][12] == "a,b" and participants[2][12] == ""  # empty = no property
     assert all(r[1] == "Participant" and r[-1] == "L1" for r in participants[1:])
 
     rx = read(out / "nodes" / "Prescription.csv")
@@ -120,9 +121,9 @@ def test_headers_rows_and_typed_properties(small_dir: Path, tmp_path: Path) -> N
 
     ident = read(out / "nodes" / "Identifier.csv")
     assert ident == [
-        ["id:ID(Identifier)", ":LABEL", "kind", "value", "load_id"],
-        ["phone:13800138000", "Identifier", "phone", "13800138000", "L1"],
-    ]
+        ["id:ID(Identifier)", ":LABEL", "kind", "value", "key", "load_id"],
+        ["phone:13800138000", "Identifier", "phone", "13800138000", "", "L1"],
+    ]  # without pii (a test of the format): raw values; the CLI always pseudonymises
     has = read(out / "relationships" / "HAS_IDENTIFIER.csv")
     assert has[0] == [":START_ID(Participant)", ":END_ID(Identifier)", ":TYPE", "load_id"]
     assert [r[:3] for r in has[1:]] == [
@@ -219,3 +220,18 @@ def test_cli_writes_files_and_summary(small_dir: Path, tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert again.returncode == 1 and "not an empty directory" in again.stderr
+
+
+def test_with_pii_the_import_files_hold_no_raw_value(small_dir: Path, tmp_path: Path) -> None:
+    """Issue #14: the bulk path pseudonymises like the loader; raw values go to the vault."""
+    from graphsvc.security.vault import open_pii
+
+    pii = open_pii(tmp_path / "keys", tmp_path, "import_test")
+    out = tmp_path / "out"
+    export_directory(small_dir, out, load_id="L1", pii=pii)
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.csv")))
+    assert "13800138000" not in text
+    ident = read(out / "nodes" / "Identifier.csv")
+    key = pii.key("phone", "13800138000")
+    assert ident[1][:5] == [f"phone:{key}", "Identifier", "phone", "138****8000", key]
+    assert pii.vault.get("Identifier", f"phone:{key}") == {"value": "13800138000"}

@@ -232,9 +232,13 @@ def test_a_national_export_loads_as_it_is(store: Store, tmp_path: Path) -> None:
 
     phones = store.query(
         "MATCH (p:Participant)-[:HAS_IDENTIFIER]->(x:Identifier {kind: 'phone'}) "
-        "RETURN x.value, collect(p.id) ORDER BY x.value"
+        "RETURN x.id, collect(p.id)"
     ).rows
-    assert [[v, sorted(ps)] for v, ps in phones] == [
+    from graphsvc.security.vault import pii_for_store
+
+    vault = pii_for_store(store).vault  # the graph holds pseudonyms, the vault the numbers
+    raw = sorted([vault.get("Identifier", i)["value"], sorted(ps)] for i, ps in phones)
+    assert raw == [
         ["13700000007", [HOLDER]],
         ["13800000001", [HOLDER, VISITOR]],
     ]

@@ -30,7 +30,6 @@ from graphsvc.store import embedded, open_store
 from loaders import journal
 
 PARTICIPANTS = 1_200
-RESTART_BOUND_S = 20.0  # "in seconds": measured ~1-3 s here (docs/benchmarks.md)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -78,7 +77,8 @@ class Env:
         return Settings(data_dir=self.data_dir, store_port=self.port, graph_name=graph)
 
     def restart(self) -> tuple[str, float]:
-        """``store stop`` (a no-op when the store was killed), then a timed ``store start``."""
+        """``store stop`` (a no-op when the store was killed), then a timed ``store start``
+        (``store start`` fails when the store does not answer: a hang, not a speed)."""
         self.cli(["store", "stop"])
         t = time.monotonic()
         started = self.cli(["store", "start"])
@@ -147,8 +147,10 @@ def test_killed_loader_recovers_to_the_clean_graph(
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     half = fingerprint(crash_env.settings(graph))
     assert half["hash"] != clean["hash"]  # the crash did leave a half-written graph
-    out, elapsed = crash_env.restart()
-    assert elapsed < RESTART_BOUND_S
+    # No timing is asserted (a loaded machine is not a slow store): that the store came
+    # back at all is checked in restart(), through ``store start``'s own hang bound; the
+    # restart times are measured by benchmarks/bench_crash.sh (docs/benchmarks.md).
+    out, _elapsed = crash_env.restart()
     argv, _ = recovery_commands(out, graph)
     resumed = crash_env.cli([*argv, "--no-progress"], graph=graph)
     assert resumed.returncode == 0, resumed.stderr
@@ -171,8 +173,10 @@ def test_killed_store_restarts_and_the_load_recovers(
         GRAPHSVC_TEST_CRASH_PID=str(info.pid),
     )
     assert crashed.returncode != 0  # the store died under it
-    out, elapsed = crash_env.restart()
-    assert elapsed < RESTART_BOUND_S
+    # No timing is asserted (a loaded machine is not a slow store): that the store came
+    # back at all is checked in restart(), through ``store start``'s own hang bound; the
+    # restart times are measured by benchmarks/bench_crash.sh (docs/benchmarks.md).
+    out, _elapsed = crash_env.restart()
     argv, _ = recovery_commands(out, graph)
     resumed = crash_env.cli([*argv, "--no-progress"], graph=graph)
     assert resumed.returncode == 0, resumed.stderr

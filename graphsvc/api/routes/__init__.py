@@ -25,5 +25,6 @@ ROUTERS: tuple[str, ...] = (
     "grades",
     "tips",
     "inspections",
+    "published",
     "pages",
 )

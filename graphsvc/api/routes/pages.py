@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from graphsvc import model
 from graphsvc.api.deps import (
     CONSOLE,
+    GRADES,
     INVESTIGATION,
     SettingsDep,
     StoreDep,
@@ -29,6 +30,7 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.supervision import history
 from graphsvc.web.i18n import t
 from graphsvc.web.views import (
     fragment,
@@ -108,24 +110,49 @@ def filter_errors(filters: dict[str, str], lang: str) -> list[str]:
     typology = filters.get("typology")
     if typology is not None and typology not in explore.TYPOLOGIES:
         errors.append(t("bad_typology", lang, value=typology))
+    for name, allowed in (("grade", GRADE_FILTERS), ("grade_kind", GRADE_KINDS)):
+        value = filters.get(name)
+        if value is not None and value not in allowed:
+            errors.append(t("bad_grade", lang, value=value))
     return errors
+
+
+# The ring list's credit-grade filter (issue 17): members graded this or worse.
+GRADE_FILTERS = ("B", "C", "D")
+GRADE_KINDS = ("institution", "doctor", "participant")
+
+
+def _graded_rings(store: Any, settings: Any, filters: dict[str, str]) -> frozenset[str] | None:
+    if not filters.get("grade"):
+        return None
+    try:
+        return history.rings_graded(
+            store, settings, filters["grade"], filters.get("grade_kind") or None
+        )
+    except NotFound:  # no detection run: no rings to filter
+        return frozenset()
 
 
 @router.get("/rings", dependencies=[Guard], response_class=HTMLResponse)
 def rings_page(
     request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     typology: str = "",
     region: str = "",
     min_score: str = "",
     min_amount: str = "",
     period_from: str = "",
     period_to: str = "",
+    grade: str = "",
+    grade_kind: str = "",
     sort: str = "score",
     order: str = "desc",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     filters = {
+        "grade": grade,
+        "grade_kind": grade_kind,
         "typology": typology,
         "region": region,
         "min_score": min_score,
@@ -145,6 +172,8 @@ def rings_page(
             filters=filters,
             pages=1,
             typologies=explore.TYPOLOGIES,
+            grade_filters=GRADE_FILTERS,
+            grade_kinds=GRADE_KINDS,
             error="; ".join(errors),
         )
         resp.status_code = 422
@@ -160,6 +189,7 @@ def rings_page(
                 min_amount=_num(filters.get("min_amount")),
                 period_from=filters.get("period_from"),
                 period_to=filters.get("period_to"),
+                ring_ids=_graded_rings(store, settings, filters),
             ),
             sort=sort if sort in explore.SORT_KEYS else "score",
             order=order if order in ("asc", "desc") else "desc",
@@ -177,6 +207,8 @@ def rings_page(
         filters=filters,
         pages=pages,
         typologies=explore.TYPOLOGIES,
+        grade_filters=GRADE_FILTERS,
+        grade_kinds=GRADE_KINDS,
         error=error,
     )
 
@@ -212,6 +244,7 @@ def entity_page(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    user: Annotated[User, Guard],
     hops: Annotated[int, Query(ge=1, le=explore.MAX_HOPS)] = 1,
 ) -> HTMLResponse:
     lang = lang_of(request)
@@ -222,9 +255,13 @@ def entity_page(
         )
     except (NotFound, InputError) as exc:
         return _error_page(request, exc)
+    grade = None
+    if kind in GRADE_KINDS and user.role in GRADES:
+        grade = history.standing(store, settings, kind, entity_id)
     return render_page(
         request,
         "entity.html",
+        grade=grade,
         lang=lang,
         facts=masked_facts(facts),
         raw_id=entity_id,

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import (
+    GRADES,
     SUPERVISION,
     TIP_INTAKE,
     AuditDep,
@@ -224,3 +225,83 @@ def tips_page(
     found = tips.list_tips(settings)
     audit.record("tips.page", "*", rows=len(found))
     return render_page(request, "tips.html", lang=lang_of(request), tips=found[:500])
+
+
+# -- one tip-off ------------------------------------------------------------------------
+# Investigators and analysts read a tip (it points them at rings and people) but never
+# its reporter; supervisors move it along and alone may open the reporter, each opening
+# audited as ``tips.reporter`` (the same record the API's opening writes).
+Reader = Annotated[User, Depends(require_roles(*GRADES))]
+
+
+def _tip_page(
+    request: Request, settings: Any, user: User, tip: tips.Tip, reporter: dict[str, Any] | None
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "tip.html",
+        lang=lang_of(request),
+        csrf=csrf_token_for(request),
+        tip=tip,
+        can_act=user.role in SUPERVISION,
+        next_steps=tips.NEXT.get(tip.status, ()),
+        reporter=reporter,
+    )
+
+
+@router.get("/tips/{tip_id}", include_in_schema=False, response_class=HTMLResponse)
+def tip_page(
+    tip_id: str,
+    request: Request,
+    settings: SettingsDep,
+    user: Reader,
+    audit: AuditDep,
+    reporter: bool = False,
+) -> HTMLResponse:
+    """The tip, its entities, triage, history and (supervisors) the next steps."""
+    tip = tips.get(settings, tip_id)
+    audit.record("tips.page", tip_id)
+    opened = None
+    if reporter and user.role in SUPERVISION:
+        opened = tips.reporter(settings, tip_id)
+        audit.record("tips.reporter", tip_id, detail={"opened": bool(opened), "via": "page"})
+    return _tip_page(request, settings, user, tip, opened)
+
+
+@router.post("/tips/{tip_id}", include_in_schema=False)
+def tip_action(
+    tip_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    audit: AuditDep,
+    action: Annotated[Literal["verified", "case", "closed", "triage"], Form()],
+    reward: Annotated[Literal["", "yes", "no"], Form()] = "",
+    case_id: Annotated[str, Form(max_length=100)] = "",
+    note: Annotated[str, Form(max_length=tips.MAX_BODY)] = "",
+) -> RedirectResponse:
+    """A workflow step from the page (same rules as ``PATCH /api/tips/{id}``)."""
+    if action == "triage":
+        tip = tips.retriage(store, settings, tip_id, user.username)
+        audit.record("tips.triage", tip_id, detail={"priority": tip.priority, "via": "page"})
+    else:
+        tip = tips.advance(
+            settings,
+            tip_id,
+            actor=user.username,
+            status=action,
+            reward_eligible={"yes": True, "no": False}.get(reward),
+            case_id=case_id.strip() or None,
+            note=note,
+        )
+        audit.record(
+            "tips.update",
+            tip_id,
+            detail={
+                "status": tip.status,
+                "reward_eligible": tip.reward_eligible,
+                "case": tip.case_id,
+                "via": "page",
+            },
+        )
+    return RedirectResponse(f"/tips/{quote(tip_id)}", status_code=303)

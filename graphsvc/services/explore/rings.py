@@ -55,6 +55,8 @@ class RingFilters:
     period_from: str | None = None
     period_to: str | None = None
     run_id: str | None = None
+    # Only these ring ids (Ring.id), e.g. those with a member of a bad credit grade.
+    ring_ids: frozenset[str] | None = None
 
     def validate(self) -> RingFilters:
         if self.typology and self.typology not in TYPOLOGIES:
@@ -119,6 +121,8 @@ def list_rings(
         },
     )
     # Ties by ascending id (stable sorts), rings without the value last in both orders.
+    if f.ring_ids is not None:
+        rows = [r for r in rows if str(r.get("id")) in f.ring_ids]
     rows.sort(key=lambda r: str(r.get("id")))
     present = [r for r in rows if r.get(sort) is not None]
     present.sort(key=lambda r: r[sort], reverse=order == "desc")

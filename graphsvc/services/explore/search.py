@@ -8,6 +8,7 @@ from typing import Any
 
 from graphsvc.contract.normalise import identifier_id, normalise_identifier
 from graphsvc.errors import InputError
+from graphsvc.security.vault import keyed_search, pii_for_store
 from graphsvc.services.explore.query import _read
 from graphsvc.services.explore.subgraph import entity_key
 from graphsvc.store import Node, Store
@@ -47,7 +48,9 @@ def search(store: Store, q: str, limit: int = 50) -> list[dict[str, Any]]:
     if len(q) > 200:
         raise InputError("search text too long (200 characters at most)")
     limit = max(1, min(limit, 200))
-    rows = _read(store, "explore_search", {**search_keys(q), "limit": limit})
+    # the graph holds keyed pseudonyms, not values (issue #14): hash the query the same way
+    keys = keyed_search(pii_for_store(store), search_keys(q))
+    rows = _read(store, "explore_search", {**keys, "limit": limit})
     out: dict[str, dict[str, Any]] = {}
     order = {"id": 0, "id_number": 1, "identifier": 2, "name": 3}
     for row in sorted(rows, key=lambda r: (order.get(r["via"], 9), entity_key(r["node"]))):
