@@ -35,6 +35,7 @@ from graphsvc.errors import (
     StoreUnavailable,
 )
 from graphsvc.privacy import mask_text
+from graphsvc.security.console_slots import ConsoleSlots
 from graphsvc.security.middleware import SecurityMiddleware
 from graphsvc.security.ratelimit import RateLimited, RateLimiter
 from graphsvc.security.users import UserDB
@@ -226,6 +227,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.ensure_data_dir(), settings.rate_limit_per_minute
     )
     app.state.answer_cache = AnswerCache(settings.answer_cache_entries)
+    app.state.console_slots = ConsoleSlots.in_data_dir(
+        settings.ensure_data_dir(), settings.console_concurrency
+    )
     app.add_exception_handler(GraphsvcError, handle_error)
     app.add_exception_handler(RequestValidationError, handle_validation)
     # No CORS middleware on purpose: pages and API share one origin.

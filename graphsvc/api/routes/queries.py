@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
-from graphsvc.api.routes.cypher import CypherResult, run_console_query
+from graphsvc.api.routes.cypher import CypherResult, console_slots, run_console_query
 from graphsvc.errors import InputError, NotFound
 from graphsvc.web.i18n import t
+from graphsvc.web.views import lang_of
 
 router = APIRouter(tags=["console"])
 
@@ -68,6 +69,7 @@ def run_saved(
     store: StoreDep,
     settings: SettingsDep,
     audit: AuditDep,
+    request: Request,
 ) -> CypherResult:
     """Run a saved (read-only, ``// tags: saved``) query; other named queries are not reachable."""
     saved = {q.name: q for q in store.library.saved(store.backend)}
@@ -88,4 +90,6 @@ def run_saved(
         action="cypher.saved",
         target=f"query:{name}",
         check=False,
+        slots=console_slots(request),
+        lang=lang_of(request),
     )

@@ -201,6 +201,7 @@
       var res = r.body;
       status.textContent = "#" + mine + " · " + res.row_count + (res.truncated ? "+" : "") +
         " · " + res.elapsed_ms + " ms";
+      if (res.notice) { status.textContent += " · " + res.notice; }
       renderTable(res);
       lastGraph = res.graph && res.graph.nodes && res.graph.nodes.length ? res.graph : null;
       tabGraph.disabled = !lastGraph;
