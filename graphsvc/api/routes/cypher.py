@@ -65,7 +65,7 @@ def run_console_query(
     cap = settings.cypher_row_cap
     try:
         if check:
-            checked = check_cypher(text)
+            checked = check_cypher(text, parameters)
             text, tokens = checked.text, checked.tokens
         else:
             tokens = tokenize(text)
@@ -73,7 +73,7 @@ def run_console_query(
         # 3,000,000-row answer never reaches this process.
         limited = limit_rows(text, tokens, cap, parameters)
         if check:
-            check_cypher(limited)  # what runs was checked too
+            check_cypher(limited, parameters)  # what runs was checked too
         timeout_ms = settings.cypher_timeout_ms
         started = time.perf_counter()
         if slots is None:
