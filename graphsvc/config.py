@@ -65,12 +65,26 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(30_000, description="Default per-query timeout.")
     cypher_row_cap: int = Field(5_000, description="Row cap of the analyst Cypher console.")
     cypher_timeout_ms: int = Field(10_000, description="Timeout of console queries.")
+    console_concurrency: int = Field(
+        1,
+        ge=0,
+        description="Console queries running at once across all API workers of the host "
+        "(one per user always); keep it below store_thread_count and the store's cores so "
+        "pages and detection keep store threads and CPU; 0 = no global limit.",
+    )
 
     store_query_mem_mb: int = Field(
         2_048,
         ge=0,
         description="Embedded store: most memory one query may use (FalkorDB "
         "QUERY_MEM_CAPACITY), set at store start; 0 = unlimited.",
+    )
+    store_thread_count: int = Field(
+        4,
+        ge=0,
+        description="Embedded store: query worker threads (FalkorDB THREAD_COUNT), set at "
+        "store start; above console_concurrency so pages answer while console queries "
+        "run; 0 = FalkorDB's default (one per core).",
     )
     store_timeout_max_ms: int = Field(
         1_800_000,

@@ -10,9 +10,19 @@ from __future__ import annotations
 
 
 class GraphsvcError(Exception):
-    """Base of every error graphsvc raises on purpose."""
+    """Base of every error graphsvc raises on purpose.
+
+    ``text_key`` (a page text of graphsvc/locale, issue #13) and its ``{placeholders}``
+    let the pages say the error in the reader's language; ``str()`` stays the English
+    message the CLI, the logs and the JSON answers carry.
+    """
 
     http_status = 500
+
+    def __init__(self, *args: object, text_key: str | None = None, **text_params: object) -> None:
+        super().__init__(*args)
+        self.text_key = text_key
+        self.text_params = text_params
 
 
 class ConfigError(GraphsvcError):

@@ -4,7 +4,8 @@ network views (``viz``) and the case report (``graphsvc.cases``) each had their 
 
 Every environment escapes ``.html`` templates (what reaches a browser or a liaison's
 disk is never trusted text), trims blocks so the generated HTML is stable byte for
-byte, and sees the translation catalog (``t``, ``label``) and the URL helpers
+byte, and sees the translation catalog (``t``, ``label``, an entity's ``fact_label`` and
+``fact_value``, the clauses' ``clause_text``) and the URL helpers
 (``quote``, ``urlencode``), so a template moved between them renders the same.
 Callers add their own globals (the report's bilingual ``both``, the pages' legend).
 
@@ -27,6 +28,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from graphsvc.contract.clauses import clause_text
 from graphsvc.web import i18n
 
 
@@ -45,5 +47,8 @@ def environment(folder: Path, **globals_: Any) -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(t=i18n.t, label=i18n.label, quote=_quote, urlencode=urlencode)
+    env.globals.update(
+        fact_label=i18n.fact_label, fact_value=i18n.fact_value, clause_text=clause_text
+    )
     env.globals.update(globals_)
     return env

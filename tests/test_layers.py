@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "graphsvc.config": 0,
     # the one Jinja environment factory; reads the translation catalog (a leaf)
     "graphsvc.templating": 0,
+    # the gettext catalogs (issue #13): Babel only, read by the pages and the reports
+    "graphsvc.locale": 0,
     # 1: the store.
     "graphsvc.store": 1,
     # 2: what reads or writes the store for one purpose.
@@ -61,9 +63,8 @@ LAYERS: dict[str, int] = {
 # Modules placed below their package on purpose: leaves that import nothing of ours.
 LEAVES: dict[str, str] = {
     "graphsvc.web.i18n": (
-        "the translation catalog: viz and case reports need its strings. It stays at "
-        "the path the project rules name while parallel work adds strings to it; "
-        "moving it to graphsvc/i18n.py is a follow-up"
+        "t()/label() over the gettext catalogs (graphsvc.locale, issue #13): viz and "
+        "case reports need its strings; it keeps the path and call shape pages use"
     ),
     "graphsvc.security.secretfile": (
         "creates secret files 0600 atomically (standard library only); the secrets "

@@ -116,3 +116,28 @@ def test_an_installed_wheel_reads_its_own_queries(wheel: zipfile.ZipFile, tmp_pa
     where, names = json.loads(res.stdout)
     assert Path(where) == (site / "graphsvc" / "queries").resolve()
     assert names == QueryLibrary().names() and "explore_rings" in names
+
+
+def test_an_installed_wheel_translates_without_compiled_catalogs(
+    wheel: zipfile.ZipFile, tmp_path: Path
+) -> None:
+    """The wheel ships the .po (no .mo): graphsvc.locale compiles them at first use."""
+    site = tmp_path / "site"
+    wheel.extractall(site)
+    assert not list(site.rglob("*.mo"))
+    probe = (
+        "import graphsvc.locale as l; from graphsvc.web.i18n import t; "
+        "print(t('rings', 'zh'), l.DIR, sep='|')"
+    )
+    res = subprocess.run(  # noqa: S603  fixed argv, no shell, no user input
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    text, where = res.stdout.strip().split("|")
+    assert text == "可疑团伙" and Path(where) == (site / "graphsvc" / "locale").resolve()

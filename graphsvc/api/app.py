@@ -35,6 +35,7 @@ from graphsvc.errors import (
     StoreUnavailable,
 )
 from graphsvc.privacy import mask_text
+from graphsvc.security.console_slots import ConsoleSlots
 from graphsvc.security.middleware import SecurityMiddleware
 from graphsvc.security.ratelimit import RateLimited, RateLimiter
 from graphsvc.security.users import UserDB
@@ -82,14 +83,6 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-_FORBIDDEN_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>403 · graphsvc</title><link rel="stylesheet" href="/static/app.css"></head><body>
-<main><h1>无权访问 · Not allowed</h1>
-<p>您的角色不能打开此页面。Your role may not open this page.</p>
-<p><a href="/login">切换用户 Log in as someone else</a></p></main></body></html>
-"""
-
-
 def _html_route(request: Request) -> bool:
     """A page or a page's form: answered with a page, never with a JSON body.
 
@@ -113,8 +106,11 @@ _ERROR_TITLES = {
 }
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """The error page in the user's language, with the status code kept.
+def error_page(
+    request: Request, status: int, message: str, *, relogin: bool = False
+) -> HTMLResponse:
+    """The error page in the user's language, with the status code kept (``relogin``:
+    a link to log in as someone else, for a role refused a page).
 
     A store or internal failure (5xx) shows a fixed text: its message may quote the
     query, and with it personal data (the log keeps the error type only)."""
@@ -124,9 +120,21 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     lang = lang_of(request)
     key = _ERROR_TITLES.get(status, "server_error" if status >= 500 else "error")
     shown = t("server_error", lang) if status >= 500 else message
-    resp = render_page(request, "error.html", lang=lang, title=t(key, lang), message=shown)
+    resp = render_page(
+        request, "error.html", lang=lang, title=t(key, lang), message=shown, relogin=relogin
+    )
     resp.status_code = status
     return resp
+
+
+def _page_message(request: Request, exc: Exception, message: str) -> str:
+    """The error's page text in the reader's language when it has one (issue #13)."""
+    if not isinstance(exc, GraphsvcError) or not exc.text_key:
+        return message
+    from graphsvc.web.i18n import error_text
+    from graphsvc.web.views import lang_of
+
+    return error_text(exc, lang_of(request), mask_text)
 
 
 async def handle_error(request: Request, exc: Exception) -> Response:
@@ -137,7 +145,10 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, PasswordChangeRequired) and _wants_html(request):
         return RedirectResponse("/password", status_code=303)  # the change form first
     if isinstance(exc, PermissionDenied) and _wants_html(request):
-        return HTMLResponse(_FORBIDDEN_PAGE, status_code=403)
+        from graphsvc.web.i18n import t
+        from graphsvc.web.views import lang_of
+
+        return error_page(request, 403, t("forbidden_role", lang_of(request)), relogin=True)
     # Anything else is answered by SecurityMiddleware (500, logged without its message).
     status = exc.http_status if isinstance(exc, GraphsvcError) else 500
     message = mask_text(str(exc)) if isinstance(exc, GraphsvcError) else "internal error"
@@ -146,7 +157,7 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         log.warning("%s %s -> %d %s", request.method, request.url.path, status, type(exc).__name__)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status != 401 and _html_route(request):
-        page = error_page(request, status, message)
+        page = error_page(request, status, _page_message(request, exc, message))
         if isinstance(exc, RateLimited):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
@@ -216,6 +227,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.ensure_data_dir(), settings.rate_limit_per_minute
     )
     app.state.answer_cache = AnswerCache(settings.answer_cache_entries)
+    app.state.console_slots = ConsoleSlots.in_data_dir(
+        settings.ensure_data_dir(), settings.console_concurrency
+    )
     app.add_exception_handler(GraphsvcError, handle_error)
     app.add_exception_handler(RequestValidationError, handle_validation)
     # No CORS middleware on purpose: pages and API share one origin.

@@ -7,7 +7,8 @@ project's seed texts (``legal_texts/``), shipped inside the package so a server
 needs nothing beside the repository.
 
 Detection writes references like ``"Hainan Art. 23(2)(9); Art. 24(5)"``: the
-article number, then item numbers in brackets (``（二）`` in the text).
+article number, then item numbers in brackets (``（二）`` in the text); the parser
+is graphsvc.contract.clauses, which also writes references out in Chinese for pages.
 
 >>> parse_clause("Hainan Art. 23(2)(9); Art. 24(5)")
 [('hainan', 23, (2, 9)), ('hainan', 24, (5,))]
@@ -26,6 +27,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from graphsvc.contract.clauses import cn_number, parse_clause
 
 TEXTS_DIR = Path(__file__).resolve().parent / "legal_texts"
 
@@ -48,9 +51,6 @@ DOCUMENTS: dict[str, tuple[str, str, str]] = {
 # The basis of the transfer itself (移送公安), quoted in every transferred case.
 TRANSFER_BASIS = "Hainan Art. 26; Heilongjiang (13)"
 
-_DIGITS = "零一二三四五六七八九"
-_REF = re.compile(r"(?:(Hainan|Heilongjiang)\s*)?(?:Art\.\s*(\d+)|\((\d+)\))((?:\(\d+\))*)", re.I)
-
 
 @dataclass(frozen=True)
 class Quote:
@@ -60,35 +60,6 @@ class Quote:
     document_zh: str
     document_en: str
     text: str
-
-
-def cn_number(n: int) -> str:
-    """Chinese numeral for 1-99, as article and item headings write them."""
-    if not 0 < n < 100:
-        raise ValueError(f"article number out of range: {n}")
-    tens, units = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[units] if units else "")
-
-
-def parse_clause(reference: str) -> list[tuple[str, int, tuple[int, ...]]]:
-    """``"Hainan Art. 11; Art. 24(1)(2)"`` -> [(document, article, items)].
-
-    A part without a document name belongs to the previous one (Hainan first).
-    Heilongjiang's opinions number sections ``(13)``, not articles.
-    """
-    out: list[tuple[str, int, tuple[int, ...]]] = []
-    doc = "hainan"
-    for part in reference.split(";"):
-        m = _REF.search(part.strip())
-        if not m:
-            continue
-        if m.group(1):
-            doc = m.group(1).lower()
-        number = int(m.group(2) or m.group(3))
-        items = tuple(int(x) for x in re.findall(r"\((\d+)\)", m.group(4) or ""))
-        out.append((doc, number, items))
-    return out
 
 
 @lru_cache

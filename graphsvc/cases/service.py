@@ -57,12 +57,12 @@ def get_case(store: Store, case_id: str, viewer: Viewer | None = None) -> CaseRe
     """The case; NotFound also when the viewer may not see it (no existence leak)."""
     node = store.run("case_get", {"id": case_id}).scalar()
     if not isinstance(node, Node):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", text_key="err.no_case", case_id=case_id)
     case = CaseRecord.from_props(node.properties)
     if viewer is not None and not workflow.can_see(
         viewer.role, viewer.username, case.status, case.liaison
     ):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", text_key="err.no_case", case_id=case_id)
     return case
 
 
@@ -139,7 +139,11 @@ def read_ring(store: Store, ring_ref: str) -> RingSnapshot:
     """A ring by ``run_id:ring_id`` or by ``ring_id`` in the current run."""
     rows = store.run("case_ring", {"ring_ref": ring_ref}).records()
     if not rows or not isinstance(rows[0]["ring"], Node):
-        raise NotFound(f"no ring {ring_ref} in the current detection run")
+        raise NotFound(
+            f"no ring {ring_ref} in the current detection run",
+            text_key="err.no_current_ring",
+            ring=ring_ref,
+        )
     row = rows[0]
     p = row["ring"].properties
     ring_key = str(p["id"])

@@ -4,7 +4,9 @@ runs, so what was checked is what executes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphsvc.cypher_guard.cost import _check_cartesian, _check_ranges
 from graphsvc.cypher_guard.tokens import Token, _refuse, normalise, tokenize
@@ -114,8 +116,13 @@ def _dotted_name(tokens: list[Token], start: int) -> tuple[str, int]:
     return ".".join(parts), i
 
 
-def check_cypher(query: str) -> CheckedQuery:  # noqa: C901  debt, listed in docs/conventions.md
-    """Return the normalised, checked query or raise ``QueryRejected`` with the reason."""
+def check_cypher(  # noqa: C901  debt, listed in docs/conventions.md
+    query: str, params: Mapping[str, Any] | None = None
+) -> CheckedQuery:
+    """Return the normalised, checked query or raise ``QueryRejected`` with the reason.
+
+    ``params``: the query's parameters, so range() bounds given as $parameters are
+    checked by value (issue #19)."""
     if len(query) > MAX_QUERY_CHARS:
         raise _refuse(f"query longer than {MAX_QUERY_CHARS} characters")
     text = normalise(query)
@@ -192,6 +199,6 @@ def check_cypher(query: str) -> CheckedQuery:  # noqa: C901  debt, listed in doc
             if prev is not None and prev.kind == "ident" and prev.upper == "CALL":
                 continue
             raise _refuse(f"function {tok.text!r} is not allowed in the console")
-    _check_ranges(tokens)
+    _check_ranges(tokens, params)
     _check_cartesian(tokens)
     return checked

@@ -232,7 +232,7 @@ def detect(
         rings.append(
             _far_ring(data, str(inst), cards, used, (x, n, xs, ns), p0, log10_p, tests, exemptions)
         )
-    rings += _counters(data, rx, cfg.counter_min_cards)
+    rings += _counters(data, rx, cfg.counter_min_cards, cfg.recurring_group)
     return rings
 
 
@@ -316,8 +316,32 @@ def _inst_region(data: GraphData, inst: str) -> str | None:
     return str(r.iloc[0]) if len(r) and pd.notna(r.iloc[0]) else None
 
 
-def _counters(data: GraphData, rx: pd.DataFrame, min_cards: int) -> list[Ring]:
-    """Counter-days with many distinct out-of-region cards, against the counter's own days."""
+def _recurring(rx: pd.DataFrame, inst: str, cards: list[str]) -> bool:
+    """Whether most of the burst's card holders came back to the institution on another
+    day with the group: people who come together again are a group that comes (organised
+    visits, Art. 23(7), judged there), not cards collected and used once.
+
+    A coach of recruits from the next county is many out-of-region cards at one counter on
+    each trip; collected cards are used once (or once a day over a few days, different
+    cards each day). A collector who uses the same cards again on other days makes the
+    holders a recurring group, which organised_visits tests.
+    """
+    here = rx[(rx["institution_id"] == inst) & rx["participant_id"].isin(set(cards))]
+    seen = here.drop_duplicates(["participant_id", "date"])
+    per_day = seen.groupby("date")["participant_id"].nunique()
+    group_days = per_day[per_day * 2 >= len(cards)].index
+    back = seen[seen["date"].isin(group_days)].groupby("participant_id")["date"].nunique()
+    return bool(2 * int((back >= 2).sum()) >= len(cards))
+
+
+def _counters(
+    data: GraphData, rx: pd.DataFrame, min_cards: int, recurring_group: bool = True
+) -> list[Ring]:
+    """Counter-days with many distinct out-of-region cards, against the counter's own days.
+
+    Exemption ``recurring_group`` (config): a burst whose holders mostly came back together
+    on another day is left to organised_visits (see :func:`_recurring`).
+    """
     rx = rx.assign(doc=rx["doctor_id"].astype(object).where(rx["doctor_id"].notna(), ""))
     foreign = rx[(rx["reg"] != rx["home"]) & (rx["reg"] != "") & (rx["home"] != "")]
     if foreign.empty:
@@ -347,6 +371,9 @@ def _counters(data: GraphData, rx: pd.DataFrame, min_cards: int) -> list[Ring]:
             & foreign["date"].isin(burst_days)
         ]
         cards = sorted(set(used["participant_id"].astype(str)))
+        if recurring_group and _recurring(rx, inst, cards):
+            log.debug("counter %s/%s: a recurring group, left to organised_visits", inst, doc)
+            continue
         members = [Member("institution", str(inst), "institution")]
         if doc:
             members.append(Member("doctor", str(doc), "counter doctor"))

@@ -396,6 +396,12 @@ class CardLendingConfig(Section):
         description="Exemption proxy_purchase (委托购药): a far settlement on a day a registered "
         "family member settles at the same institution is that member buying for the card.",
     )
+    recurring_group: bool = Field(
+        True,
+        description="Exemption recurring_group: a counter burst whose card holders mostly came "
+        "back to the institution together on another day is a group that comes (organised "
+        "visits, Art. 23(7)), not cards collected; organised_visits judges it.",
+    )
 
 
 class FabricatedServicesConfig(Section):

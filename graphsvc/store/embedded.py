@@ -34,10 +34,19 @@ def module_caps(settings: Settings) -> list[str]:
     """FalkorDB load-time caps (issue #19): one query can neither eat the machine's
     memory nor run unbounded, whoever sends it (console, pages, detection).
 
-    >>> module_caps(Settings(store_query_mem_mb=64, store_timeout_max_ms=0))
+    Why a thread count of its own (``store_thread_count``): FalkorDB's default is one
+    query thread per core, and two console queries held both threads of a two-core
+    store while every ring list waited (docs/benchmarks.md, console under load).
+
+    >>> module_caps(Settings(store_query_mem_mb=64, store_timeout_max_ms=0,
+    ...                      store_thread_count=0))
     ['QUERY_MEM_CAPACITY', '67108864']
+    >>> module_caps(Settings(store_query_mem_mb=0, store_timeout_max_ms=0))
+    ['THREAD_COUNT', '4']
     """
     caps: list[str] = []
+    if settings.store_thread_count > 0:
+        caps += ["THREAD_COUNT", str(settings.store_thread_count)]
     if settings.store_query_mem_mb > 0:
         caps += ["QUERY_MEM_CAPACITY", str(settings.store_query_mem_mb * 1024 * 1024)]
     if settings.store_timeout_max_ms > 0:

@@ -94,7 +94,7 @@ def compute_current(store: Store, settings: Settings, *, force: bool = False) ->
     the history must show what was decided at the time."""
     run = store.run("explore_current_run", {}).records()
     if not run:
-        raise NotFound("no current detection run: run `graphsvc detect` first")
+        raise NotFound("no current detection run: run `graphsvc detect` first", text_key="no_run")
     run_id = str(run[0]["id"])
     cfg = config_of(settings)
     with connect(db_path(settings)) as con:

@@ -338,7 +338,7 @@ def get(settings: Settings, tip_id: str) -> Tip:
     with connect(settings) as con:
         row = con.execute("SELECT * FROM tips WHERE id=?", (tip_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no tip-off {tip_id}")
+            raise NotFound(f"no tip-off {tip_id}", text_key="err.no_tip", tip_id=tip_id)
         tip = _tip(row)
         tip.files = [
             dict(r)
@@ -376,7 +376,7 @@ def reporter(settings: Settings, tip_id: str) -> dict[str, Any]:
     with connect(settings) as con:
         row = con.execute("SELECT reporter FROM tips WHERE id=?", (tip_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no tip-off {tip_id}")
+        raise NotFound(f"no tip-off {tip_id}", text_key="err.no_tip", tip_id=tip_id)
     if row["reporter"] is None:
         return {}
     return sealed.unseal(sealed.load_key(settings), tip_id, bytes(row["reporter"]))

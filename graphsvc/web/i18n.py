@@ -1,566 +1,50 @@
-"""Page texts in Simplified Chinese and English.
+"""Page texts in Simplified Chinese and English, read from the gettext catalogs.
 
-Why a dictionary and not gettext: two languages, a few hundred short strings,
-and templates that must render identically in tests; a missing key falls back
-to English, then to the key itself, so a gap shows up as readable text.
+The texts are ``graphsvc/locale/{zh_CN,en}/LC_MESSAGES/graphsvc.po`` (issue #13,
+see graphsvc.locale for why message ids are keys); this module keeps the call shape
+every page and template uses, ``t(key, lang, **params)`` and ``label(prefix, key,
+lang)``. A key missing from the catalog shows as itself, so a gap is visible; the
+catalog tests fail on it. The names of detected typologies are not in the catalogs: they
+come from the typology registry (graphsvc.contract.typologies) with the clause they
+break, so a new typology brings its names with it (``typology.manual``, a case opened
+by hand, is a catalog text). Detector reasons are data stored on rings (an
+en/zh pair per reason), not catalog entries.
 The language comes from ``?lang=``, then the ``lang`` cookie, then the
 browser's Accept-Language, then Chinese (the investigators' default).
 
 >>> t("rings", "zh"), t("rings", "en")
 ('可疑团伙', 'Suspected rings')
+>>> t("expand", "zh", n=2)
+'扩展到 2 跳'
+>>> label("typology", "fake_referral", "zh"), label("role", "no such role", "zh")
+('虚假转诊', 'no such role')
 >>> resolve_lang(None, None, "en-GB,en;q=0.9")
 'en'
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
+from graphsvc import locale
 from graphsvc.contract.typologies import TYPOLOGY_EN, TYPOLOGY_ZH
 
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
 COOKIE: Final = "lang"
+_TYPOLOGY: Final = {"zh": TYPOLOGY_ZH, "en": TYPOLOGY_EN}
 
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "nav_cases": "Cases",
-        "logout": "Log out",
-        "user_role.investigator": "investigator",
-        "user_role.analyst": "analyst",
-        "user_role.liaison": "liaison",
-        "user_role.admin": "administrator",
-        "user_role.supervisor": "supervisor",
-        "open_case": "Open a case for this ring",
-        "bad_number": "{field}: not a number ({value})",
-        "bad_date": "{field}: not a date, expected YYYY-MM-DD ({value})",
-        "filter.min_score": "Minimum score",
-        "filter.min_amount": "Minimum amount",
-        "filter.period_from": "Period from",
-        "filter.period_to": "Period to",
-        "bad_request": "The request is not valid",
-        "forbidden": "Not allowed",
-        "conflict": "Conflict",
-        "server_error": "The service could not answer",
-        "back": "Back",
-        "bad_fields": "These values are not valid: {fields}",
-        "bad_score_range": "Minimum score must be between 0 and 1 ({value})",
-        "bad_region": "Region must be 2 to 6 digits ({value})",
-        "bad_typology": "Unknown typology ({value})",
-        "app_title": "graphsvc: fund supervision graph",
-        "rings": "Suspected rings",
-        "ring": "Ring",
-        "console": "Cypher console",
-        "search": "Search",
-        "search_placeholder": "ID, name, phone or ID number",
-        "paths": "Connections",
-        "language": "中文",
-        "score": "Score",
-        "typology": "Typology",
-        "members": "Members",
-        "amount_at_risk": "Amount at risk (¥)",
-        "region": "Region",
-        "period": "Period",
-        "period_from": "From",
-        "period_to": "To",
-        "min_score": "Min score",
-        "min_amount": "Min amount",
-        "any": "any",
-        "filter": "Filter",
-        "reset": "Reset",
-        "run": "Detection run",
-        "no_run": "No detection run yet: run `graphsvc detect` first.",
-        "no_rings": "No ring matches these filters.",
-        "page": "Page",
-        "previous": "Previous",
-        "next": "Next",
-        "of": "of",
-        "total": "total",
-        "reasons": "Reasons",
-        "evidence": "Evidence",
-        "source": "From",
-        "target": "To",
-        "type": "Type",
-        "weight": "Weight",
-        "detail": "Detail",
-        "role": "Role",
-        "kind": "Kind",
-        "id": "ID",
-        "name": "Name",
-        "clause": "Clause",
-        "network": "Network",
-        "legend": "Legend",
-        "more_not_shown": "{n} more nodes not shown",
-        "edges_not_shown": "{n} more links not shown",
-        "physics_off": "Large graph: precomputed layout, physics off.",
-        "facts": "Facts",
-        "entity_rings": "Rings it belongs to",
-        "neighbourhood": "Neighbourhood",
-        "hops": "Hops",
-        "expand": "Expand to {n} hops",
-        "open_json": "JSON",
-        "open_view": "Full-screen view",
-        "not_found": "Not found",
-        "results": "Results",
-        "no_results": "No results.",
-        "from": "From",
-        "to": "To",
-        "find_paths": "Find connections",
-        "no_path": "No connection within the hop limit.",
-        "saved_queries": "Saved queries",
-        "query": "Query",
-        "parameters": "Parameters (JSON)",
-        "run_query": "Run (read-only)",
-        "table": "Table",
-        "graph": "Graph",
-        "rows": "rows",
-        "masked_note": "Personal data is masked.",
-        "sort": "Sort",
-        "asc": "ascending",
-        "desc": "descending",
-        "view_ring": "Open",
-        "generated_at": "Generated",
-        "double_click": "Double-click a node to open it.",
-        "error": "Error",
-        # node kinds and edge types (legend)
-        "kind.participant": "Insured person",
-        "kind.doctor": "Doctor",
-        "kind.institution": "Institution / pharmacy",
-        "kind.prescription": "Settlement",
-        "kind.identifier": "Identifier (phone, bank, device…)",
-        "kind.item": "Drug / service item",
-        "kind.referral": "Referral",
-        "kind.ring": "Ring",
-        "kind.case": "Case",
-        # Ring member roles (graphsvc.detection), shown with label('role', ...).
-        "role.recruiter": "recruiter",
-        "role.member": "member",
-        "role.hub doctor": "hub doctor",
-        "role.rotating doctor": "doctor seeing the group in turn",
-        "role.institution": "institution",
-        "role.referring doctor": "referring doctor",
-        "role.patient": "patient",
-        "role.hospital": "hospital",
-        "role.discharging institution": "discharging institution",
-        "role.patient (one loop)": "patient (went round once: possibly a legitimate return)",
-        "role.account holder": "account holder",
-        "role.beneficiary": "beneficiary",
-        "role.pharmacy": "pharmacy",
-        "role.prescribing doctor": "prescribing doctor",
-        "role.reseller": "reseller",
-        "role.admitting doctor": "admitting doctor",
-        "role.doctor-shopping patient": "doctor-shopping patient (same drug from several doctors)",
-        "role.billing institution": "billing institution",
-        "role.billing doctor": "billing doctor",
-        "role.duplicate record": "record sharing an ID number",
-        "role.card holder": "card holder (card used elsewhere)",
-        "role.counter doctor": "doctor at the counter",
-        "role.patient billed while elsewhere": "patient billed while elsewhere (by their other "
-        "settlements, in another region that day)",
-        "edge.EVIDENCE": "Detection evidence",
-        "edge.HAS_IDENTIFIER": "Has identifier",
-        "edge.SHARES_ACCOUNT": "Shares family account",
-        "edge.ACCOUNT_PAID_FOR": "Account paid for (count, ¥)",
-        "edge.VISITED": "Settlements at (count, ¥)",
-        "edge.TREATED_BY": "Prescribed by (count, ¥)",
-        "edge.REFERRED": "Referrals (count)",
-        "edge.HAS_MEMBER": "Ring member",
-        "edge.WORKS_AT": "Works at",
-        "password.title": "Change password",
-        "password.required": "You logged in with a one-time password: set your own before "
-        "anything else.",
-        "password.user": "User",
-        "password.current": "Current (or one-time) password",
-        "password.new": "New password",
-        "password.again": "New password again",
-        "password.submit": "Change password",
-        "password.wrong_current": "The current password is wrong.",
-        "password.too_short": "The new password needs at least {n} characters.",
-        "password.same": "The new password must differ from the current one.",
-        "password.differ": "The two new passwords differ.",
-        # typologies: from the registry (graphsvc.contract.typologies)
-        **{f"typology.{k}": v for k, v in TYPOLOGY_EN.items()},
-    },
-    "zh": {
-        "nav_cases": "案件",
-        "logout": "退出登录",
-        "user_role.investigator": "调查员",
-        "user_role.analyst": "分析员",
-        "user_role.liaison": "联络员",
-        "user_role.admin": "管理员",
-        "user_role.supervisor": "监督员",
-        "open_case": "为该团伙立案",
-        "bad_number": "{field}：不是数字（{value}）",
-        "bad_date": "{field}：不是有效日期，应为 YYYY-MM-DD（{value}）",
-        "filter.min_score": "最低评分",
-        "filter.min_amount": "最低金额",
-        "filter.period_from": "起始日期",
-        "filter.period_to": "截止日期",
-        "bad_request": "请求无效",
-        "forbidden": "无权访问",
-        "conflict": "冲突",
-        "server_error": "服务暂时无法响应",
-        "back": "返回",
-        "bad_fields": "以下参数的值无效：{fields}",
-        "bad_score_range": "最低评分应在 0 到 1 之间（{value}）",
-        "bad_region": "地区应为 2 至 6 位数字代码（{value}）",
-        "bad_typology": "未知的欺诈类型（{value}）",
-        "app_title": "graphsvc：医保基金监管图分析",
-        "rings": "可疑团伙",
-        "ring": "团伙",
-        "console": "Cypher 查询台",
-        "search": "搜索",
-        "search_placeholder": "编号、姓名、手机号或身份证号",
-        "paths": "关联路径",
-        "language": "English",
-        "score": "可疑度",
-        "typology": "类型",
-        "members": "成员数",
-        "amount_at_risk": "涉及金额（元）",
-        "region": "地区",
-        "period": "期间",
-        "period_from": "起",
-        "period_to": "止",
-        "min_score": "最低可疑度",
-        "min_amount": "最低金额",
-        "any": "全部",
-        "filter": "筛选",
-        "reset": "重置",
-        "run": "检测批次",
-        "no_run": "尚无检测结果：请先运行 `graphsvc detect`。",
-        "no_rings": "没有符合条件的团伙。",
-        "page": "第",
-        "previous": "上一页",
-        "next": "下一页",
-        "of": "共",
-        "total": "条",
-        "reasons": "可疑理由",
-        "evidence": "证据",
-        "source": "起点",
-        "target": "终点",
-        "type": "类型",
-        "weight": "权重",
-        "detail": "说明",
-        "role": "角色",
-        "kind": "类别",
-        "id": "编号",
-        "name": "名称",
-        "clause": "依据条款",
-        "network": "关系网络",
-        "legend": "图例",
-        "more_not_shown": "另有 {n} 个节点未显示",
-        "edges_not_shown": "另有 {n} 条关系未显示",
-        "physics_off": "图较大：使用预计算布局，已关闭物理模拟。",
-        "facts": "基本信息",
-        "entity_rings": "所属团伙",
-        "neighbourhood": "邻近关系",
-        "hops": "跳数",
-        "expand": "扩展到 {n} 跳",
-        "open_json": "JSON",
-        "open_view": "全屏查看",
-        "not_found": "未找到",
-        "results": "结果",
-        "no_results": "无结果。",
-        "from": "起点",
-        "to": "终点",
-        "find_paths": "查找关联",
-        "no_path": "在跳数限制内没有关联。",
-        "saved_queries": "常用查询",
-        "query": "查询语句",
-        "parameters": "参数（JSON）",
-        "run_query": "运行（只读）",
-        "table": "表格",
-        "graph": "图",
-        "rows": "行",
-        "masked_note": "个人信息已脱敏。",
-        "sort": "排序",
-        "asc": "升序",
-        "desc": "降序",
-        "view_ring": "查看",
-        "generated_at": "生成时间",
-        "double_click": "双击节点可打开详情。",
-        "error": "错误",
-        "kind.participant": "参保人",
-        "kind.doctor": "医师",
-        "kind.institution": "定点医药机构",
-        "kind.prescription": "结算记录",
-        "kind.identifier": "标识（手机、银行卡、设备等）",
-        "kind.item": "药品/诊疗项目",
-        "kind.referral": "转诊",
-        "kind.ring": "团伙",
-        "kind.case": "案件",
-        "role.recruiter": "组织者",
-        "role.member": "成员",
-        "role.hub doctor": "核心医师",
-        "role.rotating doctor": "轮流接诊医师",
-        "role.institution": "机构",
-        "role.referring doctor": "转诊医师",
-        "role.patient": "患者",
-        "role.hospital": "医院",
-        "role.discharging institution": "出院机构",
-        "role.patient (one loop)": "患者（仅循环一次，可能为正常回转）",
-        "role.account holder": "个人账户持有人",
-        "role.beneficiary": "受益人",
-        "role.pharmacy": "药店",
-        "role.prescribing doctor": "开方医师",
-        "role.reseller": "倒卖者",
-        "role.admitting doctor": "收治医师",
-        "role.doctor-shopping patient": "多处开药患者（同一药品由多名医师开具）",
-        "role.billing institution": "收费机构",
-        "role.billing doctor": "开单医师",
-        "role.duplicate record": "同一身份证号的参保记录",
-        "role.card holder": "持卡人（医保卡异地使用）",
-        "role.counter doctor": "接诊医师",
-        "role.patient billed while elsewhere": "被虚构结算的患者（当日身在外地）",
-        "edge.EVIDENCE": "检测证据",
-        "edge.HAS_IDENTIFIER": "使用标识",
-        "edge.SHARES_ACCOUNT": "家庭共济",
-        "edge.ACCOUNT_PAID_FOR": "个人账户代付（次数、金额）",
-        "edge.VISITED": "就诊结算（次数、金额）",
-        "edge.TREATED_BY": "开方医师（次数、金额）",
-        "edge.REFERRED": "转诊（次数）",
-        "edge.HAS_MEMBER": "团伙成员",
-        "edge.WORKS_AT": "执业于",
-        "password.title": "修改密码",
-        "password.required": "您使用一次性密码登录：请先设置自己的密码，然后才能继续操作。",
-        "password.user": "用户",
-        "password.current": "当前密码（或一次性密码）",
-        "password.new": "新密码",
-        "password.again": "再次输入新密码",
-        "password.submit": "修改密码",
-        "password.wrong_current": "当前密码不正确。",
-        "password.too_short": "新密码至少需要 {n} 个字符。",
-        "password.same": "新密码不能与当前密码相同。",
-        "password.differ": "两次输入的新密码不一致。",
-        **{f"typology.{k}": v for k, v in TYPOLOGY_ZH.items()},
-    },
-}
 
-# Supervision pages (issue 17): navigation, tip-offs, random inspections. Kept in one
-# block so both languages are read side by side; merged into TEXTS below.
-SUPERVISION_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "nav_grades": "Credit grades",
-        "filter_grade": "Members graded",
-        "filter_grade_kind": "Which members",
-        "grade_kind_any": "any member",
-        "bad_grade": "Unknown grade filter ({value})",
-        "grade_badge": "Credit grade",
-        "grade_none": "A: in no ring of the current detection run",
-        "grade_earlier": "earlier",
-        "nav_tips": "Tip-offs",
-        "nav_tip_new": "Report a tip-off",
-        "nav_inspections": "Random inspections",
-        "tips_title": "Tip-offs",
-        "tips_new_title": "Take down a tip-off",
-        "tips_subject": "What is reported",
-        "tips_body": "Details",
-        "tips_targets": "About whom (participant:ID, doctor:ID, institution:ID)",
-        "tips_about": "About whom, in words (names, phones: resolved by search)",
-        "tips_reporter": "Reporter (sealed; only supervisors can read it)",
-        "tips_reporter_name": "Reporter's name",
-        "tips_reporter_phone": "Reporter's phone",
-        "tips_files": "Evidence attachments",
-        "tips_submit": "Record the tip-off",
-        "tips_received": "Tip-off recorded",
-        "tips_id": "Tip-off",
-        "tips_status": "Status",
-        "tips_priority": "Priority",
-        "tips_rings": "Current rings touched",
-        "tips_grades": "Grades",
-        "tips_reward": "Reward eligible",
-        "tips_none": "No tip-offs.",
-        "tips_created": "Received",
-        "tip_title": "Tip-off {id}",
-        "tips_entities": "Entities it is about",
-        "tips_via_search": "found by search (to be checked)",
-        "tips_events": "History",
-        "tips_actions": "Next step",
-        "tips_final": "Final: no further step.",
-        "tips_reward_yes": "yes",
-        "tips_reward_no": "no",
-        "tips_reward_ask": "Eligible for a reward (required when verifying)",
-        "tips_case_id": "Case number",
-        "tips_note": "Note",
-        "tips_apply": "Apply",
-        "tips_retriage": "Triage again against the current detection run",
-        "tips_triaged_at": "Triaged",
-        "tips_no_rings": "No current ring has these entities as members.",
-        "tips_no_grades": "None of these entities is graded.",
-        "tips_reporter_sealed": "The reporter's identity is sealed; only a supervisor can open it.",
-        "tips_reporter_show": "Open the reporter's identity (recorded in the audit trail)",
-        "tips_reporter_anonymous": "No identity was given (anonymous tip-off).",
-        "tips_reporter_opened": "Reporter (opened by you; the audit trail records it)",
-        "tips_by": "by",
-        "tip_status.received": "received",
-        "tip_status.verified": "verified",
-        "tip_status.case": "case opened",
-        "tip_status.closed": "closed",
-        "tip_status.triaged": "triaged again",
-        "tip_priority.high": "high",
-        "tip_priority.medium": "medium",
-        "tip_priority.low": "low",
-        "insp_title": "Random inspections (double random, one public)",
-        "insp_seed": "Seed",
-        "insp_count": "Institutions",
-        "insp_draw": "Draw",
-        "insp_list": "Draw",
-        "insp_institution": "Institution",
-        "insp_region": "Region",
-        "insp_grade": "Grade",
-        "insp_inspectors": "Inspectors",
-        "insp_result": "Result",
-        "insp_none": "No draw yet.",
-        "insp_verify": "Anyone can recompute this draw: graphsvc inspections verify LIST SEED",
-        "insp_digest": "Inputs digest",
-        "nav_published": "Published results",
-        "pub_title": "Published results of fund supervision",
-        "pub_as_of": "As of",
-        "pub_privacy_note": (
-            'To protect privacy, a count below {n} is shown as "<{n}" and its amount '
-            "withheld; where a withheld cell could be worked out from a total, another cell "
-            'or the total is withheld too, shown as "×". Regions are prefectures. No names, '
-            "identity "
-            "numbers, phones, addresses or other personal data are published."
-        ),
-        "pub_cases": "Confirmed cases by region and typology",
-        "pub_by_typology": "Confirmed cases by typology",
-        "pub_money_note": (
-            "Amounts are the sums at risk that detection estimated for the confirmed cases, in"
-            " ten thousands of yuan. They are not money recovered: this system does not record"
-            " recoveries."
-        ),
-        "pub_inspections": "Random inspections by region and result",
-        "pub_region": "Region (prefecture)",
-        "pub_typology": "Typology",
-        "pub_count": "Number",
-        "pub_money": "Amount at risk (¥10,000)",
-        "pub_total": "Total",
-        "pub_none": "Nothing to publish yet.",
-        "pub_draws": "Inspection draws (seeds published: anyone can recompute a draw)",
-        "pub_draw": "Draw",
-        "pub_date": "Date",
-        "pub_seed": "Seed",
-        "pub_pdf": "Download PDF",
-        "pub_html": "Download HTML",
-        "pub_json": "Download JSON",
-        "pub_result.compliant": "compliant",
-        "pub_result.violations": "violations found",
-        "pub_result.referred": "referred",
-        "pub_result.not_inspected": "not inspected",
-        "pub_result.pending": "result pending",
-        "typology.manual": "opened by hand (no detected ring)",
-    },
-    "zh": {
-        "nav_grades": "信用分级",
-        "filter_grade": "成员信用等级",
-        "filter_grade_kind": "成员类别",
-        "grade_kind_any": "任一成员",
-        "bad_grade": "未知的信用等级筛选条件（{value}）",
-        "grade_badge": "信用等级",
-        "grade_none": "A：不属于当前检测批次的任何团伙",
-        "grade_earlier": "此前",
-        "nav_tips": "举报投诉",
-        "nav_tip_new": "登记举报",
-        "nav_inspections": "双随机检查",
-        "tips_title": "举报投诉",
-        "tips_new_title": "登记举报投诉",
-        "tips_subject": "举报事项",
-        "tips_body": "详细情况",
-        "tips_targets": "被举报对象（participant:编号、doctor:编号、institution:编号）",
-        "tips_about": "被举报对象描述（姓名、电话，系统检索匹配）",
-        "tips_reporter": "举报人信息（加密保存，仅监督人员可查看）",
-        "tips_reporter_name": "举报人姓名",
-        "tips_reporter_phone": "举报人电话",
-        "tips_files": "证据材料",
-        "tips_submit": "登记举报",
-        "tips_received": "举报已登记",
-        "tips_id": "举报编号",
-        "tips_status": "状态",
-        "tips_priority": "优先级",
-        "tips_rings": "涉及的当前团伙",
-        "tips_grades": "信用等级",
-        "tips_reward": "符合奖励条件",
-        "tips_none": "暂无举报。",
-        "tips_created": "受理时间",
-        "tip_title": "举报 {id}",
-        "tips_entities": "被举报对象",
-        "tips_via_search": "系统检索匹配（待核实）",
-        "tips_events": "办理记录",
-        "tips_actions": "下一步",
-        "tips_final": "已办结，无后续步骤。",
-        "tips_reward_yes": "是",
-        "tips_reward_no": "否",
-        "tips_reward_ask": "是否符合奖励条件（查证属实时必填）",
-        "tips_case_id": "案件编号",
-        "tips_note": "备注",
-        "tips_apply": "提交",
-        "tips_retriage": "按当前检测批次重新研判",
-        "tips_triaged_at": "研判时间",
-        "tips_no_rings": "这些对象不是当前任何团伙的成员。",
-        "tips_no_grades": "这些对象均未评定信用等级。",
-        "tips_reporter_sealed": "举报人信息已加密保存，仅监督人员可以查看。",
-        "tips_reporter_show": "查看举报人信息（将记入审计日志）",
-        "tips_reporter_anonymous": "举报人未留身份信息（匿名举报）。",
-        "tips_reporter_opened": "举报人（由您查看，已记入审计日志）",
-        "tips_by": "操作人",
-        "tip_status.received": "已受理",
-        "tip_status.verified": "查证属实",
-        "tip_status.case": "已立案",
-        "tip_status.closed": "已办结",
-        "tip_status.triaged": "重新研判",
-        "tip_priority.high": "高",
-        "tip_priority.medium": "中",
-        "tip_priority.low": "低",
-        "insp_title": "双随机、一公开抽查",
-        "insp_seed": "随机种子",
-        "insp_count": "抽取机构数",
-        "insp_draw": "抽取",
-        "insp_list": "抽查批次",
-        "insp_institution": "机构",
-        "insp_region": "地区",
-        "insp_grade": "信用等级",
-        "insp_inspectors": "检查人员",
-        "insp_result": "检查结果",
-        "insp_none": "尚未抽取。",
-        "insp_verify": "任何人可复核本次抽取：graphsvc inspections verify 清单 种子",
-        "insp_digest": "输入摘要",
-        "nav_published": "结果公示",
-        "pub_title": "医保基金监督检查结果公示",
-        "pub_as_of": "截至",
-        "pub_privacy_note": (
-            "为保护个人隐私，数量少于{n}的单元格显示为“<{n}”且不公布金额；可由合计推算出的单元格，另隐去一个单元格或合计，显示为“×”。地"
-            "区按地市统计。不公布姓名、身份证号、电话、住址等任何个人信息。"
-        ),
-        "pub_cases": "查实案件（按地区、类型）",
-        "pub_by_typology": "查实案件（按类型）",
-        "pub_money_note": (
-            "金额为查实案件经检测估算的涉嫌违规金额，单位万元，并非追回金额：本系统不记录追回金额。"
-        ),
-        "pub_inspections": "双随机抽查（按地区、结果）",
-        "pub_region": "地区（地市）",
-        "pub_typology": "类型",
-        "pub_count": "数量",
-        "pub_money": "涉嫌违规金额（万元）",
-        "pub_total": "合计",
-        "pub_none": "暂无可公布的结果。",
-        "pub_draws": "抽查批次（公开随机种子，任何人可复核）",
-        "pub_draw": "批次",
-        "pub_date": "日期",
-        "pub_seed": "随机种子",
-        "pub_pdf": "下载PDF",
-        "pub_html": "下载HTML",
-        "pub_json": "下载JSON",
-        "pub_result.compliant": "合规",
-        "pub_result.violations": "发现违规",
-        "pub_result.referred": "移交处理",
-        "pub_result.not_inspected": "未检查",
-        "pub_result.pending": "结果待录入",
-        "typology.manual": "人工立案（非检测团伙）",
-    },
-}
-for _lang, _texts in SUPERVISION_TEXTS.items():
-    TEXTS[_lang].update(_texts)
+def _texts(lang: str) -> dict[str, str]:
+    out = locale.messages(lang)
+    out.update({f"typology.{k}": v for k, v in _TYPOLOGY[lang].items()})
+    return out
+
+
+# Every page text by language, read from the catalogs (for tests and for code that
+# lists a family of keys); look texts up with t().
+TEXTS: Final[dict[str, dict[str, str]]] = {lang: _texts(lang) for lang in LANGS}
 
 
 def normalise_lang(value: str | None) -> str | None:
@@ -587,7 +71,12 @@ def resolve_lang(query: str | None, cookie: str | None, accept: str | None) -> s
 
 def t(key: str, lang: str, **fmt: object) -> str:
     """The text for ``key``; falls back to English, then to the key."""
-    text = TEXTS.get(lang, {}).get(key) or TEXTS["en"].get(key) or key
+    if key.startswith("typology.") and key[9:] in TYPOLOGY_EN:
+        text = _TYPOLOGY.get(lang, TYPOLOGY_EN).get(key[9:]) or TYPOLOGY_EN[key[9:]]
+    else:
+        text = locale.gettext(key, lang)
+        if text == key and lang != "en":
+            text = locale.gettext(key, "en")
     return text.format(**fmt) if fmt else text
 
 
@@ -596,3 +85,34 @@ def label(prefix: str, key: str, lang: str) -> str:
     full = f"{prefix}.{key}"
     text = t(full, lang)
     return key if text == full else text
+
+
+def fact_label(prop: str, lang: str) -> str:
+    """The name of an entity property (``birth_date`` -> 出生日期), or the property."""
+    return label("fact", prop, lang)
+
+
+def fact_value(prop: str, value: object, lang: str) -> object:
+    """A coded property value in words (``gender`` ``F`` -> 女); other values as they are.
+
+    >>> fact_value("gender", "F", "zh"), fact_value("name", "王小明", "zh")
+    ('女', '王小明')
+    >>> fact_value("level", 2, "zh")
+    2
+    """
+    if not isinstance(value, str):
+        return value
+    key = f"fact_value.{prop}.{value}"
+    text = t(key, lang)
+    return value if text == key else text
+
+
+def error_text(exc: BaseException, lang: str, mask: Callable[[str], str] = str) -> str:
+    """An error in the reader's language: its page text when it has one
+    (``GraphsvcError.text_key``, with ``mask`` applied to the placeholders' values),
+    else its English message."""
+    key = getattr(exc, "text_key", None)
+    if not isinstance(key, str) or not key:
+        return mask(str(exc))
+    params = getattr(exc, "text_params", None) or {}
+    return t(key, lang, **{k: mask(str(v)) for k, v in params.items()})

@@ -527,6 +527,28 @@ def test_member_roles_are_translated(client: TestClient, rings: list[dict[str, A
         assert f"<td>{TEXTS['zh'][f'role.{role}']}</td>" in html
 
 
+def test_evidence_types_and_clauses_are_translated(
+    client: TestClient, rings: list[dict[str, Any]]
+) -> None:
+    """Every evidence type of one ring per typology has its names (issue #13), shown on
+    the zh ring page with the clause cited in Chinese."""
+    from graphsvc.web.i18n import TEXTS
+
+    one_per_typology = {r["typology"]: r for r in rings}
+    assert len(one_per_typology) >= 5, sorted(one_per_typology)
+    types: set[str] = set()
+    for ring in one_per_typology.values():
+        body = client.get(f"/api/rings/{ring['id']}").json()
+        types |= {e["type"] for e in body["evidence"] if e.get("type")}
+    assert len(types) >= 5, types
+    assert sorted(x for x in types if f"evidence_type.{x}" not in TEXTS["zh"]) == []
+    ring = biggest_ring(rings)
+    html = client.get(f"/rings/{ring['id']}?lang=zh").text
+    assert "《海南省医疗保障基金监督管理办法》第" in html and "Hainan Art." not in html
+    for x in types & {e["type"] for e in client.get(f"/api/rings/{ring['id']}").json()["evidence"]}:
+        assert f"<td>{TEXTS['zh'][f'evidence_type.{x}']}</td>" in html
+
+
 def test_entity_page_expands_hops(client: TestClient, rings: list[dict[str, Any]]) -> None:
     member = next(m for m in biggest_ring(rings)["members"] if m["kind"] == "participant")
     html = client.get(f"/entities/participant/{member['id']}?lang=en").text

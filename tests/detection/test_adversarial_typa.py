@@ -340,3 +340,51 @@ def test_min_cards_both_ways(make_data: Callable[..., GraphData]) -> None:
     assert _flagged(cl.detect(data, one), one) == [{"SB", "L1"}]
     _lenders(prov, ["L2"], days=6)  # a second card at the same far pharmacy: a ring
     assert _flagged(cl.detect(prov.data(make_data), cfg), cfg) == [{"SB", "L1", "L2"}]
+
+
+def test_a_coach_that_comes_back_is_not_cards_collected(
+    make_data: Callable[..., GraphData],
+) -> None:
+    """``recurring_group`` both ways. Eight out-of-region people at counter CX on five
+    trips: they come again, a group that comes (organised visits judges it), not cards
+    collected. Cards used once on two days, different cards each day, stay card lending;
+    with the exemption off the coach is flagged here too."""
+    prov = Province()
+    prov.inst.append(("CX", "clinic", "469005"))
+    for d in range(0, 200, 5):
+        prov.person(f"Q{d}", None, reg="469005")
+        prov.settle(f"Q{d}", "CX", d, "DX", kind="outpatient")
+    coach = [f"N{j + 100:04d}" for j in range(8)]
+    for day in (21, 28, 35, 42, 49):
+        for c in coach:
+            prov.settle(c, "CX", day, "DX", kind="outpatient")
+    cfg = DetectConfig()
+    assert _flagged(cl.detect(prov.data(make_data), cfg), cfg) == []
+    # ... and the coach is still caught, as organised visits (with a pretext diagnosis on
+    # its visits: without any diagnosis a weekly timetable is taken as a treatment cycle)
+    from graphsvc.detection import organised_visits
+
+    rows = [(*r, "M54.5") for r in prov.rx]
+    coached = make_data(
+        n_people=0,
+        participants=(prov.people, PEOPLE),
+        institutions=(prov.inst, INST),
+        prescriptions=(rows, RX + " diagnosis_code"),
+    )
+    groups = [
+        {m.id for m in r.members if m.kind == "participant"}
+        for r in organised_visits.detect(coached, cfg)
+    ]
+    assert set(coach) in groups, groups
+    off = config_from_dict({"card_lending": {"recurring_group": False}})
+    assert _flagged(cl.detect(prov.data(make_data), off), off) == [{"CX", "DX", *coach}]
+    # collected cards: eight on day 77 and eight others on day 91, each used once
+    prov = Province()
+    prov.inst.append(("CX", "clinic", "469005"))
+    for d in range(0, 200, 5):
+        prov.person(f"Q{d}", None, reg="469005")
+        prov.settle(f"Q{d}", "CX", d, "DX", kind="outpatient")
+    batch = [f"N{j + 200:04d}" for j in range(16)]
+    for j, c in enumerate(batch):
+        prov.settle(c, "CX", 77 if j < 8 else 91, "DX", kind="outpatient")
+    assert _flagged(cl.detect(prov.data(make_data), cfg), cfg) == [{"CX", "DX", *batch}]

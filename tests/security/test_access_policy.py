@@ -232,10 +232,13 @@ def test_pages_redirect_browsers_to_login(client: TestClient) -> None:
 def test_pages_show_browsers_a_403_page(
     client: TestClient, headers: dict[str, dict[str, str]]
 ) -> None:
-    resp = client.get("/rings", headers={"Accept": "text/html", **headers["admin"]})
-    assert resp.status_code == 403
-    assert resp.headers["content-type"].startswith("text/html")
-    assert "Not allowed" in resp.text
+    for lang, title in (("en", "Not allowed"), ("zh", "无权访问")):  # the reader's language
+        resp = client.get(
+            f"/rings?lang={lang}", headers={"Accept": "text/html", **headers["admin"]}
+        )
+        assert resp.status_code == 403
+        assert resp.headers["content-type"].startswith("text/html")
+        assert title in resp.text
 
 
 def test_public_routes_answer_without_login(client: TestClient) -> None:

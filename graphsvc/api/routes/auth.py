@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +19,8 @@ from graphsvc.config import Settings
 from graphsvc.security import sessions
 from graphsvc.security.ratelimit import RateLimiter, account_key
 from graphsvc.security.users import SESSION_TTL_S
+from graphsvc.web.i18n import t
+from graphsvc.web.views import lang_of
 
 router = APIRouter(tags=["auth"])
 
@@ -25,22 +28,23 @@ PUBLIC_ROUTES = frozenset({("GET", "/login"), ("POST", "/login")})  # read by th
 LOGIN_ATTEMPTS_PER_MINUTE = 10
 
 _PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
+<html lang="{html_lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>登录 Login · graphsvc</title>
+<title>{title} · graphsvc</title>
 <link rel="stylesheet" href="/static/app.css">
 </head><body class="login">
 <main>
-<h1>医保基金监管图分析 · graphsvc</h1>
+<h1>{heading}</h1>
 {error}
 <form method="post" action="/login">
 <input type="hidden" name="csrf_token" value="{csrf}">
 <input type="hidden" name="next" value="{next}">
-<p><label>用户名 Username<br><input name="username" autocomplete="username" required></label></p>
-<p><label>密码 Password<br><input name="password" type="password"
+<p><label>{username}<br><input name="username" autocomplete="username" required></label></p>
+<p><label>{password}<br><input name="password" type="password"
    autocomplete="current-password" required></label></p>
-<p><button type="submit">登录 Log in</button></p>
+<p><button type="submit">{submit}</button></p>
 </form>
+<p><a href="/login?lang={other}&amp;next={next_q}">{language}</a></p>
 </main></body></html>
 """
 
@@ -68,11 +72,24 @@ def _secure(request: Request, settings: Settings) -> bool:
 def _login_page(
     request: Request, settings: Settings, next_: str, error: str = "", status: int = 200
 ) -> HTMLResponse:
+    """The login form in the visitor's language (``?lang=``, cookie, browser; Chinese);
+    ``error`` is a catalog key."""
     token = sessions.new_login_csrf()
+    lang = lang_of(request)
+    message = t(error, lang) if error else ""
     body = _PAGE.format(
-        error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
+        html_lang="zh-CN" if lang == "zh" else "en",
+        title=html.escape(t("login.title", lang)),
+        heading=html.escape(t("app_title", lang)),
+        username=html.escape(t("login.username", lang)),
+        password=html.escape(t("login.password", lang)),
+        submit=html.escape(t("login.submit", lang)),
+        language=html.escape(t("language", lang)),
+        other="en" if lang == "zh" else "zh",
+        error=f'<p class="error" role="alert">{html.escape(message)}</p>' if message else "",
         csrf=html.escape(token),
         next=html.escape(safe_next(next_)),
+        next_q=html.escape(quote(safe_next(next_), safe="")),
     )
     response = HTMLResponse(body, status_code=status)
     response.set_cookie(
@@ -124,15 +141,11 @@ def login(
     cookie_token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not sessions.csrf_matches(cookie_token, csrf_token):
         refused("refused: csrf")
-        return _login_page(
-            request, settings, next, "表单已过期，请重试 Form expired, try again", status=403
-        )
+        return _login_page(request, settings, next, "login.expired", status=403)
     user = users.authenticate(username, password)
     if user is None:
         refused("failed")
-        return _login_page(
-            request, settings, next, "用户名或密码错误 Wrong username or password", status=401
-        )
+        return _login_page(request, settings, next, "login.wrong", status=401)
     session_id = users.create_session(user.username)
     key = settings.resolved_secret_key()
     audit.append(

@@ -27,6 +27,7 @@ from graphsvc.cases.texts import one
 from graphsvc.errors import GraphsvcError, InputError, NotFound
 from graphsvc.privacy import mask_any
 from graphsvc.security import sessions
+from graphsvc.web.i18n import error_text
 from graphsvc.web.views import lang_of, render_page
 from viz.model import build_view
 from viz.render import network_fragment
@@ -40,7 +41,7 @@ def refused_page(request: Request, exc: GraphsvcError) -> HTMLResponse:
     if isinstance(exc, workflow.TransferRefused):
         message = one(exc.key, lang).format(**exc.params)
     else:
-        message = str(mask_any(str(exc)))
+        message = error_text(exc, lang, lambda v: str(mask_any(v)))
     resp = render_page(
         request, "error.html", lang=lang, title=one("transfer_refused", lang), message=message
     )
@@ -104,7 +105,7 @@ def case_page(
         case = service.get_case(store, case_id, viewer_of(user))
     except NotFound as exc:
         resp = render_page(
-            request, "error.html", lang=lang, title=one("case", lang), message=str(exc)
+            request, "error.html", lang=lang, title=one("case", lang), message=error_text(exc, lang)
         )
         resp.status_code = 404
         return resp

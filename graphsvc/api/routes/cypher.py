@@ -5,15 +5,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
 from graphsvc.cypher_guard.check import check_cypher
+from graphsvc.cypher_guard.limit import limit_rows
 from graphsvc.cypher_guard.personal import reads_personal_data
 from graphsvc.cypher_guard.shape import shape_result
 from graphsvc.cypher_guard.tokens import tokenize
 from graphsvc.errors import GraphsvcError, QueryRejected, StoreError
+from graphsvc.security.console_slots import ConsoleSlots
+from graphsvc.web.i18n import t
+from graphsvc.web.views import lang_of
 
 router = APIRouter(tags=["console"])
 
@@ -37,6 +41,9 @@ class CypherResult(BaseModel):
     masked_all_strings: bool
     graph: GraphOut | None = None
     elapsed_ms: float
+    notice: str | None = Field(
+        None, description="Said to the analyst, e.g. that the rows were cut at the cap."
+    )
 
 
 def run_console_query(
@@ -49,18 +56,31 @@ def run_console_query(
     action: str,
     target: str,
     check: bool,
+    slots: ConsoleSlots | None = None,
+    lang: str = "en",
 ) -> CypherResult:
-    """Check (console text only), run read-only with timeout, cap and mask; audit either way."""
+    """Check (console text only), take a console slot, run read-only with timeout and
+    the row cap in the store, mask; audit either way."""
     detail: dict[str, Any] = {"query": text, "parameters": parameters}
+    cap = settings.cypher_row_cap
     try:
         if check:
-            checked = check_cypher(text)
+            checked = check_cypher(text, parameters)
             text, tokens = checked.text, checked.tokens
         else:
             tokens = tokenize(text)
+        # cap+1 rows at most leave the store (the extra one says "truncated"), so a
+        # 3,000,000-row answer never reaches this process.
+        limited = limit_rows(text, tokens, cap, parameters)
+        if check:
+            check_cypher(limited, parameters)  # what runs was checked too
+        timeout_ms = settings.cypher_timeout_ms
         started = time.perf_counter()
-        # The row cap is applied after the store answers; the timeout bounds the work.
-        result = store.query(text, parameters, write=False, timeout_ms=settings.cypher_timeout_ms)
+        if slots is None:
+            result = store.query(limited, parameters, write=False, timeout_ms=timeout_ms)
+        else:
+            with slots.hold(audit.user.username, timeout_ms / 1000):
+                result = store.query(limited, parameters, write=False, timeout_ms=timeout_ms)
         elapsed = (time.perf_counter() - started) * 1000
     except GraphsvcError as exc:
         audit.record(action, target, outcome=f"{type(exc).__name__}: {exc}"[:300], detail=detail)
@@ -74,7 +94,7 @@ def run_console_query(
         result.columns,
         result.rows,
         personal=reads_personal_data(tokens),
-        cap=settings.cypher_row_cap,
+        cap=cap,
     )
     audit.record(
         action,
@@ -82,7 +102,13 @@ def run_console_query(
         rows=shaped["row_count"],
         detail={**detail, "truncated": shaped["truncated"]},
     )
-    return CypherResult(**shaped, elapsed_ms=round(elapsed, 1))
+    notice = t("console_truncated", lang, cap=f"{cap:,}") if shaped["truncated"] else None
+    return CypherResult(**shaped, elapsed_ms=round(elapsed, 1), notice=notice)
+
+
+def console_slots(request: Request) -> ConsoleSlots:
+    slots: ConsoleSlots = request.app.state.console_slots
+    return slots
 
 
 @router.post(
@@ -91,7 +117,11 @@ def run_console_query(
     dependencies=[Depends(require_roles(*CONSOLE)), Depends(rate_limit("cypher"))],
 )
 def post_cypher(
-    body: CypherRequest, store: StoreDep, settings: SettingsDep, audit: AuditDep
+    body: CypherRequest,
+    store: StoreDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+    request: Request,
 ) -> CypherResult:
     """Run one read-only statement; writes, schema changes and unlisted procedures are refused."""
     return run_console_query(
@@ -103,7 +133,9 @@ def post_cypher(
         action="cypher.query",
         target="console",
         check=True,
+        slots=console_slots(request),
+        lang=lang_of(request),
     )
 
 
-__all__ = ["router", "run_console_query"]
+__all__ = ["console_slots", "router", "run_console_query"]

@@ -33,41 +33,6 @@ Admin = Annotated[User, Depends(require_roles(*ADMINISTRATION))]
 Kind = Literal["participant", "doctor", "institution"]
 GradeQ = Literal["A", "B", "C", "D"]
 
-PAGE_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Credit grades",
-        "run": "Detection run",
-        "kind": "Kind",
-        "grade": "Grade",
-        "entity": "Entity",
-        "points": "Points",
-        "why": "Why",
-        "any": "any",
-        "filter": "Filter",
-        "csv": "Download CSV",
-        "none": "No graded entities.",
-        "participant": "participant",
-        "doctor": "doctor",
-        "institution": "institution",
-    },
-    "zh": {
-        "title": "信用分级",
-        "run": "检测批次",
-        "kind": "类别",
-        "grade": "等级",
-        "entity": "对象",
-        "points": "分值",
-        "why": "依据",
-        "any": "全部",
-        "filter": "筛选",
-        "csv": "下载CSV",
-        "none": "暂无分级对象。",
-        "participant": "参保人",
-        "doctor": "医生",
-        "institution": "机构",
-    },
-}
-
 
 def _current(store: Any, settings: Any) -> str:
     run_id, _ = history.compute_current(store, settings)
@@ -137,7 +102,6 @@ def grades_page(
         request,
         "grades.html",
         lang=lang,
-        tx=PAGE_TEXT["zh" if lang == "zh" else "en"],
         run_id=run_id,
         grades=grades[:1000],
         kind=k or "",

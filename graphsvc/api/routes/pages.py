@@ -31,7 +31,7 @@ from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
 from graphsvc.supervision import history
-from graphsvc.web.i18n import t
+from graphsvc.web.i18n import error_text, t
 from graphsvc.web.views import (
     fragment,
     lang_of,
@@ -49,7 +49,7 @@ Guard = Depends(require_roles(*INVESTIGATION))
 def _error_page(request: Request, exc: NotFound | InputError) -> HTMLResponse:
     lang = lang_of(request)
     title = t("not_found", lang) if isinstance(exc, NotFound) else t("error", lang)
-    resp = render_page(request, "error.html", title=title, message=str(exc))
+    resp = render_page(request, "error.html", title=title, message=error_text(exc, lang))
     resp.status_code = exc.http_status
     return resp
 
@@ -279,7 +279,7 @@ def search_page(request: Request, store: StoreDep, q: str = "") -> HTMLResponse:
         try:
             results = masked_hits(explore.search(store, q))
         except InputError as exc:
-            error = str(exc)
+            error = error_text(exc, lang_of(request))
     return render_page(request, "search.html", q=q, results=results, error=error)
 
 
@@ -301,7 +301,7 @@ def paths_page(
             found = bool(sub.meta.get("paths"))
             network = fragment(sub, lang, settings.subgraph_node_cap)
         except (NotFound, InputError) as exc:
-            error = str(exc)
+            error = error_text(exc, lang)
     return render_page(
         request,
         "paths.html",

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import CONSOLE, AuditDep, SettingsDep, StoreDep, rate_limit, require_roles
-from graphsvc.api.routes.cypher import CypherResult, run_console_query
+from graphsvc.api.routes.cypher import CypherResult, console_slots, run_console_query
 from graphsvc.errors import InputError, NotFound
+from graphsvc.web.i18n import t
+from graphsvc.web.views import lang_of
 
 router = APIRouter(tags=["console"])
+
+
+def _description(name: str, written: str, lang: str | None) -> str:
+    if lang is None:
+        return written
+    key = f"query.{name}"
+    text = t(key, lang)
+    return written if text == key else text
 
 
 class SavedQueryOut(BaseModel):
@@ -33,11 +43,13 @@ class RunSavedRequest(BaseModel):
     response_model=list[SavedQueryOut],
     dependencies=[Depends(require_roles(*CONSOLE))],
 )
-def list_saved(store: StoreDep) -> list[SavedQueryOut]:
+def list_saved(store: StoreDep, lang: Literal["zh", "en"] | None = None) -> list[SavedQueryOut]:
+    """The saved queries; with ``lang``, each description in that language (the
+    catalogs' ``query.<name>``; the file's own ``// description:`` where none)."""
     return [
         SavedQueryOut(
             name=q.name,
-            description=q.description,
+            description=_description(q.name, q.description, lang),
             params=list(q.params),
             defaults=dict(q.defaults),
             text=q.text,
@@ -57,6 +69,7 @@ def run_saved(
     store: StoreDep,
     settings: SettingsDep,
     audit: AuditDep,
+    request: Request,
 ) -> CypherResult:
     """Run a saved (read-only, ``// tags: saved``) query; other named queries are not reachable."""
     saved = {q.name: q for q in store.library.saved(store.backend)}
@@ -77,4 +90,6 @@ def run_saved(
         action="cypher.saved",
         target=f"query:{name}",
         check=False,
+        slots=console_slots(request),
+        lang=lang_of(request),
     )

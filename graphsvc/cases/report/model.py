@@ -82,8 +82,9 @@ def typology_text(typology: str | None) -> str:
     return f"{zh} / {en} ({typology})"
 
 
-def event_text(e: CaseEventRecord) -> str:
-    """What happened, readable in both languages (status words translated)."""
+def event_text(e: CaseEventRecord, case: CaseRecord | None = None) -> str:
+    """What happened, readable in both languages (status words translated; with the
+    ``case``, its opening said in both languages instead of the stored English note)."""
 
     def st(v: str | None) -> str:
         if v is None:
@@ -95,6 +96,10 @@ def event_text(e: CaseEventRecord) -> str:
         return e.text or ""
     if e.action == "status" or e.action == "created":
         text = f"{st(e.old)} → {st(e.new)}" if e.old else st(e.new)
+        if e.action == "created" and case is not None:
+            key = "opened_from_ring" if case.ring_key else "opened_by_hand"
+            zh, en = (x.format(ring=case.ring_key, n=case.member_count) for x in pair(key))
+            return f"{text}; {zh} / {en}"
         return f"{text}; {e.text}" if e.text else text
     return f"{e.old or '—'} → {e.new or '—'}"
 

@@ -203,7 +203,7 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
     story.append(p(both("timeline"), h2))
     rows = [[both("at"), both("actor"), both("action"), both("detail")]]
     for e in m.events:
-        rows.append([e.at, e.actor, both(f"action.{e.action}"), event_text(e)])
+        rows.append([e.at, e.actor, both(f"action.{e.action}"), event_text(e, c)])
     story.append(table(rows, [32 * mm, 24 * mm, 28 * mm, 86 * mm]))
     story.append(p(both("params"), h2))
     story.append(p(_params_text(c.params), small))

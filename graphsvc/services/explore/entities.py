@@ -30,7 +30,9 @@ def label_of(kind: str) -> str:
         return model.ENTITY_KINDS[kind]
     except KeyError:
         raise NotFound(
-            f"unknown entity kind {kind!r}; one of {', '.join(model.ENTITY_KINDS)}"
+            f"unknown entity kind {kind!r}; one of {', '.join(model.ENTITY_KINDS)}",
+            text_key="err.unknown_kind",
+            kind=kind,
         ) from None
 
 
@@ -38,7 +40,7 @@ def find_entity(store: Store, kind: str, ident: str) -> Node:
     label = label_of(kind)
     rows = store.query(_labelled(store, "explore_entity", label=label), {"id": ident}).rows
     if not rows:
-        raise NotFound(f"no {kind} with that id")
+        raise NotFound(f"no {kind} with that id", text_key="err.no_entity")
     node: Node = rows[0][0]
     return node
 

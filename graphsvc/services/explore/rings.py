@@ -180,7 +180,7 @@ def find_ring(store: Store, ring_id: str) -> Node:
         if run:
             rows = store.run("explore_ring_by_hash", {"ring_id": ring_id, "run_id": run["id"]}).rows
     if not rows:
-        raise NotFound("no such ring")
+        raise NotFound("no such ring", text_key="err.no_ring")
     node: Node = rows[0][0]
     return node
 

@@ -201,6 +201,7 @@
       var res = r.body;
       status.textContent = "#" + mine + " · " + res.row_count + (res.truncated ? "+" : "") +
         " · " + res.elapsed_ms + " ms";
+      if (res.notice) { status.textContent += " · " + res.notice; }
       renderTable(res);
       lastGraph = res.graph && res.graph.nodes && res.graph.nodes.length ? res.graph : null;
       tabGraph.disabled = !lastGraph;
@@ -214,7 +215,9 @@
 
   function loadSaved() {
     var box = document.getElementById("saved-queries");
-    fetch("/api/queries", { credentials: "same-origin" }).then(function (resp) {
+    // descriptions in the page's language (the catalogs' query.<name>, issue #13)
+    var lang = document.documentElement.lang === "en" ? "en" : "zh";
+    fetch("/api/queries?lang=" + lang, { credentials: "same-origin" }).then(function (resp) {
       if (!resp.ok) { throw new Error("HTTP " + resp.status); }
       return resp.json();
     }).then(function (list) {
