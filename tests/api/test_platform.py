@@ -86,10 +86,21 @@ def test_console_errors_carry_store_message(client: TestClient, analyst: dict[st
     literal = "UNWIND range(1, 100000000) AS i WITH i WHERE i % 7 = 3 RETURN count(i)"
     refused = client.post("/api/cypher", json={"query": literal}, headers=analyst)
     assert refused.status_code == 400  # issue #19: refused before running
-    # computed bounds pass the guard; the timeout still bounds them
-    slow = client.post(
+    # a computed bound is refused (issue #19: range(1, n*n) grew the store to 21.7 GB)
+    computed = client.post(
         "/api/cypher",
         json={"query": literal.replace("100000000", "toInteger($n)"), "parameters": {"n": 10**8}},
+        headers=analyst,
+    )
+    assert computed.status_code == 400 and "computed bound" in computed.text
+    # parameter bounds under the cap pass the guard; the timeout still bounds them
+    nested = (  # 9,000,000 rows, a string each: past the 1 s timeout
+        "UNWIND range(1, $n) AS i UNWIND range(1, $n) AS j "
+        "WITH i WHERE toString(i * j + i) ENDS WITH '37' "
+    )
+    slow = client.post(
+        "/api/cypher",
+        json={"query": nested + "RETURN count(i)", "parameters": {"n": 3_000}},
         headers=analyst,
     )
     assert slow.status_code == 504, slow.text

@@ -67,10 +67,14 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
 
 
 def test_store_grades_history_and_cases(
-    store: Store, settings: Settings, province_dir: Path
+    store: Store, settings: Settings, province_dir: Path, tmp_path: Path
 ) -> None:
     from graphsvc.detection import run_detection
     from loaders import load_directory
+
+    # Grades of its own: `graphsvc detect` grades every run it writes (issue #17), so the
+    # session's data directory holds other tests' runs.
+    settings = settings.model_copy(update={"data_dir": tmp_path})
 
     load_directory(store, province_dir)
     out = run_detection(store)
