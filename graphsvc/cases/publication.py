@@ -9,7 +9,6 @@ keys ``pub_*``), printed in both languages, Chinese first. The model is
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -96,46 +95,14 @@ def render_html(pub: Publication) -> bytes:
 
 def render_pdf(pub: Publication, font_file: Path | None = None) -> bytes:
     """A4 PDF, CJK font embedded, bytes depending only on the publication."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Spacer
 
-    from graphsvc.cases.fonts import register_cjk_font
+    from graphsvc.cases.report.pdf import PdfKit
 
-    font = register_cjk_font(font_file)
-    base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=12, wordWrap="CJK")
-    small = ParagraphStyle("small", parent=base, fontSize=7, leading=9.5)
-    h1 = ParagraphStyle("h1", parent=base, fontSize=15, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle(
-        "h2",
-        parent=base,
-        fontSize=11,
-        leading=15,
-        spaceBefore=8,
-        spaceAfter=3,
-        textColor=colors.HexColor("#1f3b63"),
-    )
-
-    def p(text: str, style: ParagraphStyle = base) -> Paragraph:
-        from html import escape
-
-        return Paragraph(escape(text), style)
-
-    def table(rows: list[list[Any]], widths: list[float]) -> Table:
-        cells = [[p(str(v), small) for v in row] for row in rows]
-        tb = Table(cells, colWidths=widths, repeatRows=1)
-        tb.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
-                ]
-            )
-        )
-        return tb
+    kit = PdfKit(font_file)
+    base, small, h1, h2 = kit.base, kit.small, kit.h1, kit.h2
+    p, table = kit.p, kit.table
 
     story: list[Any] = [p(both("pub_title"), h1), p(f"{both('pub_as_of')}: {pub.as_of}", small)]
     story.append(p(both("pub_privacy_note", n=pub.min_cell), small))
@@ -175,26 +142,6 @@ def render_pdf(pub: Publication, font_file: Path | None = None) -> bytes:
     else:
         story.append(p(both("pub_none")))
 
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=f"published results {pub.as_of}",
-        author="graphsvc",
-        creator="graphsvc",
-        invariant=1,
+    return kit.build(
+        story, title=f"published results {pub.as_of}", footer=f"{both('pub_title')} · {pub.as_of}"
     )
-
-    def footer(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 7)
-        canvas.drawString(18 * mm, 9 * mm, f"{both('pub_title')} · {pub.as_of}")
-        canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, str(canvas.getPageNumber()))
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()

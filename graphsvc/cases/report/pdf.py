@@ -68,54 +68,99 @@ def picture_drawing(pic: Picture, font: str, width: float = 480, height: float =
     return d
 
 
-def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
-    """A4 PDF with the CJK font embedded; ``invariant`` so bytes depend only on content."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+class PdfKit:
+    """The house style of every PDF the service writes (case reports, published results):
+    A4, the CJK font embedded, the same paragraph styles, tables and page footer, and
+    ``invariant`` so the bytes depend only on the content."""
 
-    from graphsvc.cases.fonts import register_cjk_font
+    def __init__(self, font_file: Path | None = None) -> None:
+        from reportlab.lib import colors
+        from reportlab.lib.styles import ParagraphStyle
 
-    font = register_cjk_font(font_file)
-    base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=12, wordWrap="CJK")
-    small = ParagraphStyle("small", parent=base, fontSize=7, leading=9.5)
-    h1 = ParagraphStyle("h1", parent=base, fontSize=15, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle(
-        "h2",
-        parent=base,
-        fontSize=11,
-        leading=15,
-        spaceBefore=8,
-        spaceAfter=3,
-        textColor=colors.HexColor("#1f3b63"),
-    )
-    c = m.case
+        from graphsvc.cases.fonts import register_cjk_font
 
-    def p(text: str, style: ParagraphStyle = base) -> Paragraph:
-        return Paragraph(html.escape(text).replace("\n", "<br/>"), style)
+        self.colors = colors
+        self.font = register_cjk_font(font_file)
+        self.base = ParagraphStyle(
+            "base", fontName=self.font, fontSize=8.5, leading=12, wordWrap="CJK"
+        )
+        self.small = ParagraphStyle("small", parent=self.base, fontSize=7, leading=9.5)
+        self.h1 = ParagraphStyle("h1", parent=self.base, fontSize=15, leading=20, spaceAfter=6)
+        self.h2 = ParagraphStyle(
+            "h2",
+            parent=self.base,
+            fontSize=11,
+            leading=15,
+            spaceBefore=8,
+            spaceAfter=3,
+            textColor=colors.HexColor("#1f3b63"),
+        )
 
-    def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    def p(self, text: str, style: Any = None) -> Any:
+        """A paragraph of plain text (escaped; line breaks kept)."""
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(html.escape(text).replace("\n", "<br/>"), style or self.base)
+
+    def table(self, rows: list[list[Any]], widths: list[float], header: bool = True) -> Any:
+        """A gridded table of small text (cells may already be paragraphs)."""
+        from reportlab.platypus import Paragraph, Table, TableStyle
+
         cells = [
-            [p(str(v), small) if not isinstance(v, Paragraph) else v for v in row] for row in rows
+            [self.p(str(v), self.small) if not isinstance(v, Paragraph) else v for v in row]
+            for row in rows
         ]
         t = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
         style = [
-            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+            ("GRID", (0, 0), (-1, -1), 0.3, self.colors.HexColor("#999999")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
         if header:
-            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")))
+            style.append(("BACKGROUND", (0, 0), (-1, 0), self.colors.HexColor("#e8eef6")))
         t.setStyle(TableStyle(style))
         return t
+
+    def build(self, story: list[Any], *, title: str, footer: str, subject: str = "") -> bytes:
+        """The document's bytes: the story on A4 with ``footer`` and the page number."""
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.units import mm
+        from reportlab.platypus import SimpleDocTemplate
+
+        buf = io.BytesIO()
+        doc = SimpleDocTemplate(
+            buf,
+            pagesize=A4,
+            leftMargin=18 * mm,
+            rightMargin=18 * mm,
+            topMargin=16 * mm,
+            bottomMargin=16 * mm,
+            title=title,
+            author="graphsvc",
+            subject=subject,
+            creator="graphsvc",
+            invariant=1,
+        )
+
+        def draw_footer(canvas: Any, _doc: Any) -> None:
+            canvas.saveState()
+            canvas.setFont(self.font, 7)
+            canvas.drawString(18 * mm, 9 * mm, footer)
+            canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, str(canvas.getPageNumber()))
+            canvas.restoreState()
+
+        doc.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
+        return buf.getvalue()
+
+
+def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
+    """A4 PDF with the CJK font embedded; ``invariant`` so bytes depend only on content."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Spacer
+
+    kit = PdfKit(font_file)
+    font, small, h1, h2 = kit.font, kit.small, kit.h1, kit.h2
+    p, table = kit.p, kit.table
+    c = m.case
 
     story: list[Any] = [p(both("report_title"), h1)]
     story.append(p(both("masked") if m.masked else both("unmasked"), small))
@@ -211,27 +256,9 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
     story.append(p(", ".join(m.files), small))
     story.append(p(both("verify_hint"), small))
 
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+    return kit.build(
+        story,
         title=f"{c.id} case report",
-        author="graphsvc",
+        footer=f"{c.id} · {both('report_title')}",
         subject=c.typology or "",
-        creator="graphsvc",
-        invariant=1,
     )
-
-    def footer(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 7)
-        canvas.drawString(18 * mm, 9 * mm, f"{c.id} · {both('report_title')}")
-        canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, str(canvas.getPageNumber()))
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
