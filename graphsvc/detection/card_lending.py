@@ -70,7 +70,9 @@ def _family_pairs(data: GraphData) -> set[tuple[str, str]]:
     return pairs | {(b, a) for a, b in pairs}
 
 
-def _settlements(data: GraphData, digits: int) -> pd.DataFrame:
+def regional_settlements(data: GraphData, digits: int) -> pd.DataFrame:
+    """Dated settlements with the region of the institution (``reg``) and of the patient's
+    home (``home``), cut to ``digits`` leading digits (also read by fabricated_services)."""
     rx = data.prescriptions
     rx = rx[rx["date"].notna() & rx["participant_id"].notna() & rx["institution_id"].notna()]
     inst = data.institutions.set_index("institution_id")["region_code"].astype(str).str[:digits]
@@ -142,7 +144,7 @@ def detect(
     """
     del clustering  # accepted for a uniform signature
     cfg = config.card_lending
-    rx = _settlements(data, cfg.region_digits)
+    rx = regional_settlements(data, cfg.region_digits)
     if rx.empty:
         return []
     family = _family_pairs(data)

@@ -50,6 +50,7 @@ import logging
 
 import pandas as pd
 
+from graphsvc.detection.card_lending import regional_settlements
 from graphsvc.detection.common import Clustering, period, region_of_institutions
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -72,29 +73,11 @@ ALIBI_COLUMNS = ["prescription_id", "other_id", "other_inst", "other_reg", "bed"
 
 
 def _settlements(data: GraphData, digits: int) -> pd.DataFrame:
-    rx = data.prescriptions
-    rx = rx[rx["date"].notna() & rx["participant_id"].notna() & rx["institution_id"].notna()]
-    inst = data.institutions.set_index("institution_id")["region_code"].astype(str).str[:digits]
-    out = rx[
-        [
-            "prescription_id",
-            "participant_id",
-            "institution_id",
-            "doctor_id",
-            "date",
-            "discharge_date",
-            "visit_type",
-            "fund_paid",
-            "account_paid",
-            "account_holder_id",
-        ]
-    ].copy()
-    home = data.participants.set_index("participant_id")["region_code"].astype(str).str[:digits]
-    out["reg"] = out["institution_id"].map(inst).fillna("")
-    out["home"] = out["participant_id"].map(home).fillna("")
+    """card_lending's regional settlements, with the day and the doctor ("" if none)."""
+    out = regional_settlements(data, digits)
     out["day"] = out["date"].dt.normalize()
     out["doc"] = out["doctor_id"].astype(object).where(out["doctor_id"].notna(), "")
-    return out.reset_index(drop=True)
+    return out
 
 
 def alibis(rx: pd.DataFrame) -> pd.DataFrame:
