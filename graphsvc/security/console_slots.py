@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from graphsvc.security.ratelimit import RateLimited
+from graphsvc.security.ratelimit import RateLimited, shared_db
 
 DB_FILE = "console_slots.db"
 MARGIN_S = 30.0  # a slot outlives its query's timeout by this much at most
@@ -64,15 +63,7 @@ class ConsoleSlots:
         self.limit = limit
         self.path = path
         self._lock = threading.Lock()
-        target = ":memory:" if path is None else str(path)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(
-            target, timeout=5.0, isolation_level=None, check_same_thread=False
-        )
-        if path is not None:
-            self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA busy_timeout=5000")
+        self._con = shared_db(path)
         self._con.executescript(SCHEMA)
 
     @classmethod

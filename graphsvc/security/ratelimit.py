@@ -49,6 +49,19 @@ CREATE INDEX IF NOT EXISTS hits_expires ON hits(expires);
 """
 
 
+def shared_db(path: Path | None) -> sqlite3.Connection:
+    """A SQLite database several API workers share (WAL, a 5 s busy wait, autocommit);
+    ``None``: in memory, for one process (tests, one-off tools), with the same code."""
+    target = ":memory:" if path is None else str(path)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(target, timeout=5.0, isolation_level=None, check_same_thread=False)
+    if path is not None:
+        con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA busy_timeout=5000")
+    return con
+
+
 class RateLimited(GraphsvcError):
     """Too many requests in the window."""
 
@@ -93,16 +106,8 @@ class RateLimiter:
         self.max_keys = max_keys
         self.path = path
         self._lock = threading.Lock()
-        target = ":memory:" if path is None else str(path)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(
-            target, timeout=5.0, isolation_level=None, check_same_thread=False
-        )
-        if path is not None:
-            self._con.execute("PRAGMA journal_mode=WAL")
+        self._con = shared_db(path)
         self._con.execute("PRAGMA synchronous=NORMAL")  # counts, not records: speed first
-        self._con.execute("PRAGMA busy_timeout=5000")
         self._con.executescript(SCHEMA)
 
     @classmethod
