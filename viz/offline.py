@@ -50,6 +50,11 @@ VENDOR_INERT_URLS = frozenset(
         "http://www.apache.org/licenses/LICENSE-2.0",
         "http://opensource.org/licenses/MIT",
         "http://almende.com",
+        # echarts.min.js 6.1.0: XML namespaces and licence links in strings
+        "http://www.w3.org/1999/xlink",
+        "http://www.w3.org/2000/xmlns/",
+        "http://www.w3.org/XML/1998/namespace",
+        "https://github.com/ecomfe/zrender/blob/master/LICENSE",
     }
 )
 

@@ -77,3 +77,16 @@ def test_vendored_vis_network_is_the_one_pyvis_ships() -> None:
         ln for ln in theirs.split("\n") if not ln.startswith("//# sourceMappingURL=")
     )
     assert ours.strip() == stripped.strip()
+
+
+ECHARTS_SHA256 = "b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0"
+
+
+def test_vendored_echarts_is_the_npm_6_1_0_build() -> None:
+    """Byte for byte the package's dist/echarts.min.js (vendor/README.md), licence beside it."""
+    import hashlib
+
+    data = (STATIC / "vendor" / "echarts.min.js").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == ECHARTS_SHA256
+    assert b'version="6.1.0"' in data
+    assert "Apache License" in (STATIC / "vendor" / "echarts.LICENSE.txt").read_text("utf-8")
