@@ -421,6 +421,39 @@ class FabricatedServicesConfig(Section):
     )
 
 
+class LinkageConfig(Section):
+    enabled: bool = Field(
+        True,
+        description="Link participant records that are one person under small differences "
+        "(graphsvc.detection.linkage, splink); linked records count as one person in "
+        "duplicate_enrolment and the household rule.",
+    )
+    match_threshold: float = _f(
+        0.99,
+        0.5,
+        0.999999,
+        "Match probability a pair of records needs to be linked. High because a link is "
+        "evidence: two people taken for one would be accused of enrolling twice; 0.99 "
+        "accepts one wrong link in a hundred at the threshold, and the links found sit far "
+        "above it (docs/detection.md).",
+    )
+    max_holders: int = _f(
+        8,
+        2,
+        1000,
+        "A phone or address listed by more records than this (a care home, a clinic's "
+        "desk phone) says nothing about who a record is and is left out of the comparison.",
+    )
+    u_sample_pairs: int = _f(
+        300_000,
+        10_000,
+        100_000_000,
+        "Random record pairs sampled to estimate how often fields agree by chance (u).",
+    )
+    seed: int = _f(15, 0, 2**31 - 1, "Seed of that sample: same data, same links.")
+    em_max_iterations: int = _f(25, 1, 1000, "EM iterations per training session, at most.")
+
+
 class DetectConfig(Section):
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     shared_identity: SharedIdentityConfig = Field(default_factory=SharedIdentityConfig)
@@ -439,6 +472,7 @@ class DetectConfig(Section):
     duplicate_enrolment: DuplicateEnrolmentConfig = Field(default_factory=DuplicateEnrolmentConfig)
     card_lending: CardLendingConfig = Field(default_factory=CardLendingConfig)
     fabricated_services: FabricatedServicesConfig = Field(default_factory=FabricatedServicesConfig)
+    linkage: LinkageConfig = Field(default_factory=LinkageConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -93,6 +93,7 @@ def build_rings(w: World) -> None:
     from graphsvc.generate import (  # they import this module
         benign_typa,
         benign_typc,
+        person_variants,
         rings_typa,
         rings_typc,
         rings_visits,
@@ -121,6 +122,7 @@ def build_rings(w: World) -> None:
     rings_typc.build(w)  # fabricated services, its own stream too
     benign_typc.build(w)
     rings_visits.build(w)
+    person_variants.build(w)  # issue #15: record-linkage variants, own stream, last
     w.reserved[:] = reserved
 
 

@@ -122,7 +122,8 @@ def duplicate_enrolment(w: World) -> None:
     ``same_scheme`` (twice in one scheme; held out). Per ring: 3-9 common months.
     """
     rng = typa_rng(w)
-    shape = str(rng.choice(SHAPES["duplicate_enrolment"]))
+    # the shapes planted here (mistyped_id is person_variants'): the same three draws as before
+    shape = str(rng.choice(SHAPES["duplicate_enrolment"][:3]))
     r1, r2 = _region(w), _region(w)
     first_scheme: bool | None = True
     second_scheme: bool | None = False  # employee in one region, resident in another

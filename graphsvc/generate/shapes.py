@@ -27,7 +27,12 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "ghost_hospitalisation": ("one_doctor", "spread_doctors"),
     "over_prescription": ("excess_quantity", "doctor_shopping"),
     "duplicate_charging": ("same_settlement", "split_items", "second_settlement"),
-    "duplicate_enrolment": ("employee_and_resident", "two_hospitals", "same_scheme"),
+    "duplicate_enrolment": (
+        "employee_and_resident",
+        "two_hospitals",
+        "same_scheme",
+        "mistyped_id",  # issue #15, graphsvc/generate/person_variants.py
+    ),
     "card_lending": ("far_same_day", "one_counter", "while_inpatient"),
     "fabricated_services": ("same_day_far", "during_stay", "spread_doctors"),
 }

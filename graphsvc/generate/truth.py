@@ -31,6 +31,9 @@ BENIGN_KINDS: tuple[str, ...] = (
     "travellers",
     "relative_buys",
     "multi_site_doctor",
+    "moved_record",  # issue #15: person_variants (record linkage)
+    "lookalike",
+    "twins",
 )
 
 

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from graphsvc.contract.schema import SPECS
 from graphsvc.generate import catalog as cat
+from graphsvc.generate import person_variants
 from graphsvc.generate.facilities import person_names
 from graphsvc.generate.population import ROLE_CHILD, bijection, id_numbers
 from graphsvc.generate.world import (
@@ -98,11 +99,13 @@ def build_tables(
     head = w.extra["head"]
     for p in np.flatnonzero(w.hh_role == ROLE_CHILD):
         names[p] = names[head[p]][0] + names[p][1:]
+    person_variants.apply_names(w, names)  # issue #15: one person, one name (or a variant)
     region_codes = np.array([r.code for r in cat.REGIONS])
     order = np.argsort(w.pnum)
     idn = id_numbers(w)
     for record, original in w.extra.get("same_id", ()):  # duplicate enrolment (issue #12)
         idn[record] = idn[original]
+    person_variants.apply_id_numbers(w, idn)
     t["participants"] = _columns(
         {
             "participant_id": pid_array(w, order),
