@@ -29,6 +29,7 @@ Method:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 
@@ -38,6 +39,7 @@ from graphsvc.detection.common import Clustering, period, region_of_participants
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.linkage import Linkage, link_records
 from graphsvc.detection.rings import Evidence, Member, Reasons, Ring, mask, sort_members
 
 log = logging.getLogger(__name__)
@@ -91,12 +93,15 @@ def detect(
     del clustering  # accepted for a uniform signature
     cfg = config.duplicate_enrolment
     people = data.participants[data.participants["id_number"].notna()]
+    linkage = link_records(data, config.linkage)
     dup = people[people.duplicated("id_number", keep=False)]
-    if dup.empty:
+    groups = _groups(dup, people, linkage)
+    if not groups:
         return []
     bucket_size = _bucket_sizes(people)
     rx = data.prescriptions
-    rx = rx[rx["participant_id"].isin(set(dup["participant_id"])) & rx["date"].notna()]
+    in_groups = {r for _, g in groups for r in g}
+    rx = rx[rx["participant_id"].isin(in_groups) & rx["date"].notna()]
     by_p = {str(p): g for p, g in rx.groupby("participant_id", sort=False)}
     ids = data.identifiers
     holders = ids.groupby(["kind", "value"])["participant_id"].nunique()
@@ -105,12 +110,11 @@ def detect(
     days_seen = 365
     if rx_all["date"].notna().any():
         days_seen = max(1, int((rx_all["date"].max() - rx_all["date"].min()).days) + 1)
-    groups = sorted(dup.groupby("id_number"), key=lambda kv: str(kv[0]))
     tests = len(groups)
     chosen: list[tuple[str, list[str], set[pd.Period]]] = []
     rekeyed = 0
     for idn, g in groups:
-        settled = sorted(str(p) for p in g["participant_id"] if str(p) in by_p)
+        settled = sorted(str(p) for p in g if str(p) in by_p)
         if len(settled) < 2:
             continue  # one record never settles: nothing drawn twice
         months = {r: set(by_p[r]["date"].dt.to_period("M")) for r in settled}
@@ -145,10 +149,36 @@ def detect(
             tests,
             config,
             exempt,
+            linkage,
         )
         for idn, recs, common in chosen
     ]
     return rings
+
+
+def _groups(
+    dup: pd.DataFrame, people: pd.DataFrame, linkage: Linkage
+) -> list[tuple[str, list[str]]]:
+    """Records of one person: one ID number (exactly), or linked (issue #15), or both.
+
+    Named by the smallest ID number among them; sorted by it, so runs are stable.
+    """
+    import networkx as nx
+
+    g = nx.Graph()
+    for _, recs in dup.groupby("id_number", sort=True)["participant_id"]:
+        ordered = sorted(str(r) for r in recs)
+        g.add_edges_from(itertools.pairwise(ordered))
+    g.add_edges_from((x.left, x.right) for x in linkage.links)
+    number = dict(
+        zip(people["participant_id"].astype(str), people["id_number"].astype(str), strict=True)
+    )
+    out = []
+    for comp in nx.connected_components(g):
+        recs = sorted(comp)
+        numbers = sorted(number[r] for r in recs if r in number)
+        out.append((numbers[0] if numbers else recs[0], recs))
+    return sorted(out, key=lambda kv: (kv[0], kv[1]))
 
 
 def _overlapping_stays(a: pd.DataFrame, b: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
@@ -177,13 +207,22 @@ def _ring(
     tests: int,
     config: DetectConfig,
     exempt: Exemption,
+    linkage: Linkage,
 ) -> Ring:
     cfg = config.duplicate_enrolment
     ids = data.identifiers
+    links = linkage.links_of(recs)
+    people_idn = data.participants.set_index("participant_id")["id_number"]
+    one_number = len({str(people_idn.get(r)) for r in recs}) == 1
     # (1) the sequence code agrees by chance, once per other record in the bucket
     k = int(bucket_size.get(idn, len(recs)))
     others = max(1, k - 1)
     log10_seq = min(0.0, math.log10(others / cfg.sequence_codes)) * (len(recs) - 1)
+    if not one_number:
+        # numbers differ (a typo): the chance the linked records are two people is what
+        # the linkage model leaves, 1 - its match probability (at its 6-digit rounding)
+        weakest = min((x.match_probability for x in links), default=config.linkage.match_threshold)
+        log10_seq = math.log10(max(1e-6, 1.0 - weakest))
     # (2) the contact identifiers both records list
     mine = ids[ids["participant_id"].isin(set(recs))]
     both = mine.groupby(["kind", "value"])["participant_id"].nunique()
@@ -211,24 +250,37 @@ def _ring(
     region = {r: people.at[r, "region_code"] or "?" for r in recs}
     kinds = [f"{r} ({scheme[r]}, region {region[r]})" for r in recs]
     kinds_zh = [f"{r}（{scheme[r]}，地区{region[r]}）" for r in recs]
+    first_null = (
+        f"1 in {cfg.sequence_codes} GB 11643 sequence codes for each of {others} other "
+        "record(s) of that birthplace, birth date and sex"
+    )
+    first_null_zh = (
+        f"同出生地、出生日期与性别的其他{others}条记录各有"
+        f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会"
+    )
+    if not one_number:
+        first_null = (
+            "the record linkage model's chance that the linked records are two people "
+            "(1 - match probability)"
+        )
+        first_null_zh = "记录链接模型判断两条记录为不同人的概率（1 - 匹配概率）"
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=len(recs),
         expected=round(10**log10_p * len(recs), 6),
-        unit=f"settling records of ID number {mask(idn)}",
-        unit_zh=f"条身份证号{mask(idn)}下均有结算的参保记录",
+        unit=f"settling records of ID number {mask(idn)}"
+        + ("" if one_number else " and records linked to it"),
+        unit_zh=f"条身份证号{mask(idn)}{'' if one_number else '及与之链接'}下均有结算的参保记录",
         null_model=(
-            "the records are different people whose numbers agree by coincidence: 1 in "
-            f"{cfg.sequence_codes} GB 11643 sequence codes for each of {others} other record(s) "
-            f"of that birthplace, birth date and sex; {len(shared)} contact identifier(s) listed "
+            "the records are different people whose numbers agree by coincidence: "
+            f"{first_null}; {len(shared)} contact identifier(s) listed "
             f"by both by chance (holders / {n_people} people); {len(overlaps)} overlapping "
             "stay(s) by chance ((length A + length B) / days observed); independent, multiplied"
         ),
         null_model_zh=(
-            f"各记录为不同的人、证号偶然相同：同出生地、出生日期与性别的其他{others}条记录各有"
-            f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会；"
+            f"各记录为不同的人、证号偶然相同：{first_null_zh}；"
             f"{len(shared)}项联系信息偶然同为两记录所登记"
             f"（持有人数/{n_people}人）；{len(overlaps)}次住院偶然重叠（两次住院天数之和/观测天数）；"
             "各项独立相乘"
@@ -238,6 +290,8 @@ def _ring(
     )
     finding.exemptions.append(exempt)
     reasons = Reasons()
+    for x in links:
+        reasons.add(x.detail(), x.detail_zh())
     reasons.add(
         f"ID number {mask(idn)} is on {len(recs)} participant records ({'; '.join(kinds)}), "
         f"both settling in {len(months)} common month(s) "
@@ -273,6 +327,18 @@ def _ring(
             f"records {recs[0]} and {r} share ID number {mask(idn)}",
         )
         for r in recs[1:]
+        if str(people_idn.get(r)) == str(people_idn.get(recs[0]))
+    ]
+    # the link itself, what an investigator checks: its probability and what agreed
+    evidence += [
+        Evidence(
+            ("participant", x.left),
+            ("participant", x.right),
+            "SAME_PERSON",
+            x.match_probability,
+            x.detail(),
+        )
+        for x in links
     ]
     return Ring.from_finding(
         finding, reasons, cash, (start, end), region_of_participants(data, recs), evidence

@@ -120,19 +120,20 @@ def _pair(
     pool = pool[~w.reserved[pool]]
     if pool.shape[0] < 2:
         return None
-    a = int(rng.choice(pool))
-    # the second record takes the first's birth date and sex: it settles nothing yet,
-    # so no stage before has chosen it by age
-    same = pool[(pool != a) & (w.household[pool] != w.household[a])]
-    if same_age:  # people who settle: no one's age group may change
-        same = same[(w.age(same) == w.age(a)) & (w.gender[same] == w.gender[a])]
-    if other_region:
-        same = same[w.region[same] != w.region[a]]
-    if same.shape[0] == 0:
-        return None
-    b = int(rng.choice(same))
-    w.reserved[[a, b]] = True
-    return a, b
+    for _ in range(20):  # a first record with no partner of its kind: draw another
+        a = int(rng.choice(pool))
+        # the second record takes the first's birth date and sex: when it settles
+        # nothing yet no stage before has chosen it by age
+        same = pool[(pool != a) & (w.household[pool] != w.household[a])]
+        if same_age:  # people who settle: no one's age group may change
+            same = same[(w.age(same) == w.age(a)) & (w.gender[same] == w.gender[a])]
+        if other_region:
+            same = same[w.region[same] != w.region[a]]
+        if same.shape[0]:
+            b = int(rng.choice(same))
+            w.reserved[[a, b]] = True
+            return a, b
+    return None
 
 
 def _first_phones(w: World) -> dict[int, str]:
@@ -195,9 +196,13 @@ def build(w: World) -> None:
         if old in phones:
             w.add_identifier(np.array([new]), PHONE, phones[old])
         move = int(rng.integers(60, DAYS - 60))
-        _settle(w, old, np.sort(rng.integers(0, move - 5, size=int(rng.integers(2, 6)))), SRC_BENIGN)
+        _settle(
+            w, old, np.sort(rng.integers(0, move - 5, size=int(rng.integers(2, 6)))), SRC_BENIGN
+        )
         _settle(w, new, np.sort(rng.integers(move, DAYS, size=int(rng.integers(2, 6)))), SRC_BENIGN)
-        plan.append({"shape": "moved_record", "a": old, "b": new, "how": hows[int(rng.integers(0, 2))]})
+        plan.append(
+            {"shape": "moved_record", "a": old, "b": new, "how": hows[int(rng.integers(0, 2))]}
+        )
         _group(
             w,
             "moved_record",
@@ -219,8 +224,21 @@ def build(w: World) -> None:
         w.add_identifier(np.array([b]), ADDRESS, _respelled(w, a))
         months = np.sort(rng.choice(12, size=int(rng.integers(3, 8)), replace=False))
         for p in (a, b):
-            _settle(w, p, np.clip(months * 30 + rng.integers(0, 28, size=months.shape[0]), 0, DAYS - 1), SRC_RING)
-        plan.append({"shape": "mistyped_id", "a": a, "b": b, "how": hows[int(rng.integers(0, 3))], "typo": typo})
+            _settle(
+                w,
+                p,
+                np.clip(months * 30 + rng.integers(0, 28, size=months.shape[0]), 0, DAYS - 1),
+                SRC_RING,
+            )
+        plan.append(
+            {
+                "shape": "mistyped_id",
+                "a": a,
+                "b": b,
+                "how": hows[int(rng.integers(0, 3))],
+                "typo": typo,
+            }
+        )
         _add_ring(
             w,
             "duplicate_enrolment",
