@@ -50,6 +50,9 @@ NODE_PROPS: dict[str, tuple[str, ...]] = {
         "name",
         "name_key",
         "surname_key",
+        "name_fold_key",  # record linkage's name forms (issue #15, graphsvc.contract.names)
+        "name_pinyin_key",
+        "name_surname_key",
         "id_number",
         "id_number_key",
         "id_bucket",

@@ -111,6 +111,7 @@ def classify_addresses(
     generation_span_years: float,
     care_home_min_age: float,
     care_home_elderly_share: float,
+    same_person: dict[str, str] | None = None,
 ) -> dict[str, tuple[str, list[str]]]:
     """Each address shared by two or more participants: a household, a care home, or
     neither (issue #11: "a household of 25 unrelated ages and surnames is not a household").
@@ -124,6 +125,9 @@ def classify_addresses(
       living in a home share its address, landline and often its bank account;
     * otherwise not a household: the address explains nobody (recruits registered at
       the recruiter's address, collective addresses of strangers).
+
+    ``same_person`` (record -> person, ``graphsvc.detection.linkage``): records linked as
+    one person count once towards ``household_max`` and their birth years once.
 
     >>> import pandas as pd
     >>> ppl = pd.DataFrame({"participant_id": [f"R{i}" for i in range(10)],
@@ -154,13 +158,16 @@ def classify_addresses(
             if sur is not None:
                 names[str(pid)] = sur
     out: dict[str, tuple[str, list[str]]] = {}
+    person = same_person or {}
     for value, grp in shared.groupby("value", sort=True):
         people = [str(p) for p in grp["participant_id"]]
-        known = [births[p] for p in people if p in births]
+        # one person on two records is one resident (issue #15)
+        persons = sorted({person.get(p, p): p for p in sorted(people, reverse=True)}.values())
+        known = [births[p] for p in persons if p in births]
         kind = NOT_A_HOUSEHOLD
-        if len(people) <= household_max:
-            roots = [family.find(p) for p in people]
-            surnames = [names[p] for p in people if p in names]
+        if len(persons) <= household_max:
+            roots = [family.find(p) for p in persons]
+            surnames = [names[p] for p in persons if p in names]
             if (
                 len(set(roots)) < len(roots)
                 or len(set(surnames)) < len(surnames)
@@ -168,7 +175,7 @@ def classify_addresses(
                 or ages_fit_family(known, generation_span_years)
             ):
                 kind = HOUSEHOLD
-        if kind != HOUSEHOLD and len(known) >= max(2, 0.8 * len(people)):
+        if kind != HOUSEHOLD and len(known) >= max(2, 0.8 * len(persons)):
             elderly = sum(1 for y in known if ref - y >= care_home_min_age)
             if elderly >= care_home_elderly_share * len(known):
                 kind = CARE_HOME
@@ -207,12 +214,16 @@ class Explainer:
         generation_span_years: float = 15.0,
         care_home_min_age: float = 60.0,
         care_home_elderly_share: float = 0.8,
+        same_person: dict[str, str] | None = None,
     ) -> None:
         family = UnionFind()
         fl = data.family_links
         for h, m in zip(fl["holder_id"], fl["member_id"], strict=True):
             if h is not None and m is not None:
                 family.union(str(h), str(m))
+        # records linked as one person (issue #15) are one unit: what they share is theirs
+        for rec, person in sorted((same_person or {}).items()):
+            family.union(rec, person)
         self.family = family
         self.addresses = classify_addresses(
             data,
@@ -221,6 +232,7 @@ class Explainer:
             generation_span_years=generation_span_years,
             care_home_min_age=care_home_min_age,
             care_home_elderly_share=care_home_elderly_share,
+            same_person=same_person,
         )
         self.households: dict[str, set[str]] = {}
         self.care_homes: dict[str, set[str]] = {}

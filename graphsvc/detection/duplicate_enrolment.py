@@ -39,7 +39,7 @@ from graphsvc.detection.common import Clustering, period, region_of_participants
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
-from graphsvc.detection.linkage import Linkage, link_records
+from graphsvc.detection.linkage import Linkage, linkage_for
 from graphsvc.detection.rings import Evidence, Member, Reasons, Ring, mask, sort_members
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def detect(
     del clustering  # accepted for a uniform signature
     cfg = config.duplicate_enrolment
     people = data.participants[data.participants["id_number"].notna()]
-    linkage = link_records(data, config.linkage)
+    linkage = linkage_for(data, config.linkage)
     dup = people[people.duplicated("id_number", keep=False)]
     groups = _groups(dup, people, linkage)
     if not groups:

@@ -80,6 +80,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 # Not a contract column: the pseudonym of an ID number's birthplace+birth date+sex, which
 # duplicate_enrolment compares once the graph holds no raw ID number (issue #14).
 FIELDS["participants"] += ("id_bucket",)
+# Neither: the keyed forms of the name record linkage compares (issue #15).
+FIELDS["participants"] += ("name_fold_key", "name_pinyin_key", "name_surname_key")
 FIELD_SEP = "\x1f"  # ASCII unit separator, between fields
 ROW_SEP = "\x1e"  # ASCII record separator, between rows once joined for the parser
 

@@ -34,7 +34,9 @@ and probabilities are rounded before the threshold.
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,8 +162,8 @@ def _name_columns(people: pd.DataFrame) -> pd.DataFrame:
         out = people[list(keyed)].copy()
         out.columns = pd.Index(["name_fold", "name_pinyin", "surname"])
         return out
-    if "name_key" in people.columns:  # a store loaded before the name forms were keyed
-        log.warning("linkage: the store holds no keyed name forms; names are not compared")
+    if "name_fold_key" in people.columns or people["name"].isna().all():
+        # a store loaded before the name forms were keyed (or no names at all)
         return pd.DataFrame(
             {"name_fold": None, "name_pinyin": None, "surname": None}, index=people.index
         )
@@ -361,12 +363,39 @@ def _model(linker: Any) -> dict[str, Any]:
     return out
 
 
+_CACHE: dict[int, tuple[weakref.ref[GraphData], str, Linkage]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def linkage_for(data: GraphData, cfg: LinkageConfig) -> Linkage:
+    """:func:`link_records`, once per GraphData and config: duplicate_enrolment and the
+    household rule of shared_identity and organised_visits read the same links."""
+    key, conf = id(data), cfg.model_dump_json()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0]() is data and hit[1] == conf:
+            return hit[2]
+    got = link_records(data, cfg)
+    with _CACHE_LOCK:
+        _CACHE[key] = (weakref.ref(data), conf, got)
+        weakref.finalize(data, _CACHE.pop, key, None)
+    return got
+
+
 def link_records(data: GraphData, cfg: LinkageConfig | None = None) -> Linkage:
     """Fit the model on ``data``'s participants and link the pairs above the threshold."""
     cfg = cfg or LinkageConfig()
     if not cfg.enabled or len(data.participants) < 2:
         return Linkage(person_of={})
     feats = features(data, cfg.max_holders)
+    if feats["name_fold"].isna().all():
+        # the given name is what tells a person from their twin (NAME_M): without names
+        # every household of twins would be linked, so nothing is
+        log.warning(
+            "linkage: no names to compare (a store loaded before issue #15 keyed them: "
+            "reload, or `graphsvc store migrate-pii` once it fills them); no records linked"
+        )
+        return Linkage(person_of={})
     import duckdb
     from splink import Linker, SettingsCreator
     from splink.backends.duckdb import DuckDBAPI

@@ -42,6 +42,7 @@ from graphsvc.detection.common import (
 from graphsvc.detection.config import DetectConfig, OrganisedVisitsConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import money_at_risk
+from graphsvc.detection.linkage import linkage_for
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -456,7 +457,11 @@ def detect(
     cfg = config.organised_visits
     visits = sessions_of(data)
     pool = catchment(data, visits)
-    explainer = Explainer(data, config.shared_identity.household_max)
+    explainer = Explainer(
+        data,
+        config.shared_identity.household_max,
+        same_person=linkage_for(data, config.linkage).person_of,
+    )
     rings = _level_rings(data, config, visits, pool, cfg.max_session_size, algos, explainer)
     # Second pass (issue #11): the institution is the provider whoever the doctor was,
     # so a group seen by another doctor on each trip is found. It reports only groups

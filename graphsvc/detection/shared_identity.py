@@ -61,6 +61,7 @@ from graphsvc.detection.finding import (
     money_at_risk,
     render_finding,
 )
+from graphsvc.detection.linkage import linkage_for
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -188,6 +189,7 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
         generation_span_years=cfg.generation_span_years,
         care_home_min_age=cfg.care_home_min_age,
         care_home_elderly_share=cfg.care_home_elderly_share,
+        same_person=linkage_for(data, config.linkage).person_of,
     )
     units = explainer.units()
     shared["unit"] = [units.find(p) for p in shared["participant_id"]]

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from graphsvc.contract.names import name_forms
 from graphsvc.security.secretfile import create_empty_private, read_or_create
 
 if TYPE_CHECKING:
@@ -258,6 +259,11 @@ def protect(pii: Pii, table: str, rec: dict[str, Any], extra: dict[str, str]) ->
             pii.vault.put(label, entity_id, "name", str(name))
             rec["name_key"] = pii.key("name", str(name))
             rec["surname_key"] = pii.key("surname", str(name)[:1])
+            if table == "participants":  # the forms record linkage compares (issue #15)
+                forms = name_forms(str(name))
+                rec["name_fold_key"] = pii.key("name_fold", forms.fold)
+                rec["name_pinyin_key"] = pii.key("name_pinyin", forms.pinyin)
+                rec["name_surname_key"] = pii.key("name_surname", forms.surname)
             rec["name"] = mask_value("name", str(name))
     if table == "participants":
         number = rec.get("id_number")

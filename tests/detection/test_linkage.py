@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from graphsvc.detection import duplicate_enrolment
+from graphsvc.detection.common import HOUSEHOLD, Explainer
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData, from_csv_dir
 from graphsvc.detection.linkage import link_records
@@ -106,3 +107,23 @@ def test_duplicate_enrolment_found_from_either_spelling(provinces: dict[int, Pat
         same_person = [e for e in ring.evidence if e.type == "SAME_PERSON"]
         assert same_person and same_person[0].weight >= cfg.linkage.match_threshold
         assert any("taken for one person" in r for r in ring.reasons)
+
+
+def test_household_counts_one_person_once(provinces: dict[int, Path]) -> None:
+    """A duplicate record listing the person's flat in another spelling joins that flat
+    as the same person: what the two records share is explained, whichever spelling."""
+    d = provinces[SEEDS[1]]
+    truth = GroundTruth.read(d / "ground_truth.json")
+    data = from_csv_dir(d)
+    linked = link_records(data)
+    with_links = Explainer(data, household_max=8, same_person=linked.person_of)
+    without = Explainer(data, household_max=8)
+    pairs = [sorted(m.id for m in r.members) for r in truth.rings if r.shape == "mistyped_id"]
+    assert pairs
+    for a, b in pairs:
+        flats = [v for v, (_, people) in with_links.addresses.items() if {a, b} <= set(people)]
+        assert flats, (a, b)  # two spellings of one flat: one address key
+        assert all(with_links.addresses[f][0] == HOUSEHOLD for f in flats)
+        assert with_links.explained(a, b) and with_links.explained(b, a)
+        assert with_links.family.find(a) == with_links.family.find(b)
+        assert without.family.find(a) != without.family.find(b)  # linkage made them one
