@@ -167,7 +167,9 @@ def _name_columns(people: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(
             {"name_fold": None, "name_pinyin": None, "surname": None}, index=people.index
         )
-    forms = [name_forms(None if pd.isna(n) else str(n)) for n in people["name"]]
+    names = people["name"].astype(object).where(people["name"].notna(), None)
+    by_name = {n: name_forms(n) for n in names.drop_duplicates().tolist()}  # names repeat
+    forms = [by_name[n] for n in names.tolist()]
     return pd.DataFrame(
         {
             "name_fold": [f.fold or None for f in forms],
@@ -181,9 +183,12 @@ def _name_columns(people: pd.DataFrame) -> pd.DataFrame:
 def _listed(ids: pd.DataFrame, kind: str, max_holders: int) -> pd.Series:
     """participant -> sorted list of the ``kind`` values they list (hub values left out)."""
     mine = ids[ids["kind"] == kind][["participant_id", "value"]].drop_duplicates()
-    holders = mine.groupby("value")["participant_id"].transform("nunique")
+    holders = mine.groupby("value")["participant_id"].transform("size")
     mine = mine[holders <= max_holders].sort_values(["participant_id", "value"])
-    return mine.groupby("participant_id")["value"].agg(list)
+    out: dict[str, list[str]] = {}
+    for pid, value in zip(mine["participant_id"].tolist(), mine["value"].tolist(), strict=True):
+        out.setdefault(str(pid), []).append(str(value))
+    return pd.Series(out, dtype=object)
 
 
 def features(data: GraphData, max_holders: int) -> pd.DataFrame:
@@ -195,11 +200,10 @@ def features(data: GraphData, max_holders: int) -> pd.DataFrame:
     ...     "birth_date": ["1980-01-01", "1980-01-10"]})
     >>> ids = pd.DataFrame({"participant_id": ["A", "B"], "kind": "phone", "value": "138"})
     >>> f = features(GraphData.create(participants=people, identifiers=ids), 8)
-    >>> f[["participant_id", "name_fold", "birth_date", "id_bucket", "phones"]].to_dict("list")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    {'participant_id': ['A', 'B'], 'name_fold': ['王伟', '王伟'],
-     'birth_date': ['1980-01-01', '1980-01-10'], 'id_bucket': ['460100198001011', None],
-     'phones': [['138'], ['138']]}
+    >>> f["name_fold"].tolist(), f["birth_date"].tolist()
+    (['王伟', '王伟'], ['1980-01-01', '1980-01-10'])
+    >>> f["id_bucket"].tolist(), f["phones"].tolist()
+    (['460100198001011', None], [['138'], ['138']])
     """
     people = data.participants.drop_duplicates("participant_id").reset_index(drop=True)
     out = pd.DataFrame({"participant_id": people["participant_id"].astype(str)})
@@ -218,7 +222,8 @@ def features(data: GraphData, max_holders: int) -> pd.DataFrame:
     if "id_bucket" in people.columns:  # a store: the keyed bucket (raw numbers are not there)
         keyed = people["id_bucket"]
         bucket = keyed.where(keyed.notna() & (keyed.astype(str) != ""), bucket)
-    out["id_bucket"] = bucket.where(bucket.notna() & idn.notna(), None)
+    keep = bucket.notna() & idn.notna()
+    out["id_bucket"] = bucket.astype(object).where(keep, None)
     for kind, col in (("phone", "phones"), ("address", "addresses")):
         got = _listed(data.identifiers, kind, max_holders)
         out[col] = [got.get(p) for p in out["participant_id"]]

@@ -103,12 +103,14 @@ def test_headers_rows_and_typed_properties(small_dir: Path, tmp_path: Path) -> N
     report = export_directory(small_dir, out, load_id="L1")
     participants = read(out / "nodes" / "Participant.csv")
     assert participants[0] == [
-        "id:ID(Participant)", ":LABEL", "name", "name_key", "surname_key", "id_number",
+        "id:ID(Participant)", ":LABEL", "name", "name_key", "surname_key", "name_fold_key",
+        "name_pinyin_key", "name_surname_key", "id_number",
         "id_number_key", "id_bucket", "gender", "birth_date",
         "insurance_type", "region_code", "note", "row_hash", "load_id",
     ]  # fmt: skip
     assert [r[0] for r in participants[1:]] == ["P1", "P2", "P3"]
-    assert participants[1][12] == "a,b" and participants[2][12] == ""  # empty = no property
+    note = participants[0].index("note")
+    assert participants[1][note] == "a,b" and participants[2][note] == ""  # empty = no property
     assert all(r[1] == "Participant" and r[-1] == "L1" for r in participants[1:])
 
     rx = read(out / "nodes" / "Prescription.csv")
