@@ -69,7 +69,7 @@ def run(directory: Path) -> dict[str, Any]:
         "read_csv_s": round(t_read, 1),
         "features_s": round(t_feat, 1),
         "link_records_s": round(t_link, 1),
-        "candidate_pairs": got.pairs_compared,
+        "pairs_at_threshold": got.pairs_compared,
         "links": len(got.links),
         "people_of_several_records": len(got.groups()),
         "same_person_pairs": len(same),

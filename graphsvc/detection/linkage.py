@@ -40,6 +40,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graphsvc.contract.names import name_forms
@@ -88,6 +89,10 @@ _PROB_DIGITS = 6
 # changed, 改名) is therefore never linked: a limit, said in docs/detection.md.
 NAME_M: tuple[float, float, float, float] = (0.91, 0.08999, 0.000005, 0.000005)
 GENDER_M = 0.995  # the same reason: twins of both sexes; sex is mistyped once in 200
+# And for the birth date: a father and son of one name in one flat agree on everything
+# but the birth date, so EM on the data let a wholly other birth date pass (m 0.07).
+# A clerk's slip is one digit or two swapped; a wholly other date is a new person.
+BIRTH_M: tuple[float, float, float, float, float] = (0.93, 0.05, 0.01, 0.008, 0.002)
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,7 @@ class Linkage:
     links: list[Link] = field(default_factory=list)
     person_of: dict[str, str] = field(default_factory=dict)  # record -> smallest record id
     model: dict[str, Any] = field(default_factory=dict)
-    pairs_compared: int = 0
+    pairs_compared: int = 0  # pairs the model scored at (or within 1e-6 of) the threshold
 
     def groups(self) -> list[list[str]]:
         """Records of one person (two or more), each sorted, in order of the first."""
@@ -209,11 +214,12 @@ def features(data: GraphData, max_holders: int) -> pd.DataFrame:
     out = pd.DataFrame({"participant_id": people["participant_id"].astype(str)})
     out = pd.concat([out, _name_columns(people).reset_index(drop=True)], axis=1)
     birth = pd.to_datetime(people["birth_date"], errors="coerce")
-    out["birth_date"] = birth.dt.strftime("%Y-%m-%d").where(birth.notna(), None)
-    out["birth_md_swapped"] = birth.dt.strftime("%Y-%d-%m").where(
-        birth.notna() & (birth.dt.day <= 12), None
-    )
-    out["birth_year"] = birth.dt.strftime("%Y").where(birth.notna(), None)
+    ymd = pd.Series(np.datetime_as_string(birth.to_numpy(dtype="datetime64[D]"), unit="D"))
+    known = birth.notna().to_numpy()
+    out["birth_date"] = ymd.where(known, None)
+    swapped = ymd.str[:5] + ymd.str[8:10] + "-" + ymd.str[5:7]
+    out["birth_md_swapped"] = swapped.where(known & (birth.dt.day <= 12).to_numpy(), None)
+    out["birth_year"] = ymd.str[:4].where(known, None)
     gender = people["gender"] if "gender" in people.columns else pd.Series(None, index=people.index)
     out["gender"] = gender.where(gender.notna(), None)
     idn = people["id_number"]
@@ -254,14 +260,20 @@ def _comparisons() -> list[Any]:
         output_column_name="birth_date",
         comparison_levels=[
             cll.NullLevel("birth_date"),
-            cll.ExactMatchLevel("birth_date", term_frequency_adjustments=True),
-            cll.DamerauLevenshteinLevel("birth_date", 1),
+            cll.ExactMatchLevel("birth_date", term_frequency_adjustments=True).configure(
+                m_probability=BIRTH_M[0], fix_m_probability=True
+            ),
+            cll.DamerauLevenshteinLevel("birth_date", 1).configure(
+                m_probability=BIRTH_M[1], fix_m_probability=True
+            ),
             cll.CustomLevel(
                 "birth_md_swapped_l = birth_date_r OR birth_date_l = birth_md_swapped_r",
                 label_for_charts="day and month swapped",
+            ).configure(m_probability=BIRTH_M[2], fix_m_probability=True),
+            cll.ExactMatchLevel("birth_year").configure(
+                m_probability=BIRTH_M[3], fix_m_probability=True
             ),
-            cll.ExactMatchLevel("birth_year"),
-            cll.ElseLevel(),
+            cll.ElseLevel().configure(m_probability=BIRTH_M[4], fix_m_probability=True),
         ],
     )
     idn = cl.CustomComparison(
@@ -425,8 +437,10 @@ def link_records(data: GraphData, cfg: LinkageConfig | None = None) -> Linkage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # splink's advice to tune EM, not our input
             linker, sessions = _fit(make, make(settings), cfg)
+            # only pairs near the threshold come back (a 200k province has >1M candidates)
+            floor = max(0.0, cfg.match_threshold - 10.0**-_PROB_DIGITS)
             pred = linker.inference.predict(
-                threshold_match_probability=0.0, warning_mode="never"
+                threshold_match_probability=floor, warning_mode="never"
             ).as_pandas_dataframe()
         model = _model(linker) | {"em_sessions": sessions}
     finally:
