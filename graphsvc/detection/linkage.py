@@ -5,10 +5,13 @@ number, is two participant records; grouped on exact values they stay two people
 so a duplicate enrolment hides behind a typo and a household counts one member twice.
 This module links such records with a Fellegi-Sunter model fitted by `splink`
 (DuckDB backend) -- the field's reference implementation -- rather than rules of our
-own: the weight of each agreement is learned from the data (EM, no labels), an
+own: the chance of agreeing by coincidence (u) is measured on the data, the weight of
+an ID-number, phone or address agreement is learned from it (EM, no labels), an
 agreement on a common value (王伟, a busy birth date) counts for less than one on a
 rare value (term-frequency adjustment), and every link carries its match
-probability and the fields that agreed, which is what an investigator checks.
+probability and the fields that agreed, which is what an investigator checks. The m
+of name, sex and birth date are fixed priors, not learned: EM takes households
+(twins, a father and son of one name) for people (:data:`NAME_M`).
 
 Compared: writing Fellegi-Sunter ourselves is ~200 lines of EM over agreement
 patterns, but blocking, u sampling, term-frequency adjustment, array comparisons and
@@ -185,7 +188,7 @@ def _name_columns(people: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _listed(ids: pd.DataFrame, kind: str, max_holders: int) -> pd.Series:
+def _listed(ids: pd.DataFrame, kind: str, max_holders: int) -> dict[str, list[str]]:
     """participant -> sorted list of the ``kind`` values they list (hub values left out)."""
     mine = ids[ids["kind"] == kind][["participant_id", "value"]].drop_duplicates()
     holders = mine.groupby("value")["participant_id"].transform("size")
@@ -193,7 +196,7 @@ def _listed(ids: pd.DataFrame, kind: str, max_holders: int) -> pd.Series:
     out: dict[str, list[str]] = {}
     for pid, value in zip(mine["participant_id"].tolist(), mine["value"].tolist(), strict=True):
         out.setdefault(str(pid), []).append(str(value))
-    return pd.Series(out, dtype=object)
+    return out
 
 
 def features(data: GraphData, max_holders: int) -> pd.DataFrame:
