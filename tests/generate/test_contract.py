@@ -33,12 +33,13 @@ def test_check_digit_of_the_standard_example() -> None:
 def test_participants(province: Province) -> None:
     p = province["participants"]
     assert p["participant_id"].is_unique
-    # unique, except the planted duplicate enrolments and re-keyed records (issue #12)
+    # unique, except the planted duplicate enrolments and re-keyed records (issue #12) and
+    # the records re-keyed after a move (issue #15, person_variants)
     twins = {
         m.id
         for g in [*province.truth.rings_of("duplicate_enrolment"), *province.truth.benign_groups]
         if getattr(g, "typology", getattr(g, "kind", ""))
-        in ("duplicate_enrolment", "rekeyed_record")
+        in ("duplicate_enrolment", "rekeyed_record", "moved_record")
         for m in g.members
     }
     rest = p[~p["participant_id"].isin(twins)]
@@ -159,7 +160,9 @@ def test_volume_and_skew(province: Province) -> None:
     """About six settlements per participant a year, most people few, chronic patients many."""
     rx = province["prescriptions"]
     n = len(province["participants"])
-    assert 4.5 < len(rx) / n < 8
+    # 8.2: at 3k the fixed floor of issue #15's planted record pairs (4 of each shape,
+    # ~50 settlements) lifts the ratio from 7.99 to just over 8
+    assert 4.5 < len(rx) / n < 8.2
     per = rx["participant_id"].value_counts().reindex(province["participants"]["participant_id"])
     per = per.fillna(0)
     assert per.median() <= 4
