@@ -22,8 +22,9 @@ second, unreviewed copy of it (docs/detection.md, "Record linkage").
 What is compared (one row per record, :func:`features`): the name in three forms
 (``graphsvc.contract.names``: folded characters, pinyin, surname), the birth date
 (exact, one digit off or two swapped, day and month swapped, same year), sex, the
-ID number (exact, or the same birthplace + birth date + sex: only the sequence code
-differs), and the phones and addresses listed (any in common). Phones and addresses
+ID number (exact; its birthplace + birth date + sex bucket is a blocking key only, as
+a comparison it would count the birth date twice), and the phones and addresses listed
+(any in common). Phones and addresses
 held by more than ``max_holders`` records are left out: a care home's number says
 nothing about who a record is. In a store every value is a keyed pseudonym
 (issue #14): only equality is compared, and equal forms stay equal, so the store and
@@ -482,7 +483,7 @@ def _result(
             for rec in comp:
                 person_of[rec] = first
     log.info(
-        "linkage: %d records, %d candidate pairs, %d links at p >= %s, %d people of "
+        "linkage: %d records, %d pairs near the threshold, %d links at p >= %s, %d people of "
         "several records",
         len(feats),
         compared,
