@@ -30,7 +30,10 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.explore.summary import SUMMARY_KINDS, entity_summary
 from graphsvc.supervision import history
+from graphsvc.web.charts import chart_block, months_chart
+from graphsvc.web.entity_summary import summary_view
 from graphsvc.web.i18n import error_text, t
 from graphsvc.web.views import (
     fragment,
@@ -250,9 +253,17 @@ def entity_page(
     lang = lang_of(request)
     try:
         facts = explore.entity_facts(store, kind, entity_id)
-        sub = explore.neighbourhood(
-            store, kind, entity_id, hops=hops, limit=settings.subgraph_node_cap
-        )
+        summary = None
+        if kind in SUMMARY_KINDS:
+            summary = entity_summary(store, kind, entity_id)
+        if summary is not None and hops == 1:
+            # one hop is the summary's picture: partners with aggregated edges, not
+            # hundreds of settlement dots (issue #13)
+            sub = summary.network
+        else:
+            sub = explore.neighbourhood(
+                store, kind, entity_id, hops=hops, limit=settings.subgraph_node_cap
+            )
     except (NotFound, InputError) as exc:
         return _error_page(request, exc)
     grade = None
@@ -268,6 +279,14 @@ def entity_page(
         hops=hops,
         max_hops=explore.MAX_HOPS,
         network=fragment(sub, lang, settings.subgraph_node_cap),
+        summary=summary_view(summary) if summary else None,
+        months_chart=chart_block(
+            "entity-months",
+            months_chart(summary.months, lang),
+            t("summary.months", lang),
+        )
+        if summary and summary.months
+        else None,
     )
 
 
