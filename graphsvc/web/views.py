@@ -8,6 +8,7 @@ same subgraph are the same picture.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment
 from markupsafe import Markup
 
+from graphsvc.errors import GraphsvcError, InputError
 from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
 from graphsvc.security import sessions
@@ -167,7 +169,14 @@ def masked_hits(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @lru_cache
 def env() -> Environment:
-    return environment(TEMPLATES, legend_svg=legend_svg)
+    return environment(TEMPLATES, legend_svg=legend_svg, iso_time=iso_time)
+
+
+def iso_time(ts: float | None) -> str:
+    """A stored UNIX time as the pages show it (UTC, to the minute)."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def page_user(request: Request) -> dict[str, str] | None:
@@ -184,6 +193,12 @@ def page_user(request: Request) -> dict[str, str] | None:
         key = request.app.state.settings.resolved_secret_key()
         csrf = sessions.csrf_for_session(key, session_id)
     return {"username": str(user.username), "role": str(user.role), "csrf": csrf}
+
+
+def page_status(exc: GraphsvcError) -> int:
+    """The status of a page answering ``exc``: 400 for input a form or filter sent that
+    cannot be used (the JSON API keeps 422), the error's own status otherwise."""
+    return 400 if isinstance(exc, InputError) else exc.http_status
 
 
 def render_page(request: Request, template: str, **context: Any) -> HTMLResponse:

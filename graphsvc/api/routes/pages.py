@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
 from graphsvc import model
 from graphsvc.api.deps import (
@@ -30,9 +31,10 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.explore.ring_charts import ring_totals
 from graphsvc.services.explore.summary import SUMMARY_KINDS, entity_summary
 from graphsvc.supervision import history
-from graphsvc.web.charts import chart_block, months_chart
+from graphsvc.web.charts import amounts_chart, chart_block, months_chart
 from graphsvc.web.entity_summary import summary_view
 from graphsvc.web.i18n import error_text, t
 from graphsvc.web.views import (
@@ -41,6 +43,7 @@ from graphsvc.web.views import (
     mask_ring,
     masked_facts,
     masked_hits,
+    page_status,
     render_page,
 )
 from viz.model import EDGE_STYLES, KIND_STYLES, OTHER_EDGE, OTHER_STYLE, PHYSICS_NODE_LIMIT
@@ -53,7 +56,7 @@ def _error_page(request: Request, exc: NotFound | InputError) -> HTMLResponse:
     lang = lang_of(request)
     title = t("not_found", lang) if isinstance(exc, NotFound) else t("error", lang)
     resp = render_page(request, "error.html", title=title, message=error_text(exc, lang))
-    resp.status_code = exc.http_status
+    resp.status_code = page_status(exc)
     return resp
 
 
@@ -177,27 +180,29 @@ def rings_page(
             typologies=explore.TYPOLOGIES,
             grade_filters=GRADE_FILTERS,
             grade_kinds=GRADE_KINDS,
-            error="; ".join(errors),
+            error=errors,
         )
-        resp.status_code = 422
+        # 400: the request is wrong, said on the page (form kept, no list under it)
+        resp.status_code = 400
         return resp
-    error = ""
+    ring_filters = explore.RingFilters(
+        typology=filters.get("typology"),
+        region=filters.get("region"),
+        min_score=_num(filters.get("min_score")),
+        min_amount=_num(filters.get("min_amount")),
+        period_from=filters.get("period_from"),
+        period_to=filters.get("period_to"),
+        ring_ids=_graded_rings(store, settings, filters),
+    )
     try:
         data = explore.list_rings(
             store,
-            explore.RingFilters(
-                typology=filters.get("typology"),
-                region=filters.get("region"),
-                min_score=_num(filters.get("min_score")),
-                min_amount=_num(filters.get("min_amount")),
-                period_from=filters.get("period_from"),
-                period_to=filters.get("period_to"),
-                ring_ids=_graded_rings(store, settings, filters),
-            ),
+            ring_filters,
             sort=sort if sort in explore.SORT_KEYS else "score",
             order=order if order in ("asc", "desc") else "desc",
             page=page,
         )
+        charts = ring_charts(ring_totals(store, ring_filters), lang)
     except InputError as exc:
         return _error_page(request, exc)
     data["rings"] = [mask_ring(r) for r in data["rings"]]
@@ -212,8 +217,23 @@ def rings_page(
         typologies=explore.TYPOLOGIES,
         grade_filters=GRADE_FILTERS,
         grade_kinds=GRADE_KINDS,
-        error=error,
+        error=[],
+        charts=charts if data["total"] else [],
     )
+
+
+def ring_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Markup]]:
+    """The ring list's charts, captioned: amounts at risk by month, typology and region."""
+    charts = (
+        ("rings-by-month", "months", None, "chart.by_month"),
+        ("rings-by-typology", "typologies", "typology", "chart.by_typology"),
+        ("rings-by-region", "regions", None, "chart.by_region"),
+    )
+    out = []
+    for dom_id, key, names, caption in charts:
+        spec = amounts_chart(totals[key], lang, names=names)
+        out.append((t(caption, lang), chart_block(dom_id, spec, t(caption, lang))))
+    return out
 
 
 @router.get("/rings/{ring_id}", dependencies=[Guard], response_class=HTMLResponse)
