@@ -166,7 +166,11 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         return page
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse({"detail": message, "error": type(exc).__name__}, status, headers=headers)
+    body = {"detail": message, "error": type(exc).__name__}
+    if status < 500 and isinstance(exc, GraphsvcError) and exc.text_key:
+        # the reader's language beside the English ``detail`` (the console shows it)
+        body["message"] = _page_message(request, exc, message)
+    return JSONResponse(body, status, headers=headers)
 
 
 def field_name(name: str, lang: str) -> str:

@@ -44,26 +44,51 @@ def months_chart(months: Sequence[Mapping[str, Any]], lang: str) -> dict[str, An
 
 
 def amounts_chart(
-    rows: Sequence[Mapping[str, Any]], lang: str, *, names: str | None = None
+    rows: Sequence[Mapping[str, Any]],
+    lang: str,
+    *,
+    names: str | None = None,
+    months: bool = False,
 ) -> dict[str, Any]:
-    """Amount at risk per category (``key``) with the ring count on a second axis;
-    ``names``: the catalog prefix that names the categories (``typology``)."""
+    """Amount at risk per category (``key``). ``months``: bars with the ring count on a second
+    axis; named categories (``names``: the catalog prefix, e.g. ``typology``) and regions:
+    one bar each, largest first, the ring count in the category's name."""
+    if months:
+        return {
+            "categories": [str(r["key"]) for r in rows],
+            "axes": [t("chart.amount_at_risk", lang), t("chart.rings", lang)],
+            "series": [
+                {
+                    "name": t("chart.amount_at_risk", lang),
+                    "type": "bar",
+                    "data": [r["amount"] for r in rows],
+                },
+                {
+                    "name": t("chart.rings", lang),
+                    "type": "line",
+                    "axis": 1,
+                    "data": [r["rings"] for r in rows],
+                },
+            ],
+        }
     return {
-        "horizontal": names is not None,
-        "categories": [_category(str(r["key"]), names, lang) for r in rows],
-        "axes": [t("chart.amount_at_risk", lang), t("chart.rings", lang)],
+        "horizontal": True,
+        "categories": [
+            t(
+                "chart.category_rings",
+                lang,
+                name=_category(str(r["key"]), names, lang),
+                n=r["rings"],
+            )
+            for r in rows
+        ],
+        "axes": [t("chart.amount_at_risk", lang)],
         "series": [
             {
                 "name": t("chart.amount_at_risk", lang),
                 "type": "bar",
                 "data": [r["amount"] for r in rows],
-            },
-            {
-                "name": t("chart.rings", lang),
-                "type": "bar",
-                "axis": 1,
-                "data": [r["rings"] for r in rows],
-            },
+            }
         ],
     }
 

@@ -112,3 +112,50 @@ def test_a_status_word_in_an_error_is_said_in_the_readers_language(
     # the JSON API keeps the English message
     api = inv.patch(f"/api{url}", json={"status": "open"}, headers={"Accept": "application/json"})
     assert api.status_code == 409 and "already open" in api.json()["detail"]
+
+
+def test_every_console_refusal_has_its_text_in_both_catalogs() -> None:
+    """``_refuse(reason, key)`` in graphsvc/cypher_guard: ``err.console.<key>`` exists
+    (the extraction test cannot see a key built in an f-string)."""
+    import ast
+    from pathlib import Path
+
+    from graphsvc import locale
+
+    root = Path(__file__).resolve().parents[2] / "graphsvc" / "cypher_guard"
+    keys = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_refuse":
+                assert len(node.args) >= 2, f"{path.name}:{node.lineno}: _refuse without a key"
+                key = node.args[1]
+                assert isinstance(key, ast.Constant) and isinstance(key.value, str)
+                keys.add(f"err.console.{key.value}")
+    assert len(keys) >= 20
+    for lang in ("zh", "en"):
+        have = locale.messages(lang)
+        assert sorted(keys - set(have)) == []
+
+
+def test_console_refusals_come_in_the_readers_language(seeded_app: FastAPI) -> None:
+    """The JSON answer keeps the English ``detail`` and adds ``message`` in the reader's
+    language, which the console shows."""
+    import re
+
+    refused = {
+        "MATCH (n) DELETE n": ("write", {"word": "DELETE"}),
+        "   ": ("empty", {}),
+        "RETURN 1; RETURN 2": ("statements", {}),
+        "MATCH (a), (b) RETURN a, b LIMIT 1": ("cartesian", {"n": 2}),
+    }
+    with TestClient(seeded_app) as c:
+        c.headers.update(bearer_headers(seeded_app.state.users, "analyst"))
+        for query, (key, params) in refused.items():
+            for lang in ("zh", "en"):
+                resp = c.post(f"/api/cypher?lang={lang}", json={"query": query})
+                assert resp.status_code == 400, (query, resp.text)
+                body = resp.json()
+                assert body["detail"].startswith("refused: "), body
+                assert body["message"] == t(f"err.console.{key}", lang, **params), body
+                if lang == "zh":
+                    assert re.search(r"[\u4e00-\u9fff]", body["message"])

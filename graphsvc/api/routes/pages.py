@@ -231,7 +231,7 @@ def ring_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Markup]]:
     )
     out = []
     for dom_id, key, names, caption in charts:
-        spec = amounts_chart(totals[key], lang, names=names)
+        spec = amounts_chart(totals[key], lang, names=names, months=key == "months")
         out.append((t(caption, lang), chart_block(dom_id, spec, t(caption, lang))))
     return out
 
@@ -353,9 +353,21 @@ def paths_page(
     )
 
 
-def console_styles() -> dict[str, Any]:
-    """The view model's styles keyed by store label, for the console's client-side graph."""
+def console_styles(lang: str = "zh") -> dict[str, Any]:
+    """The view model's styles keyed by store label, for the console's client-side graph,
+    and the names it draws in the page's language (kinds, edge types, typologies,
+    properties): the canvas is not HTML, so nothing else would translate it."""
+    from graphsvc.contract.typologies import TYPOLOGIES
+    from graphsvc.web.i18n import TEXTS, fact_label, label
+
+    facts = sorted(k[5:] for k in TEXTS["en"] if k.startswith("fact."))
     return {
+        "names": {
+            "kinds": {lb: label("kind", kind, lang) for kind, lb in model.ENTITY_KINDS.items()},
+            "edges": {rt: label("edge", rt, lang) for rt in (*model.REL_TYPES, *EDGE_STYLES)},
+            "typologies": {ty: label("typology", ty, lang) for ty in TYPOLOGIES},
+            "facts": {f: fact_label(f, lang) for f in facts},
+        },
         "nodes": {
             label: asdict(KIND_STYLES[kind])
             for kind, label in model.ENTITY_KINDS.items()
@@ -372,4 +384,4 @@ def console_styles() -> dict[str, Any]:
     "/console", dependencies=[Depends(require_roles(*CONSOLE))], response_class=HTMLResponse
 )
 def console_page(request: Request) -> HTMLResponse:
-    return render_page(request, "console.html", styles=console_styles())
+    return render_page(request, "console.html", styles=console_styles(lang_of(request)))

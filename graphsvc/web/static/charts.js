@@ -6,16 +6,30 @@
 (function () {
   "use strict";
 
-  function money(v) {
-    return typeof v === "number" ? v.toLocaleString(undefined, { maximumFractionDigits: 0 }) : v;
-  }
+  var LANG = document.documentElement.lang || "zh-CN";
+  var COMPACT = new Intl.NumberFormat(LANG, { notation: "compact", maximumFractionDigits: 1 });
+  var FULL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0 });
+
+  // axis labels short (25万 / 250K), tooltips exact
+  function compact(v) { return typeof v === "number" ? COMPACT.format(v) : v; }
+  function money(v) { return typeof v === "number" ? FULL.format(v) : v; }
 
   function options(spec) {
     var horizontal = !!spec.horizontal;
-    var category = { type: "category", data: spec.categories || [], axisLabel: { hideOverlap: true } };
-    var values = (spec.axes || [""]).map(function (name, i) {
-      return { type: "value", name: name, position: i ? "right" : "left",
-               axisLabel: { formatter: money }, splitLine: { show: i === 0 } };
+    var category = { type: "category", data: spec.categories || [],
+                     axisLabel: { hideOverlap: true }, inverse: horizontal };
+    var single = (spec.series || []).length < 2;
+    var values = (spec.axes || [""]).slice(0, single ? 1 : 2).map(function (name, i) {
+      var axis = { type: "value", name: name, axisLabel: { formatter: compact },
+                   splitLine: { show: i === 0 } };
+      if (horizontal) {
+        axis.position = i ? "top" : "bottom";
+        axis.nameLocation = "middle";
+        axis.nameGap = 26;
+      } else {
+        axis.position = i ? "right" : "left";
+      }
+      return axis;
     });
     var series = (spec.series || []).map(function (s) {
       var out = { name: s.name, type: s.type || "bar", data: s.data || [], animation: false };
@@ -27,8 +41,9 @@
       animation: false,
       color: ["#4e79a7", "#e15759", "#f28e2b", "#76b7b2", "#59a14f"],
       tooltip: { trigger: "axis", valueFormatter: money },
-      legend: { top: 0 },
-      grid: { left: horizontal ? 140 : 64, right: values.length > 1 ? 72 : 24, top: 36, bottom: 36 },
+      legend: { top: 0, show: !single },
+      grid: { left: horizontal ? 130 : 64, right: values.length > 1 && !horizontal ? 72 : 24,
+              top: single ? 12 : 36, bottom: horizontal ? 48 : 36 },
       xAxis: horizontal ? values : category,
       yAxis: horizontal ? category : values,
       series: series
