@@ -216,3 +216,46 @@ def test_participant_and_doctor_pages_render_in_both_languages(
             assert resp.status_code == 200, resp.text[:300]
             assert problems(resp.text, lang) == [], (kind, lang, hops)
             assert 'id="summary-line"' in resp.text
+
+
+def test_far_neighbourhoods_are_aggregated_by_kind(raw: Store) -> None:
+    """Hop 3 of a busy participant: settlements, referrals and items folded into counts
+    and weighted edges, each kind capped, nothing silently dropped."""
+    from collections import Counter
+
+    from graphsvc.services.explore import neighbourhood
+    from graphsvc.services.explore.aggregate import EVENT_KINDS, PER_KIND, aggregate_by_kind
+
+    pid = _one(
+        raw,
+        "MATCH (s:Prescription)-[:PATIENT]->(p:Participant) "
+        "RETURN p.id AS id, count(s) AS n ORDER BY n DESC, id LIMIT 1",
+    )["id"]
+    near = neighbourhood(raw, "participant", pid, hops=3, limit=500)
+    far = aggregate_by_kind(near)
+    kinds = Counter(k.partition(":")[0] for k in far.nodes)
+    assert not EVENT_KINDS & set(kinds)
+    assert all(n <= PER_KIND + 1 for n in kinds.values())  # + the highlighted centre
+    before = Counter(k.partition(":")[0] for k in near.nodes)
+    shown = {a["kind"]: a["count"] for a in far.meta["aggregated"]}
+    for kind, n in before.items():  # every node is drawn or counted
+        assert kinds.get(kind, 0) + shown.get(kind, 0) == n, kind
+    assert far.hidden == near.hidden
+    visited = [r for r in far.rels if r.type == "VISITED"]
+    assert visited and all(r.properties["count"] >= 1 for r in visited)
+
+
+def test_a_far_page_shows_no_settlement_dots(client: TestClient, raw: Store) -> None:
+    pid = _one(
+        raw,
+        "MATCH (s:Prescription)-[:PATIENT]->(p:Participant) "
+        "RETURN p.id AS id, count(s) AS n ORDER BY n DESC, id LIMIT 1",
+    )["id"]
+    for lang in ("zh", "en"):
+        html = client.get(f"/entities/participant/{pid}?hops=3&lang={lang}", headers=HTML).text
+        assert problems(html, lang) == []
+        nodes = _network_data(html)["nodes"]
+        assert nodes and not any(
+            str(n["id"]).startswith(("prescription:", "item:", "referral:")) for n in nodes
+        )
+        assert 'id="aggregated"' in html

@@ -31,6 +31,7 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.explore.aggregate import aggregate_by_kind
 from graphsvc.services.explore.ring_charts import ring_totals
 from graphsvc.services.explore.summary import SUMMARY_KINDS, entity_summary
 from graphsvc.supervision import history
@@ -281,8 +282,12 @@ def entity_page(
             # hundreds of settlement dots (issue #13)
             sub = summary.network
         else:
-            sub = explore.neighbourhood(
-                store, kind, entity_id, hops=hops, limit=settings.subgraph_node_cap
+            # further out: the store's neighbourhood with its settlements, referrals and
+            # items folded into counts and weighted edges, each kind capped (issue #13)
+            sub = aggregate_by_kind(
+                explore.neighbourhood(
+                    store, kind, entity_id, hops=hops, limit=settings.subgraph_node_cap
+                )
             )
     except (NotFound, InputError) as exc:
         return _error_page(request, exc)
@@ -300,6 +305,7 @@ def entity_page(
         max_hops=explore.MAX_HOPS,
         network=fragment(sub, lang, settings.subgraph_node_cap),
         summary=summary_view(summary) if summary else None,
+        aggregated=sub.meta.get("aggregated") or [],
         months_chart=chart_block(
             "entity-months",
             months_chart(summary.months, lang),

@@ -24,6 +24,7 @@ from typing import Any
 from graphsvc import model
 from graphsvc.errors import InputError
 from graphsvc.model import ACCOUNT_PAID_FOR, REFERRED, TREATED_BY, VISITED
+from graphsvc.services.explore.aggregate import SETTLED_AT
 from graphsvc.services.explore.entities import find_entity
 from graphsvc.services.explore.query import _read
 from graphsvc.services.explore.subgraph import Subgraph
@@ -35,9 +36,6 @@ GRAPH_ROWS = 12
 MONTHS = 240  # twenty years of months: more than any data set holds
 
 SUMMARY_KINDS = ("institution", "doctor", "participant")
-# A doctor's prescriptions settled at an institution (a pharmacy filling them), aggregated
-# like VISITED; drawn only on summaries, so it lives here rather than in graphsvc.model.
-SETTLED_AT = "SETTLED_AT"
 
 
 @dataclass(frozen=True)
