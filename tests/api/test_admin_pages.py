@@ -183,3 +183,17 @@ def test_the_audit_page_filters_pages_and_says_where_a_broken_trail_breaks(
     assert t("audit.broken_at", "zh", line=2, seq=2) in broken
     assert t("audit.why.edited", "zh") in broken
     assert problems(_data_free(broken), "zh") == []
+
+
+def test_the_json_api_changes_a_role_as_the_page_does(seeded_app: FastAPI) -> None:
+    users = seeded_app.state.users
+    with TestClient(seeded_app) as c:
+        admin_headers = bearer_headers(users, "admin", "root2")
+        name, _ = add_user(users, "analyst")
+        resp = c.patch(f"/api/users/{name}", json={"role": "supervisor"}, headers=admin_headers)
+        assert resp.status_code == 200 and resp.json()["role"] == "supervisor"
+        assert users.get_user(name).role == "supervisor"
+        mine = c.patch("/api/users/root2", json={"role": "analyst"}, headers=admin_headers)
+        assert mine.status_code == 422 and users.get_user("root2").role == "admin"
+        bad = c.patch(f"/api/users/{name}", json={"role": "wizard"}, headers=admin_headers)
+        assert bad.status_code == 422

@@ -57,7 +57,9 @@ def test_query_string_filters_name_the_field(clients: dict[str, TestClient], lan
     for client, url, named in cases:
         html = _page(client.get(url), lang)
         assert named in html, (url, named)
-    assert "/rings/run1" not in _page(inv.get(f"/rings?min_score=abc&lang={lang}"), lang)
+    listless = _page(inv.get(f"/rings?min_score=abc&lang={lang}"), lang)
+    assert "/rings/run1" not in listless and t("no_run", lang) not in listless
+    assert 'id="filter-error"' in listless and 'id="ring-charts"' not in listless
     missing = _page(sup.get(f"/inspections?draw=nope&lang={lang}"), lang, 404)
     assert t("err.no_draw", lang, draw_id="nope") in missing
 

@@ -52,6 +52,7 @@ class UserIn(BaseModel):
 
 class UserPatch(BaseModel):
     disabled: bool | None = None
+    role: Role | None = None
     password: str | None = Field(None, min_length=10, max_length=256)
 
 
@@ -102,6 +103,11 @@ def patch_user(
             )
         users.set_disabled(username, body.disabled)
         audit.record("users.disable" if body.disabled else "users.enable", f"user:{username}")
+    if body.role is not None:
+        if username == admin.username:
+            raise InputError("an admin cannot change their own role", text_key="err.self_role")
+        users.set_role(username, body.role)
+        audit.record("users.role", f"user:{username}", detail={"role": body.role})
     if body.password is not None:
         users.set_password(username, body.password)
         audit.record("users.password", f"user:{username}")
