@@ -252,7 +252,10 @@ def _store_files(
         if len(f.content) > settings.tips_attachment_bytes:
             raise InputError(
                 f"attachment {f.name[:60]!r} is {len(f.content)} bytes; "
-                f"{settings.tips_attachment_bytes} at most"
+                f"{settings.tips_attachment_bytes} at most",
+                text_key="err.tip_attachment_size",
+                name=f.name[:60],
+                n=f"{settings.tips_attachment_bytes:,}",
             )
     directory = files_dir(settings, tip_id)
     for n, f in enumerate(files, start=1):

@@ -57,7 +57,7 @@ def verify_view(result: VerifyResult, lang: str) -> dict[str, Any]:
     )
     out: dict[str, Any] = {
         "ok": result.ok,
-        "headline": t("audit.intact" if result.ok else "audit.broken", lang),
+        "headline": t("audit.intact", lang) if result.ok else t("audit.broken", lang),
         "facts": facts,
         "where": "",
         "why": "",

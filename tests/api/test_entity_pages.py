@@ -259,3 +259,9 @@ def test_a_far_page_shows_no_settlement_dots(client: TestClient, raw: Store) -> 
             str(n["id"]).startswith(("prescription:", "item:", "referral:")) for n in nodes
         )
         assert 'id="aggregated"' in html
+    # the API's HTML view draws it aggregated too; its JSON stays the store's shape
+    base = f"/api/entities/participant/{pid}/neighborhood?hops=2"
+    view = client.get(f"{base}&format=html&lang=zh").text
+    assert "prescription:" not in view and "participant:" in view
+    raw_json = client.get(base, headers={"Accept": "application/json"}).json()
+    assert any(n["kind"] == "prescription" for n in raw_json["nodes"])
