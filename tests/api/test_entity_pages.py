@@ -101,6 +101,17 @@ def test_institution_summary_says_what_the_data_holds(raw: Store) -> None:
         r[0] for r in doctors
     } or len(doctors) > LIST_ROWS
     assert s.counts["doctors"] == len(doctors)
+    # each doctor's settlements are those prescribed here (not at pharmacies elsewhere)
+    for row in s.sections["doctors"][:3]:
+        here = _one(
+            raw,
+            "MATCH (:Institution {id: $id})<-[:AT]-(s:Prescription)-[:PRESCRIBED_BY]->"
+            "(:Doctor {id: $did}) RETURN count(s) AS n",
+            id=inst,
+            did=row["node"].properties["id"],
+        )
+        assert row["count"] == here["n"]
+    assert sum(r["count"] for r in s.sections["doctors"]) <= s.counts["settlements"]
 
 
 def test_referral_partners_are_counted_in_both_directions(raw: Store) -> None:

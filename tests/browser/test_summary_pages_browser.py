@@ -114,6 +114,15 @@ def test_institution_page_draws_its_chart_and_partners(
         )
         rows = page.evaluate("document.querySelectorAll('#summary-patients tbody tr').length")
         assert rows > 0
+        # the summary's lists as the investigator sees them (the viewport, for review)
+        page.evaluate("document.getElementById('entity-summary').scrollIntoView()")
+        png = page.screenshot()
+        (tmp_path / f"institution-summary-{lang}.png").write_bytes(png)
+        if os.environ.get("GRAPHSVC_SCREENSHOTS"):
+            (
+                Path(os.environ["GRAPHSVC_SCREENSHOTS"]) / f"institution-summary-{lang}.png"
+            ).write_bytes(png)
+        assert non_background_pixels(png) > MIN_DRAWN_PIXELS
         _clean(page, base, lang)
 
 
