@@ -30,8 +30,10 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.explore.ring_charts import ring_charts
 from graphsvc.supervision import history
 from graphsvc.web.i18n import error_text, t
+from graphsvc.web.ring_evidence import chart_block, evidence_rows
 from graphsvc.web.views import (
     fragment,
     lang_of,
@@ -39,6 +41,7 @@ from graphsvc.web.views import (
     masked_facts,
     masked_hits,
     render_page,
+    ring_fragment,
 )
 from viz.model import EDGE_STYLES, KIND_STYLES, OTHER_EDGE, OTHER_STYLE, PHYSICS_NODE_LIMIT
 
@@ -225,6 +228,7 @@ def ring_page(
     try:
         ring = mask_ring(explore.ring_detail(store, ring_id))
         sub = explore.ring_subgraph(store, ring["id"], cap=settings.subgraph_node_cap)
+        charts = ring_charts(store, ring["id"], ring.get("typology"))
     except NotFound as exc:
         return _error_page(request, exc)
     return render_page(
@@ -232,7 +236,9 @@ def ring_page(
         "ring.html",
         lang=lang,
         ring=ring,
-        network=fragment(sub, lang, settings.subgraph_node_cap),
+        network=ring_fragment(sub, lang, settings.subgraph_node_cap),
+        charts=chart_block(charts, lang),
+        evidence_rows=evidence_rows(ring.get("evidence") or [], lang),
         can_open_case=user.role in workflow.EDITOR_ROLES,
     )
 
