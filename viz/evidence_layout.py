@@ -29,11 +29,19 @@ from datetime import date
 from typing import Any
 
 from graphsvc.model import ACCOUNT_PAID_FOR, EVIDENCE, REFERRED, TREATED_BY, VISITED
-from graphsvc.web.i18n import t
+from graphsvc.web.i18n import label, t
 from viz.model import GraphView, ViewEdge, legend_for
 
 # Settlements and prescriptions aggregated per place: context, not evidence.
 OFF_BY_DEFAULT = frozenset({VISITED, TREATED_BY})
+EXTRA_OFF: dict[str, frozenset[str]] = {
+    # the loop arcs say it; all referrals are one click away
+    "fake_referral": frozenset({REFERRED}),
+    # the identifiers are the point; the family links were weighed by detection already
+    "shared_identity": frozenset({"SHARES_ACCOUNT", ACCOUNT_PAID_FOR}),
+    # the flow is doctor -> pharmacy; the patients' referrals elsewhere sit on it
+    "pharmacy_collusion": frozenset({REFERRED}),
+}
 HUB_KINDS = frozenset({"identifier"})
 
 Layout = Callable[[GraphView, Mapping[str, Any], str], GraphView]
@@ -46,20 +54,39 @@ def evidence_layout(
     lang: str = "zh",
 ) -> GraphView:
     """``view`` arranged for its typology's evidence; settlement edges off by default."""
-    hidden = set(OFF_BY_DEFAULT)
-    if typology == "fake_referral":
-        hidden.add(REFERRED)  # the loop arcs say it; all referrals are one click away
+    hidden = set(OFF_BY_DEFAULT) | EXTRA_OFF.get(typology or "", frozenset())
     view = _hide(view, hidden)
     layout = LAYOUTS.get(typology or "", _star)
-    out = layout(view, meta or {}, lang)
+    out = _name_lone_evidence(layout(view, meta or {}, lang), lang)
+    # fixed layouts span more than the canvas: fitting zooms out, so larger words
+    out.font_size = 22 if not out.physics else 16
     out.legend = legend_for(out.nodes, out.edges)
     out.legend = [replace(e, hidden=e.key in hidden) for e in out.legend]
     return out
 
 
-def _hide(view: GraphView, types: set[str]) -> GraphView:
-    edges = [replace(e, hidden=e.type in types) for e in view.edges]
+def _name_lone_evidence(view: GraphView, lang: str) -> GraphView:
+    """A few evidence edges without numbers say what they are on the line (two records
+    sharing an ID number); many of them leave that to the legend and the tooltip."""
+    evidence = [e for e in view.edges if e.type == EVIDENCE]
+    if len(evidence) > 4:
+        return view
+    edges = [
+        replace(e, label=label("evidence_type", e.kind, lang))
+        if e.type == EVIDENCE and not e.label and e.kind
+        else e
+        for e in view.edges
+    ]
     return replace(view, edges=edges)
+
+
+def _hide(view: GraphView, types: set[str]) -> GraphView:
+    """Edges of ``types`` off, and the nodes only they tie in (never a member) with them:
+    a clinic some members also visited must not sit on top of the evidence."""
+    edges = [replace(e, hidden=e.type in types) for e in view.edges]
+    tied = {x for e in edges if not e.hidden for x in (e.source, e.target)}
+    nodes = [n if n.highlighted or n.id in tied else replace(n, hidden=True) for n in view.nodes]
+    return replace(view, nodes=nodes, edges=edges)
 
 
 def _visible(view: GraphView) -> list[ViewEdge]:
@@ -135,7 +162,7 @@ def _fake_referral(view: GraphView, meta: Mapping[str, Any], lang: str) -> Graph
             near[workplace[n.id]].append(n.id)
         elif n.kind == "participant":
             patients.append(n.id)
-        else:
+        elif not n.hidden:
             others.append(n.id)
     for inst, docs in near.items():
         x, y = at[inst]
@@ -144,7 +171,7 @@ def _fake_referral(view: GraphView, meta: Mapping[str, Any], lang: str) -> Graph
             a = angle + (k - (len(docs) - 1) / 2) * 0.25
             at[d] = (round((radius + 75) * math.cos(a), 1), round((radius + 75) * math.sin(a), 1))
     for k, p in enumerate(sorted(patients)):
-        at[p] = (round(radius + 230 + 110 * (k // 10), 1), round(-radius + 45 * (k % 10), 1))
+        at[p] = (round(radius + 260 + 160 * (k // 8), 1), round(-radius + 70 * (k % 8), 1))
     at.update(_circle(sorted(others), radius + 170, start=math.pi * 0.6, span=math.pi * 0.8))
     return _place(view, at, physics=False)
 
@@ -173,10 +200,11 @@ def _family(view: GraphView, meta: Mapping[str, Any], lang: str) -> GraphView:
     }
     fan = sorted(n.id for n in people if n.id != holder and any(e.target == n.id for e in paid))
     at = {holder: (0.0, 0.0)}
-    at.update(_circle(fan, 180.0 + 22.0 * len(fan)))
-    rest = sorted(n.id for n in view.nodes if n.id not in at)
+    radius = 130.0 + 12.0 * len(fan)
+    at.update(_circle(fan, radius))
+    rest = sorted(n.id for n in view.nodes if n.id not in at and not n.hidden)
     if rest:
-        at.update(_circle(rest, 400.0 + 22.0 * len(fan), start=math.pi / 4))
+        at.update(_circle(rest, radius + 140.0, start=math.pi / 4))
     births = meta.get("birth_dates") or {}
     on = meta.get("period_end")
     nodes = []
@@ -204,6 +232,12 @@ def _pharmacy(view: GraphView, meta: Mapping[str, Any], lang: str) -> GraphView:
         at[d] = (-380.0, round(160.0 * (k - (len(doctors) - 1) / 2), 1))
     for k, p in enumerate(pharmacies):
         at[p] = (380.0, round(160.0 * (k - (len(pharmacies) - 1) / 2), 1))
+    patients = sorted(
+        n.id for n in view.nodes if n.kind == "participant" and n.highlighted and n.id not in at
+    )
+    for k, p in enumerate(patients):
+        x = -240.0 + 480.0 * (k + 0.5) / len(patients)
+        at[p] = (round(x, 1), round(200.0 + 50.0 * (1 - (x / 240.0) ** 2), 1))
     top = max((e.amount or 0.0 for e in flows), default=0.0)
     edges = [
         replace(e, width=round(3.0 + 12.0 * (e.amount or 0.0) / top, 1))
@@ -222,6 +256,7 @@ def _hubs(view: GraphView, meta: Mapping[str, Any], lang: str) -> GraphView:
         replace(
             n,
             size=int(22 + 8 * math.sqrt(deg[n.id])),
+            font_size=20,
             label=f"{n.label}\n{t('holders_n', lang, n=deg[n.id])}",
         )
         if n.kind in HUB_KINDS

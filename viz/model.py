@@ -143,6 +143,8 @@ class ViewNode:
     x: float | None = None
     y: float | None = None
     fixed: bool = False  # an evidence layout placed it; physics moves the others only
+    hidden: bool = False  # only tied by edges drawn off by default; shown with them
+    font_size: int | None = None  # larger words on the nodes an evidence layout stresses
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class ViewEdge:
     dashes: bool = False
     hidden: bool = False  # off by default; the legend turns it on
     amount: float | None = None  # money on the edge (yuan), for widths by amount
+    kind: str = ""  # an evidence edge's evidence type (REFERS_IN_LOOP, ...)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class GraphView:
     hidden_edges: int = 0
     physics: bool = True
     legend: list[LegendEntry] = field(default_factory=list)
+    font_size: int | None = None  # words larger than the default (a layout zoomed out)
 
     @property
     def truncated(self) -> bool:
@@ -207,6 +211,12 @@ class GraphView:
                 d["x"], d["y"] = n.x, n.y
             if n.fixed:
                 d["fixed"] = True
+            if n.hidden:
+                d["hidden"] = True
+            if n.highlighted:
+                d["member"] = True
+            if n.font_size:
+                d["font"] = {"size": n.font_size}
             nodes.append(d)
         edges = [
             {
@@ -324,9 +334,11 @@ def _said_edge_label(rel: Relationship, lang: str) -> str:
     p = rel.properties
     parts: list[str] = []
     if p.get("evidence_type"):
-        parts.append(label("evidence_type", str(p["evidence_type"]), lang))
+        # the type is in the legend and the tooltip; the line carries the numbers
         if p.get("patients") is not None:
             parts.append(text_of("arc_patients", lang, n=p["patients"]))
+        elif p.get("fills") is not None:
+            parts.append(text_of("fills_n", lang, n=p["fills"]))
         elif isinstance(p.get("records"), int) and p["records"] > 1:
             parts.append(f"×{p['records']}")
     elif p.get("count") is not None:
@@ -424,6 +436,7 @@ def build_view(
                 color=edge_style.color,
                 dashes=edge_style.dashes,
                 amount=_amount(r),
+                kind=str(r.properties.get("evidence_type") or ""),
             )
         )
     return GraphView(

@@ -61,9 +61,13 @@ def pyvis_options(view: GraphView) -> dict[str, Any]:
     big = len(view.nodes) > 300
     return {
         "autoResize": True,
-        "nodes": {"font": {"size": 12 if big else 15, "face": "sans-serif"}},
+        "nodes": {"font": {"size": view.font_size or (12 if big else 15), "face": "sans-serif"}},
         "edges": {
-            "font": {"size": 10 if big else 13, "align": "middle", "strokeWidth": 3},
+            "font": {
+                "size": round((view.font_size or (12 if big else 15)) * 0.85),
+                "align": "middle",
+                "strokeWidth": 3,
+            },
             "smooth": False if big else {"enabled": True, "type": "continuous"},
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.4}},
         },

@@ -151,8 +151,14 @@ def detail_text(kind: str, detail: Any, lang: str) -> str:
     return text
 
 
-def evidence_rows(evidence: Iterable[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """One row per (source, target, type): how many records, their weight, a few details."""
+def evidence_rows(
+    evidence: Iterable[Mapping[str, Any]], lang: str, typology: str | None = None
+) -> list[dict[str, Any]]:
+    """One row per (source, target, type): how many records, their weight, a few details.
+    Shared identity: one row per shared identifier with its holders (its records are
+    pairs, N-1 of them per identifier, which say nothing a list of holders does not)."""
+    if typology == "shared_identity":
+        return _identifier_rows(evidence, lang)
     rows: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
     for ev in evidence:
         src, tgt = ev.get("source") or {}, ev.get("target") or {}
@@ -182,6 +188,38 @@ def evidence_rows(evidence: Iterable[Mapping[str, Any]], lang: str) -> list[dict
         if len(row["details"]) < EVIDENCE_SAMPLES:
             row["details"].append(detail_text(kind, ev.get("detail"), lang))
     return [rows[k] for k in sorted(rows, key=lambda k: (k[4], k[0], k[1], k[2], k[3]))]
+
+
+def _identifier_rows(evidence: Iterable[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = {}
+    for ev in evidence:
+        kind = str(ev.get("type") or "")
+        detail = str(ev.get("detail") or "")
+        row = groups.setdefault(
+            detail,
+            {
+                "source": None,
+                "target": None,
+                "type": label("evidence_type", kind, lang),
+                "records": 0,
+                "weight": 0.0,
+                "details": [detail_text(kind, detail, lang)],
+                "people": {},
+            },
+        )
+        row["records"] += 1
+        weight = ev.get("weight")
+        if isinstance(weight, int | float):
+            row["weight"] = max(row["weight"], float(weight))
+        for end in (ev.get("source") or {}, ev.get("target") or {}):
+            if end.get("id"):
+                row["people"][f"{end.get('kind')}:{end.get('id')}"] = dict(end)
+    out = []
+    for detail in sorted(groups, key=lambda d: (-len(groups[d]["people"]), d)):
+        row = groups[detail]
+        row["people"] = [row["people"][k] for k in sorted(row["people"])]
+        out.append(row)
+    return out
 
 
 CHART_TEXTS = {

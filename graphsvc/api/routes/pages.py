@@ -238,7 +238,7 @@ def ring_page(
         ring=ring,
         network=ring_fragment(sub, lang, settings.subgraph_node_cap),
         charts=chart_block(charts, lang),
-        evidence_rows=evidence_rows(ring.get("evidence") or [], lang),
+        evidence_rows=evidence_rows(ring.get("evidence") or [], lang, ring.get("typology")),
         can_open_case=user.role in workflow.EDITOR_ROLES,
     )
 

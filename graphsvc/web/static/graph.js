@@ -96,7 +96,31 @@
     var updates = this.edges.get({ filter: function (e) { return e.type === type; } })
       .map(function (e) { return { id: e.id, hidden: !shown }; });
     this.edges.update(updates);
+    // A node only those edges tie in comes and goes with them (members always stay).
+    var tied = {};
+    this.edges.get({ filter: function (e) { return !e.hidden; } }).forEach(function (e) {
+      tied[e.from] = true; tied[e.to] = true;
+    });
+    var appeared = false;
+    var changes = this.nodes.get().filter(function (n) {
+      return !n.member && !!n.hidden === !!tied[n.id];
+    }).map(function (n) {
+      if (tied[n.id]) { appeared = true; }
+      return { id: n.id, hidden: !tied[n.id] };
+    });
+    this.nodes.update(changes);
+    if (appeared) { this.relayout(); }
     this.count();
+  };
+
+  /* Nodes that appeared get a place by a short run of physics; fixed ones stay. */
+  Network.prototype.relayout = function () {
+    var net = this.network;
+    net.setOptions({ physics: { enabled: true } });
+    net.once("stabilizationIterationsDone", function () {
+      net.setOptions({ physics: { enabled: false } });
+    });
+    net.stabilize(120);
   };
 
   Network.prototype.search = function (query) {
@@ -163,6 +187,7 @@
       });
     });
     this.count();
+    if (added) { this.relayout(); }
     return added;
   };
 
