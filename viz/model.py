@@ -42,6 +42,7 @@ from graphsvc.model import (
 from graphsvc.store.values import Node, Relationship, keep_first, kind_of
 from graphsvc.web.i18n import fact_label, fact_value, label
 from graphsvc.web.i18n import t as text_of
+from viz.evidence_text import detail_text
 
 PHYSICS_NODE_LIMIT = 1_000  # above this, a precomputed layout and no physics (pyvis pain)
 DEFAULT_CAP = 500
@@ -451,6 +452,20 @@ def build_view(
 
 def _heading(kind: str, text: str, lang: str | None) -> str:
     return f"{label('kind', kind, lang) if lang else kind} {text}"
+
+
+def _said(rel: Relationship, lang: str | None) -> Mapping[str, Any]:
+    """An edge's properties for its tooltip: with ``lang``, the evidence type in words
+    and detection's detail in that language (``viz.evidence_text``)."""
+    p = rel.properties
+    if lang is None or not p.get("evidence_type"):
+        return p
+    kind = str(p["evidence_type"])
+    out = dict(p)
+    out["evidence_type"] = label("evidence_type", kind, lang)
+    if p.get("detail") is not None:
+        out["detail"] = detail_text(kind, p["detail"], lang)
+    return out
 
 
 def _amount(rel: Relationship) -> float | None:
