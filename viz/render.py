@@ -23,6 +23,7 @@ from typing import Any, Literal
 from jinja2 import Environment
 from markupsafe import Markup
 
+from graphsvc.contract.typologies import TYPOLOGY_EN
 from graphsvc.templating import environment
 from graphsvc.web.i18n import TEXTS, fact_label, label, t
 from viz.model import (
@@ -155,6 +156,7 @@ def page_words(lang: str, expand: bool) -> dict[str, Any]:
         "facts": {prop: fact_label(prop, lang) for prop in EXPAND_PROPS},
         "values": {f"{prop}.{value}": word for prop, value, word in coded_values(lang)},
         "money": sorted(MONEY_FIELDS),
+        "typologies": {k: label("typology", k, lang) for k in TYPOLOGY_EN},
     }
 
 

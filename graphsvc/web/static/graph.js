@@ -46,6 +46,9 @@
 
   function labelOf(kind, props, ui) {
     if (kind === "institution" && props.name) { return String(props.name); }
+    if (kind === "ring" && props.typology) {
+      return (ui.typologies && ui.typologies[props.typology]) || String(props.typology);
+    }
     if (kind === "identifier") {
       var what = (ui.values && ui.values["kind." + props.kind]) || props.kind || "";
       return props.value ? what + ": " + props.value : what;

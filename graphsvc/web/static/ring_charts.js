@@ -65,7 +65,7 @@
     chart.setOption({
       animation: false,
       title: { text: w.chart_timeline_title, left: "center", textStyle: { fontSize: 14 } },
-      legend: { top: 26, data: [w.chart_stay, w.chart_outside] },
+      legend: { bottom: 0, data: [w.chart_stay, w.chart_outside] },
       tooltip: {
         formatter: function (p) {
           var v = p.value;
@@ -80,7 +80,7 @@
             "<br>" + esc(w.chart_amount) + " " + money(v[4]) + "<br>" + esc(w.chart_stay) + " " + esc(v[5]);
         }
       },
-      grid: { left: 90, right: 30, top: 70, bottom: 40 },
+      grid: { left: 90, right: 30, top: 40, bottom: 60 },
       xAxis: { type: "time" },
       yAxis: { type: "category", data: d.people, name: w.chart_person, inverse: true,
                axisLabel: { fontSize: 10 } },
