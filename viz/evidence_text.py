@@ -72,6 +72,16 @@ DETAIL_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         ),
         "paid_co_resident",
     ),
+    (
+        "PAID_BY_ACCOUNT",
+        re.compile(r"(?P<n>\d+) settlements; no registered link, different address"),
+        "paid_unlinked_elsewhere",
+    ),
+    (
+        "PAID_BY_ACCOUNT",
+        re.compile(r"(?P<n>\d+) settlements; no registered link, no address on record"),
+        "paid_unlinked_no_address",
+    ),
     ("PAID_BY_ACCOUNT", re.compile(r"paid for, not plausibly family"), "paid_not_family"),
     (
         "GHOST_STAY",
