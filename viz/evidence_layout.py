@@ -276,7 +276,14 @@ def _star(view: GraphView, meta: Mapping[str, Any], lang: str) -> GraphView:
         return replace(view, physics=True)
     centre = max(places, key=lambda n: (deg[n.id], n.id))
     nodes = [replace(n, size=n.size + 14) if n.id == centre.id else n for n in view.nodes]
-    return _place(replace(view, nodes=nodes), {centre.id: (0.0, 0.0)}, physics=True)
+    # the other accused places (its institution, co-accused doctors) close by, not on it
+    near = sorted(
+        n.id
+        for n in view.nodes
+        if n.kind in ("institution", "doctor") and n.highlighted and n.id != centre.id
+    )
+    at = {centre.id: (0.0, 0.0), **_circle(near, 170.0, start=-math.pi / 2)}
+    return _place(replace(view, nodes=nodes), at, physics=True)
 
 
 LAYOUTS: dict[str, Layout] = {

@@ -91,8 +91,21 @@ def subgraph_page(sub: Subgraph, lang: str, title: str, cap: int) -> str:
 
 
 def masked_page(sub: Subgraph, lang: str, title: str, cap: int) -> str:
-    """The whole network document of an already masked ``sub``."""
-    return network_html(view_of(sub, cap), lang=lang, title=title)
+    """The whole network document of an already masked ``sub`` (a ring's laid out for
+    its evidence, as on the ring page)."""
+    return network_html(_laid_out(sub, cap, lang), lang=lang, title=title)
+
+
+def _laid_out(m: Subgraph, cap: int, lang: str) -> GraphView:
+    view = view_of(m, cap, lang)
+    if not m.meta.get("ring"):
+        return view
+    births = {
+        key: n.properties["birth_date"]
+        for key, n in m.nodes.items()
+        if n.properties.get("birth_date")
+    }
+    return evidence_layout(view, m.meta.get("typology"), {**m.meta, "birth_dates": births}, lang)
 
 
 def json_answer(data: dict[str, Any]) -> Answer:
@@ -220,13 +233,4 @@ def fragment(sub: Subgraph, lang: str, cap: int, dom_id: str = "network") -> Mar
 def ring_fragment(sub: Subgraph, lang: str, cap: int) -> Markup:
     """A ring's network laid out for its typology's evidence (``viz.evidence_layout``):
     the hubs, the loop, the fan or the flow first, settlement edges off by default."""
-    m = masked(sub)
-    births = {
-        key: n.properties["birth_date"]
-        for key, n in m.nodes.items()
-        if n.properties.get("birth_date")
-    }
-    view = evidence_layout(
-        view_of(m, cap, lang), m.meta.get("typology"), {**m.meta, "birth_dates": births}, lang
-    )
-    return network_fragment(view, lang=lang, dom_id="network", expand=True)
+    return network_fragment(_laid_out(masked(sub), cap, lang), lang=lang, expand=True)
