@@ -28,6 +28,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 # Relationship types, kind_of and keep_first live below services and viz
@@ -298,8 +299,10 @@ def tooltip(heading: str, props: Mapping[str, Any], lang: str | None = None) -> 
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=4096)
 def _prop_name(prop: str, lang: str) -> str:
-    """A property's name: the entity fact's, else the page text of that name."""
+    """A property's name: the entity fact's, else the page text of that name (cached:
+    a ring's tooltips ask for the same few names thousands of times)."""
     name = fact_label(prop, lang)
     if name == prop:
         name = label("prop", prop, lang)
