@@ -40,7 +40,7 @@
       grid: { left: 90, right: 30, top: 40, bottom: 90 },
       xAxis: { type: "category", data: d.dates, name: w.chart_session_date, nameLocation: "middle",
                nameGap: 70, axisLabel: { rotate: 60, fontSize: 10 }, splitArea: { show: true } },
-      yAxis: { type: "category", data: d.people, name: w.chart_person, axisLabel: { fontSize: 10 },
+      yAxis: { type: "category", data: d.people, axisLabel: { fontSize: 10 },
                splitArea: { show: true } },
       visualMap: { min: 0, max: Math.max(1, d.max), calculable: false, orient: "horizontal",
                    left: "right", bottom: 0, itemHeight: 80, inRange: { color: ["#fde0c5", "#b10026"] },
