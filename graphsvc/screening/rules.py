@@ -18,8 +18,9 @@ sentence naming the facts an auditor can check.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
 
@@ -118,9 +119,9 @@ class ScreenIndex:
     by_id_number: dict[str, set[str]] = field(default_factory=dict)
     family: set[tuple[str, str]] = field(default_factory=set)  # (holder, member)
     rings: dict[tuple[str, str], list[RingRef]] = field(default_factory=dict)
-    settlements: dict[str, Settlement] = field(default_factory=dict)
-    by_participant: dict[str, list[str]] = field(default_factory=dict)  # -> settlement ids
-    trace_codes: dict[str, str] = field(default_factory=dict)  # code -> first settlement id
+    settlements: MutableMapping[str, Settlement] = field(default_factory=dict)
+    by_participant: MutableMapping[str, list[str]] = field(default_factory=dict)  # -> ids
+    trace_codes: MutableMapping[str, str] = field(default_factory=dict)  # code -> first id
     grades: dict[tuple[str, str], GradeRef] = field(default_factory=dict)  # (kind, id)
     kinship: Kinship | None = None
     version: str | None = None
@@ -143,6 +144,32 @@ class ScreenIndex:
         for code in s.trace_codes:
             self.trace_codes.setdefault(code, s.prescription_id)
         return True
+
+    def for_batch(self) -> ScreenIndex:
+        """A view of this index for one batch: it shares everything known (never changed)
+        and keeps the batch's own earlier settlements in small maps in front of the shared
+        ones, so the second row of a batch is screened against the first (a trace code
+        settled twice in one batch, a readmission or a stay elsewhere sent together)
+        without the shared index, read by concurrent requests, ever seeing the batch."""
+        return replace(
+            self,
+            settlements=ChainMap({}, self.settlements),
+            by_participant=ChainMap({}, self.by_participant),
+            trace_codes=ChainMap({}, self.trace_codes),
+        )
+
+    def remember(self, s: Settlement) -> None:
+        """Add a screened settlement to a batch view (copy-on-write: the shared lists are
+        never appended to)."""
+        if not isinstance(self.settlements, ChainMap):
+            raise TypeError("remember() is for a batch view (ScreenIndex.for_batch())")
+        if s.prescription_id in self.settlements:
+            return
+        self.settlements[s.prescription_id] = s
+        pid = s.participant_id
+        self.by_participant[pid] = [*self.by_participant.get(pid, ()), s.prescription_id]
+        for code in s.trace_codes:
+            self.trace_codes.setdefault(code, s.prescription_id)
 
     def history(self, pid: str) -> list[Settlement]:
         """A participant's settlements, oldest first (stable: date, then id)."""
@@ -404,6 +431,21 @@ def screen(index: ScreenIndex, s: Settlement, rules: Rules | None = None) -> Ver
     else:
         verdict = "pass"
     return Verdict(s.prescription_id, verdict, tuple(reasons))
+
+
+def screen_batch(
+    index: ScreenIndex, rows: list[dict[str, Any]], rules: Rules | None = None
+) -> list[dict[str, Any]]:
+    """Verdicts on a batch, in its order. Every row is parsed first (a bad one stops the
+    batch naming it, nothing half-screened); each row is then screened against what is
+    known plus the batch's earlier rows (:meth:`ScreenIndex.for_batch`)."""
+    parsed = [parse_settlement(r, f"prescriptions[{n}]") for n, r in enumerate(rows)]
+    view = index.for_batch()
+    out = []
+    for s in parsed:
+        out.append(screen(view, s, rules).to_json())
+        view.remember(s)
+    return out
 
 
 def audit_detail(

@@ -99,13 +99,13 @@ def _category(key: str, names: str | None, lang: str) -> str:
     return label(names, key, lang) if names else key
 
 
-def chart_block(dom_id: str, spec: Mapping[str, Any], caption: str = "") -> Markup:
+def plot_block(dom_id: str, spec: Mapping[str, Any], caption: str = "") -> Markup:
     """The container and its JSON block; ``<`` is escaped so no data closes the script."""
     data = json.dumps(spec, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
     aria = Markup.escape(caption)
     # the id is ours, the caption escaped, the data JSON with "<" escaped
     return Markup(  # noqa: S704
-        f'<div class="gs-chart" id="{dom_id}" data-chart="{dom_id}-data" role="img" '
+        f'<div class="gs-plot" id="{dom_id}" data-chart="{dom_id}-data" role="img" '
         f'aria-label="{aria}"></div>'
         f'<script type="application/json" id="{dom_id}-data">{data}</script>'
     )

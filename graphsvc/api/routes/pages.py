@@ -23,6 +23,7 @@ from graphsvc.api.deps import (
     CONSOLE,
     GRADES,
     INVESTIGATION,
+    AnswerCacheDep,
     SettingsDep,
     StoreDep,
     User,
@@ -31,13 +32,16 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.cache import data_generation
 from graphsvc.services.explore.aggregate import aggregate_by_kind
-from graphsvc.services.explore.ring_charts import ring_totals
+from graphsvc.services.explore.ring_charts import ring_charts
+from graphsvc.services.explore.ring_totals import ring_totals
 from graphsvc.services.explore.summary import SUMMARY_KINDS, entity_summary
 from graphsvc.supervision import history
-from graphsvc.web.charts import amounts_chart, chart_block, months_chart
+from graphsvc.web.charts import amounts_chart, months_chart, plot_block
 from graphsvc.web.entity_summary import summary_view
 from graphsvc.web.i18n import error_text, t
+from graphsvc.web.ring_evidence import chart_block, evidence_rows
 from graphsvc.web.views import (
     fragment,
     lang_of,
@@ -46,6 +50,7 @@ from graphsvc.web.views import (
     masked_hits,
     page_status,
     render_page,
+    ring_fragment,
 )
 from viz.model import EDGE_STYLES, KIND_STYLES, OTHER_EDGE, OTHER_STYLE, PHYSICS_NODE_LIMIT
 
@@ -203,7 +208,7 @@ def rings_page(
             order=order if order in ("asc", "desc") else "desc",
             page=page,
         )
-        charts = ring_charts(ring_totals(store, ring_filters), lang)
+        charts = ring_list_charts(ring_totals(store, ring_filters), lang)
     except InputError as exc:
         return _error_page(request, exc)
     data["rings"] = [mask_ring(r) for r in data["rings"]]
@@ -223,7 +228,7 @@ def rings_page(
     )
 
 
-def ring_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Markup]]:
+def ring_list_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Markup]]:
     """The ring list's charts, captioned: amounts at risk by month, typology and region."""
     charts = (
         ("rings-by-month", "months", None, "chart.by_month"),
@@ -233,7 +238,7 @@ def ring_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Markup]]:
     out = []
     for dom_id, key, names, caption in charts:
         spec = amounts_chart(totals[key], lang, names=names, months=key == "months")
-        out.append((t(caption, lang), chart_block(dom_id, spec, t(caption, lang))))
+        out.append((t(caption, lang), plot_block(dom_id, spec, t(caption, lang))))
     return out
 
 
@@ -243,22 +248,40 @@ def ring_page(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: AnswerCacheDep,
     user: Annotated[User, Guard],
 ) -> HTMLResponse:
     lang = lang_of(request)
+    cap = settings.subgraph_node_cap
+    generation = data_generation(store)
+    key = ("ring_page", user.role, ring_id, lang, cap, generation) if generation else None
     try:
-        ring = mask_ring(explore.ring_detail(store, ring_id))
-        sub = explore.ring_subgraph(store, ring["id"], cap=settings.subgraph_node_cap)
+        # The ring's picture, charts and evidence table are the same for every reader
+        # of the page's language until the store changes: built once (the page around
+        # them, with the reader's name and CSRF token, is rendered per request).
+        parts = cache.get_or_build(key, lambda: ring_parts(store, ring_id, lang, cap))
     except NotFound as exc:
         return _error_page(request, exc)
     return render_page(
         request,
         "ring.html",
         lang=lang,
-        ring=ring,
-        network=fragment(sub, lang, settings.subgraph_node_cap),
+        **parts,
         can_open_case=user.role in workflow.EDITOR_ROLES,
     )
+
+
+def ring_parts(store: Any, ring_id: str, lang: str, cap: int) -> dict[str, Any]:
+    """What the ring page shows of the ring, masked and in ``lang``."""
+    ring = mask_ring(explore.ring_detail(store, ring_id))
+    sub = explore.ring_subgraph(store, ring["id"], cap=cap)
+    charts = ring_charts(store, ring["id"], ring.get("typology"))
+    return {
+        "ring": ring,
+        "network": ring_fragment(sub, lang, cap),
+        "charts": chart_block(charts, lang),
+        "evidence_rows": evidence_rows(ring.get("evidence") or [], lang, ring.get("typology")),
+    }
 
 
 @router.get("/entities/{kind}/{entity_id}", dependencies=[Guard], response_class=HTMLResponse)
@@ -306,7 +329,7 @@ def entity_page(
         network=fragment(sub, lang, settings.subgraph_node_cap),
         summary=summary_view(summary) if summary else None,
         aggregated=sub.meta.get("aggregated") or [],
-        months_chart=chart_block(
+        months_chart=plot_block(
             "entity-months",
             months_chart(summary.months, lang),
             t("summary.months", lang),

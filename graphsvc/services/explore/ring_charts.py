@@ -1,73 +1,125 @@
-"""Amounts at risk of the current run's rings by month, typology and region, for the
-charts on the ring list (issue #13), computed here from the same rows the list shows.
+"""The charts beside a ring's network: what some typologies' evidence is made of in time.
 
-Why on the server: the page holds one page of rings, the charts sum all of them; and
-sums in one place means the list's filters and the charts can never disagree.
+Organised visits are people coming together on the same days: a people x session-date
+grid shows the pattern better than any network. Split and ghost hospitalisation are
+about stays: bars from admission to discharge, with the settlements the patient made
+elsewhere while registered in the bed marked on them. The rows come from named
+queries; the shaping is pure (below) so the same data always gives the same chart.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graphsvc.services.explore.rings import RingFilters, current_run, matching_rings
+from graphsvc.services.explore.query import _read
 from graphsvc.store import Store
 
-MAX_REGIONS = 15  # the regions with the most at risk; the rest summed as one bar
-OTHER = "other"
+CHART_ROWS = 5_000  # rows read per chart; a ring's members have far fewer
+MAX_SESSION_DATES = 60  # columns of the heat map beyond which it is unreadable
+MIN_SESSION_SHARE = 0.25  # a session date: at least this share of the people (and two)
+
+STAY_TYPOLOGIES = frozenset({"split_hospitalisation", "ghost_hospitalisation"})
 
 
-def ring_totals(store: Store, filters: RingFilters | None = None) -> dict[str, Any]:
-    """``months`` (by ``period_start``'s month, in order), ``typologies`` and ``regions``
-    (most at risk first); each row ``{key, amount, rings}``. Empty without a run."""
-    f = (filters or RingFilters()).validate()
-    run_id = f.run_id or (current_run(store) or {}).get("id")
-    rows = matching_rings(store, f, str(run_id)) if run_id else []
-    return totals_of(rows)
+def ring_charts(store: Store, ring_id: str, typology: str | None) -> dict[str, Any]:
+    """The chart data of a ring (full id), by typology; an empty dict when it has none."""
+    if typology == "organised_visits":
+        rows = _read(store, "explore_ring_visit_days", {"id": ring_id, "limit": CHART_ROWS})
+        return {"heatmap": visit_heatmap(rows)}
+    if typology in STAY_TYPOLOGIES:
+        params = {"id": ring_id, "limit": CHART_ROWS}
+        stays = _read(store, "explore_ring_stays", params)
+        outside = _read(store, "explore_ring_stays_elsewhere", params)
+        return {"timeline": stay_timeline(stays, outside)}
+    return {}
 
 
-def totals_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The three breakdowns of ring rows (pure: the tests feed it rows).
+def visit_heatmap(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """People x session dates: a session date is one on which at least a quarter of the
+    people (and two of them) came; cells count their settlements that day.
 
-    >>> t = totals_of([{"typology": "a", "amount_at_risk": 2.0, "period_start": "2024-03-09",
-    ...                 "region_code": "460100"}, {"typology": "a", "amount_at_risk": 1.0}])
-    >>> t["typologies"], t["months"]
-    ([{'key': 'a', 'amount': 3.0, 'rings': 2}], [{'key': '2024-03', 'amount': 2.0, 'rings': 1}])
+    >>> rows = [{"participant": p, "date": d, "visits": 1}
+    ...         for p, d in [("P1", "2025-01-02"), ("P2", "2025-01-02"), ("P1", "2025-03-04"),
+    ...                      ("P3", "2025-01-02"), ("P2", "2025-02-01")]]
+    >>> h = visit_heatmap(rows)
+    >>> h["people"], h["dates"], h["cells"]
+    (['P1', 'P2', 'P3'], ['2025-01-02'], [[0, 0, 1], [0, 1, 1], [0, 2, 1]])
     """
-    by: dict[str, dict[str, list[float]]] = {
-        "months": defaultdict(list),
-        "typologies": defaultdict(list),
-        "regions": defaultdict(list),
-    }
+    by_day: dict[str, dict[str, int]] = defaultdict(dict)
+    people: set[str] = set()
     for r in rows:
-        amount = float(r.get("amount_at_risk") or 0.0)
-        start = str(r.get("period_start") or "")
-        if len(start) >= 7:
-            by["months"][start[:7]].append(amount)
-        if r.get("typology"):
-            by["typologies"][str(r["typology"])].append(amount)
-        if r.get("region_code"):
-            by["regions"][str(r["region_code"])].append(amount)
-    months = [_row(k, v) for k, v in sorted(by["months"].items())]
-    typologies = _ranked(by["typologies"])
-    regions = _ranked(by["regions"])
-    if len(regions) > MAX_REGIONS:
-        rest = regions[MAX_REGIONS - 1 :]
-        other = {
-            "key": OTHER,
-            "amount": round(sum(r["amount"] for r in rest), 2),
-            "rings": sum(r["rings"] for r in rest),
-        }
-        regions = [*regions[: MAX_REGIONS - 1], other]
-    return {"months": months, "typologies": typologies, "regions": regions}
+        pid, day = str(r["participant"]), str(r["date"])
+        people.add(pid)
+        by_day[day][pid] = by_day[day].get(pid, 0) + int(r["visits"])
+    need = max(2, int(MIN_SESSION_SHARE * len(people) + 0.999))
+    sessions = sorted(d for d, who in by_day.items() if len(who) >= need)
+    if len(sessions) > MAX_SESSION_DATES:  # keep the best attended, shown in date order
+        best = sorted(sessions, key=lambda d: (-len(by_day[d]), d))[:MAX_SESSION_DATES]
+        sessions = sorted(best)
+    came = Counter(p for d in sessions for p in by_day[d])
+    order = sorted(people, key=lambda p: (-came[p], p))
+    row_of = {p: i for i, p in enumerate(order)}
+    cells = sorted([x, row_of[p], n] for x, d in enumerate(sessions) for p, n in by_day[d].items())
+    return {
+        "people": order,
+        "dates": sessions,
+        "cells": cells,
+        "max": max((c[2] for c in cells), default=0),
+        "dates_left_out": max(
+            0, len([d for d, w in by_day.items() if len(w) >= need]) - len(sessions)
+        ),
+    }
 
 
-def _row(key: str, amounts: list[float]) -> dict[str, Any]:
-    return {"key": key, "amount": round(sum(amounts), 2), "rings": len(amounts)}
+def stay_timeline(
+    stays: Iterable[Mapping[str, Any]], outside: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """One lane per patient (first admitted first): stays as bars, the settlements made
+    elsewhere during a stay as marks on it.
 
-
-def _ranked(groups: Mapping[str, list[float]]) -> list[dict[str, Any]]:
-    out = [_row(k, v) for k, v in groups.items()]
-    out.sort(key=lambda r: (-r["amount"], r["key"]))
-    return out
+    >>> t = stay_timeline(
+    ...     [{"participant": "P2", "id": "S1", "admitted": "2025-01-01",
+    ...       "discharged": "2025-01-09", "institution": "H1", "diagnosis": "J18",
+    ...       "amount": 9.5}],
+    ...     [{"participant": "P2", "id": "S7", "date": "2025-01-04", "institution": "H9",
+    ...       "institution_name": "Clinic", "amount": 2.0, "stay": "S1"}])
+    >>> t["people"], t["stays"][0][:4], t["outside"][0][:3]
+    (['P2'], [0, '2025-01-01', '2025-01-09', 'S1'], [0, '2025-01-04', 'S7'])
+    """
+    stay_rows = sorted(stays, key=lambda r: (str(r["admitted"]), str(r["participant"])))
+    order: list[str] = []
+    for r in stay_rows:
+        if str(r["participant"]) not in order:
+            order.append(str(r["participant"]))
+    lane = {p: i for i, p in enumerate(order)}
+    away = Counter(str(o["stay"]) for o in outside)
+    bars = [
+        [
+            lane[str(r["participant"])],
+            str(r["admitted"]),
+            str(r["discharged"] or r["admitted"]),
+            str(r["id"]),
+            str(r.get("institution") or ""),
+            str(r.get("diagnosis") or ""),
+            round(float(r.get("amount") or 0.0), 2),
+            away[str(r["id"])],
+        ]
+        for r in sorted(stay_rows, key=lambda r: (lane[str(r["participant"])], str(r["admitted"])))
+    ]
+    marks = [
+        [
+            lane[str(o["participant"])],
+            str(o["date"]),
+            str(o["id"]),
+            str(o.get("institution_name") or o.get("institution") or ""),
+            round(float(o.get("amount") or 0.0), 2),
+            str(o["stay"]),
+        ]
+        for o in sorted(
+            outside, key=lambda o: (str(o["participant"]), str(o["date"]), str(o["id"]))
+        )
+        if str(o["participant"]) in lane
+    ]
+    return {"people": order, "stays": bars, "outside": marks}

@@ -1,4 +1,4 @@
-/* Draws every .gs-chart container from its JSON block with the vendored ECharts
+/* Draws every .gs-plot container from its JSON block with the vendored ECharts
  * (/static/vendor/echarts.min.js; no CDN, no inline script: CSP script-src 'self').
  * The spec is built on the server (graphsvc/web/charts.py) with its texts already in
  * the page's language; this file only maps it onto ECharts options. Animation is off:
@@ -51,7 +51,7 @@
   }
 
   function drawAll() {
-    var containers = document.querySelectorAll(".gs-chart[data-chart]");
+    var containers = document.querySelectorAll(".gs-plot[data-chart]");
     for (var i = 0; i < containers.length; i++) {
       var el = containers[i];
       var block = document.getElementById(el.getAttribute("data-chart"));
