@@ -287,6 +287,11 @@ def _ring(
         if t.doctor
         else Msg("reason.who.institution", institution=t.inst)
     )
+    unit_key = (
+        "reason.duplicate_charging.unit.split"
+        if use_split
+        else "reason.duplicate_charging.unit.twice"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
@@ -295,9 +300,7 @@ def _ring(
         expected=round(t.stays * (p_split if use_split else p_dup), 4),
         **unit_texts(
             Msg(
-                "reason.duplicate_charging.unit.split"
-                if use_split
-                else "reason.duplicate_charging.unit.twice",
+                unit_key,
                 who=who,
                 visits=t.stays,
             )

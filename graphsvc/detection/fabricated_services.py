@@ -349,6 +349,9 @@ def _ring(
         if t.doctor
         else Msg("reason.fabricated_services.who_institution")
     )
+    unit_key = (
+        "reason.fabricated_services.unit.bed" if use_bed else "reason.fabricated_services.unit.away"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
@@ -357,9 +360,7 @@ def _ring(
         expected=round(t.stays * (p_bed if use_bed else p_away), 4),
         **unit_texts(
             Msg(
-                "reason.fabricated_services.unit.bed"
-                if use_bed
-                else "reason.fabricated_services.unit.away",
+                unit_key,
                 who=who,
                 patients=t.stays,
             )

@@ -140,6 +140,11 @@ def _ring(
         if t.doctor
         else Msg("reason.ghost_hospitalisation.who_hospital")
     )
+    unit_key = (
+        "reason.ghost_hospitalisation.unit.strong"
+        if use_strong
+        else "reason.ghost_hospitalisation.unit.away"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
@@ -148,9 +153,7 @@ def _ring(
         expected=round(t.stays * (p_strong if use_strong else p_away), 4),
         **unit_texts(
             Msg(
-                "reason.ghost_hospitalisation.unit.strong"
-                if use_strong
-                else "reason.ghost_hospitalisation.unit.away",
+                unit_key,
                 who=who,
                 stays=t.stays,
                 days=cfg.strong_days_away,

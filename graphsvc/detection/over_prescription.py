@@ -262,6 +262,11 @@ def _ring(
         if t.doctor
         else Msg("reason.who.institution", institution=t.inst)
     )
+    unit_key = (
+        "reason.over_prescription.unit.overlap"
+        if use_overlap
+        else "reason.over_prescription.unit.excess"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
@@ -270,9 +275,7 @@ def _ring(
         expected=round(t.stays * (p_ov if use_overlap else p_ex), 4),
         **unit_texts(
             Msg(
-                "reason.over_prescription.unit.overlap"
-                if use_overlap
-                else "reason.over_prescription.unit.excess",
+                unit_key,
                 who=who,
                 fills=t.stays,
             )
