@@ -47,7 +47,7 @@ from graphsvc.detection.finding import (
 )
 from graphsvc.detection.rings import Evidence, Member, Reasons, Ring, mask, sort_members
 from graphsvc.locale.fmt import fmt_date
-from graphsvc.locale.msg import Join, Msg
+from graphsvc.locale.msg import Join, Msg, label
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,12 @@ def _ring(
     scheme = {r: people.at[r, "insurance_type"] or "?" for r in recs}
     region = {r: people.at[r, "region_code"] or "?" for r in recs}
     kinds = [
-        Msg("reason.duplicate_enrolment.record", record=r, scheme=scheme[r], region=region[r])
+        Msg(
+            "reason.duplicate_enrolment.record",
+            record=r,
+            scheme=label("fact_value.insurance_type", scheme[r]),
+            region=region[r],
+        )
         for r in recs
     ]
     finding = Finding(
@@ -257,7 +262,10 @@ def _ring(
             *Msg(
                 "reason.duplicate_enrolment.shared",
                 n=len(shared),
-                identifiers=Join(sorted({kv for kv, _ in shared}), "sep.enum"),
+                identifiers=Join(
+                    [label("reason.identifier", kv) for kv in sorted({kv for kv, _ in shared})],
+                    "sep.enum",
+                ),
             ).pair()
         )
     for x, y in overlaps[:3]:

@@ -120,6 +120,19 @@ class Twin:
         return self.zh if lang == "zh" else self.en
 
 
+def label(prefix: str, code: str) -> Twin:
+    """A code word of the data (an entity kind, a ring role) in a reason: the English
+    reason keeps the code, the Chinese one its page label (``kind.doctor`` 医师), so a
+    Chinese sentence reads no English word; the code where the catalogs have no label.
+
+    >>> label("role", "hub doctor").render("en"), label("kind", "nosuch").render("zh")
+    ('hub doctor', 'nosuch')
+    """
+    key = f"{prefix}.{code}"
+    zh = str(translations("zh").gettext(key))
+    return Twin(code, code if zh == key else zh)
+
+
 def _render(value: Value, lang: str) -> str | int | float | date:
     """A value as its template sees it: texts rendered in ``lang``, numbers and dates
     kept (the template's format spec prints them)."""

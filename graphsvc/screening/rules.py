@@ -24,8 +24,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from graphsvc.contract.typologies import TYPOLOGY_ZH
 from graphsvc.errors import InputError
-from graphsvc.locale.msg import Join, Msg, Twin
+from graphsvc.locale.msg import Join, Msg, Twin, label
 
 VERDICTS = ("pass", "review", "hold")
 
@@ -283,11 +284,11 @@ def _ring_reasons(index: ScreenIndex, s: Settlement) -> list[Reason]:
                     "ring_member",
                     Msg(
                         "screen.ring_member",
-                        kind=kind,
+                        kind=label("kind", kind),
                         id=eid,
-                        role=ref.role,
+                        role=label("role", ref.role),
                         ring=ref.ring_id,
-                        typology=ref.typology,
+                        typology=Twin(ref.typology, TYPOLOGY_ZH.get(ref.typology, ref.typology)),
                         score=ref.score,
                     ),
                     {
@@ -411,7 +412,7 @@ def _grade_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Reas
                     "risk_grade",
                     Msg(
                         "screen.risk_grade",
-                        kind=kind,
+                        kind=label("kind", kind),
                         id=str(eid),
                         grade=ref.grade,
                         explanation=Twin(ref.en, ref.zh),

@@ -120,7 +120,15 @@ def _code_keys() -> tuple[set[str], list[tuple[tuple[str, ...], str, set[str]]]]
         tree = ast.parse(path.read_text(encoding="utf-8"))
         rel = path.relative_to(ROOT).as_posix()
         assigned = _assigned(tree)
+        # label("reason.identifier", kind) names a family of keys (DYNAMIC), not a key
+        prefixes = {
+            id(node.args[0])
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "label"
+        }
         for node in ast.walk(tree):
+            if id(node) in prefixes:
+                continue
             if (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
@@ -255,3 +263,26 @@ def test_value_formats() -> None:
     assert [fmt_num(x) for x in (3.0, 0.000123456, 12.345)] == ["3", "0.000123", "12.3"]
     assert fmt_date(pd.Timestamp("2025-07-09 13:00")) == "2025-07-09"
     assert fmt_date(date(2024, 2, 29)) == "2024-02-29"
+
+
+def test_chinese_screening_reasons_read_no_english_code_words() -> None:
+    """Entity kinds, ring roles and typologies are data codes: the English reason keeps
+    them, the Chinese one shows their page labels (参保人, 组织者, 共用身份信息)."""
+    from graphsvc.screening import rules
+
+    ix = rules.ScreenIndex()
+    ix.add_participant("P1", None)
+    ix.institutions.add("I1")
+    ix.add_ring_member(
+        "participant", "P1", rules.RingRef("si-1", "shared_identity", "recruiter", 0.9)
+    )
+    ix.add_ring_member("doctor", "D1", rules.RingRef("ov-2", "organised_visits", "hub doctor", 0.5))
+    ix.grades[("institution", "I1")] = rules.GradeRef("D", "serious breaches", "严重失信")
+    v = rules.screen(ix, rules.Settlement("S1", "P1", "I1", date(2025, 1, 2), doctor_id="D1"))
+    assert [r.code for r in v.reasons] == ["ring_member", "ring_member", "risk_grade"]
+    assert v.reasons[0].en == (
+        "participant P1 is recruiter of current ring si-1 (shared_identity, score 0.90)"
+    )
+    assert v.reasons[0].zh == "参保人 P1 是当前团伙 si-1（共用身份信息，评分 0.90）的组织者"
+    english = [r.zh for r in v.reasons if re.search(r"[A-Za-z]{3,}", r.zh)]
+    assert english == []
