@@ -133,9 +133,12 @@ def label(prefix: str, code: str) -> Twin:
     return Twin(code, code if zh == key else zh)
 
 
+_TEXTS = (Msg, Join, Twin)
+
+
 def _render(value: Value, lang: str) -> str | int | float | date:
     """A value as its template sees it: texts rendered in ``lang``, numbers and dates
     kept (the template's format spec prints them)."""
-    if isinstance(value, Msg | Join | Twin):
+    if isinstance(value, _TEXTS):
         return value.render(lang)
     return value
