@@ -55,7 +55,23 @@ from graphsvc.locale.fmt import fmt_money, fmt_num, fmt_p
 from graphsvc.locale.msg import Msg, Twin
 from graphsvc.model import RingMember
 
-__all__ = ["fmt_money", "fmt_p"]  # re-exported: detectors print with them
+# fmt_money / fmt_p live in graphsvc.locale.fmt; re-exported: detectors print with them.
+__all__ = [
+    "Exemption",
+    "Finding",
+    "MoneyAtRisk",
+    "NullTexts",
+    "UnitTexts",
+    "bonferroni_max_log10",
+    "fisher_log10",
+    "fmt_money",
+    "fmt_p",
+    "money_at_risk",
+    "null_texts",
+    "render_finding",
+    "statistic_sentence",
+    "unit_texts",
+]
 
 _num = fmt_num
 
