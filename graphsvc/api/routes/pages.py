@@ -22,6 +22,7 @@ from graphsvc.api.deps import (
     CONSOLE,
     GRADES,
     INVESTIGATION,
+    AnswerCacheDep,
     SettingsDep,
     StoreDep,
     User,
@@ -30,8 +31,11 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.cache import data_generation
+from graphsvc.services.explore.ring_charts import ring_charts
 from graphsvc.supervision import history
 from graphsvc.web.i18n import error_text, t
+from graphsvc.web.ring_evidence import chart_block, evidence_rows
 from graphsvc.web.views import (
     fragment,
     lang_of,
@@ -39,6 +43,7 @@ from graphsvc.web.views import (
     masked_facts,
     masked_hits,
     render_page,
+    ring_fragment,
 )
 from viz.model import EDGE_STYLES, KIND_STYLES, OTHER_EDGE, OTHER_STYLE, PHYSICS_NODE_LIMIT
 
@@ -219,22 +224,40 @@ def ring_page(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: AnswerCacheDep,
     user: Annotated[User, Guard],
 ) -> HTMLResponse:
     lang = lang_of(request)
+    cap = settings.subgraph_node_cap
+    generation = data_generation(store)
+    key = ("ring_page", user.role, ring_id, lang, cap, generation) if generation else None
     try:
-        ring = mask_ring(explore.ring_detail(store, ring_id))
-        sub = explore.ring_subgraph(store, ring["id"], cap=settings.subgraph_node_cap)
+        # The ring's picture, charts and evidence table are the same for every reader
+        # of the page's language until the store changes: built once (the page around
+        # them, with the reader's name and CSRF token, is rendered per request).
+        parts = cache.get_or_build(key, lambda: ring_parts(store, ring_id, lang, cap))
     except NotFound as exc:
         return _error_page(request, exc)
     return render_page(
         request,
         "ring.html",
         lang=lang,
-        ring=ring,
-        network=fragment(sub, lang, settings.subgraph_node_cap),
+        **parts,
         can_open_case=user.role in workflow.EDITOR_ROLES,
     )
+
+
+def ring_parts(store: Any, ring_id: str, lang: str, cap: int) -> dict[str, Any]:
+    """What the ring page shows of the ring, masked and in ``lang``."""
+    ring = mask_ring(explore.ring_detail(store, ring_id))
+    sub = explore.ring_subgraph(store, ring["id"], cap=cap)
+    charts = ring_charts(store, ring["id"], ring.get("typology"))
+    return {
+        "ring": ring,
+        "network": ring_fragment(sub, lang, cap),
+        "charts": chart_block(charts, lang),
+        "evidence_rows": evidence_rows(ring.get("evidence") or [], lang, ring.get("typology")),
+    }
 
 
 @router.get("/entities/{kind}/{entity_id}", dependencies=[Guard], response_class=HTMLResponse)
