@@ -50,6 +50,7 @@ import pandas as pd
 from graphsvc.contract.names import name_forms
 from graphsvc.detection.config import LinkageConfig
 from graphsvc.detection.data import GraphData
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +69,24 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "phones": ("a phone in common", "different"),
     "addresses": ("an address in common", "different"),
 }
-LEVELS_ZH: dict[str, tuple[str, ...]] = {
-    "person_name": ("姓名相同", "姓名拼音相同", "姓氏相同", "不同"),
-    "birth_date": (
-        "出生日期相同",
-        "出生日期一位不同或两位颠倒",
-        "出生日与月颠倒",
-        "出生年份相同",
-        "不同",
+# comparison -> catalog keys of its levels but "different", in LEVELS' order: what a
+# reason says agreed (graphsvc/locale, keys reason.linkage.level.*)
+LEVEL_TEXTS: dict[str, tuple[str, ...]] = {
+    "person_name": (
+        "reason.linkage.level.person_name.same",
+        "reason.linkage.level.person_name.pinyin",
+        "reason.linkage.level.person_name.surname",
     ),
-    "gender": ("性别相同", "不同"),
-    "id_number": ("身份证号相同", "不同"),
-    "phones": ("有相同电话", "不同"),
-    "addresses": ("有相同地址", "不同"),
+    "birth_date": (
+        "reason.linkage.level.birth_date.same",
+        "reason.linkage.level.birth_date.typo",
+        "reason.linkage.level.birth_date.day_month",
+        "reason.linkage.level.birth_date.year",
+    ),
+    "gender": ("reason.linkage.level.gender.same",),
+    "id_number": ("reason.linkage.level.id_number.same",),
+    "phones": ("reason.linkage.level.phones.shared",),
+    "addresses": ("reason.linkage.level.addresses.shared",),
 }
 _PROB_DIGITS = 6
 # m of the name levels, fixed rather than learned. Why: EM finds the latent class that
@@ -121,14 +127,15 @@ class Link:
             f"(match probability {self.match_probability:.4f}): {shown}"
         )
 
-    def detail_zh(self) -> str:
-        zh = []
-        for k, v in self.levels.items():
-            if v != "different":
-                zh.append(LEVELS_ZH[k][LEVELS[k].index(v)])
-        return (
-            f"记录{self.left}与{self.right}判为同一人（匹配概率{self.match_probability:.4f}）："
-            + "；".join(zh)
+    def agreed_text(self) -> Join:
+        """What agreed, from the catalogs: the reason's half of :meth:`detail`."""
+        return Join(
+            [
+                Msg(LEVEL_TEXTS[k][LEVELS[k].index(v)])
+                for k, v in self.levels.items()
+                if v != "different"
+            ],
+            "sep.semi",
         )
 
 

@@ -20,6 +20,7 @@ from graphsvc.detection.common import Explainer
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.io import FIELD_SEP, id_bound, read_table
+from graphsvc.locale.msg import Msg
 from graphsvc.screening.rules import GradeRef, RingRef, ScreenIndex, Settlement
 from graphsvc.store.base import Store
 from graphsvc.supervision.grades import (
@@ -76,20 +77,11 @@ class PlausibleFamily:
         cfg = self.cfg
         if rel is not None:
             if rel == "child" and gap is not None and gap < cfg.min_parent_gap_years:
-                return (
-                    f"registered as child but only {gap:.0f} years younger",
-                    f"登记为子女但仅小 {gap:.0f} 岁",
-                )
+                return Msg("screen.why.child_gap", years=gap).pair()
             if rel == "parent" and gap is not None and -gap < cfg.min_parent_gap_years:
-                return (
-                    f"registered as parent but only {-gap:.0f} years older",
-                    f"登记为父母但仅大 {-gap:.0f} 岁",
-                )
+                return Msg("screen.why.parent_gap", years=-gap).pair()
             if rel == "spouse" and gap is not None and abs(gap) > cfg.max_spouse_gap_years:
-                return (
-                    f"registered as spouse but {abs(gap):.0f} years apart",
-                    f"登记为配偶但年龄相差 {abs(gap):.0f} 岁",
-                )
+                return Msg("screen.why.spouse_gap", years=abs(gap)).pair()
             return None
         ex = self.explainer
         if (
@@ -98,10 +90,7 @@ class PlausibleFamily:
             or ex.relative_of_household(holder, member)
         ):
             return None
-        return (
-            "no registered family link and no shared household",
-            "无登记的共济家庭关系，也不同住一户",
-        )
+        return Msg("screen.why.no_family_or_household").pair()
 
 
 def _case_status(store: Store) -> dict[str, str]:

@@ -107,6 +107,7 @@ def test_duplicate_enrolment_found_from_either_spelling(provinces: dict[int, Pat
         same_person = [e for e in ring.evidence if e.type == "SAME_PERSON"]
         assert same_person and same_person[0].weight >= cfg.linkage.match_threshold
         assert any("taken for one person" in r for r in ring.reasons)
+        assert any("判为同一人" in r and "匹配概率" in r for r in ring.reasons_zh)
 
 
 def test_household_counts_one_person_once(provinces: dict[int, Path]) -> None:
