@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         report = load_directory(store, province, progress=True)
         out.write(report.summary() + "\n")
         out.write("[3/4] detecting rings\n")
-        detection = run_detection(store, progress=True)
+        detection = run_detection(
+            store, progress=True, linkage_cache=settings.data_dir / "cache" / "linkage"
+        )
         rings = detection.to_json()["rings"]
         out.write(f"\n      {len(rings)} rings flagged (run {detection.run_id})\n")
         from graphsvc.supervision import history

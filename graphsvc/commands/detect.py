@@ -47,7 +47,14 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     graded: tuple[str, int] | None = None
     with open_store(settings) as store:
-        result = run_detection(store, config, only, progress=True, write=not args.dry_run)
+        result = run_detection(
+            store,
+            config,
+            only,
+            progress=True,
+            write=not args.dry_run,
+            linkage_cache=settings.data_dir / "cache" / "linkage",
+        )
         if not args.dry_run:
             # Credit grades follow every run (issue 17): the history shows each run's grades.
             from graphsvc.supervision import history

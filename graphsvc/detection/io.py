@@ -25,6 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,7 @@ import pandas as pd
 from graphsvc.detection.common import components, leiden_communities
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import COLUMNS, GraphData
+from graphsvc.detection.linkage import keep_links_in
 from graphsvc.detection.rings import Ring
 from graphsvc.errors import StoreError
 from graphsvc.store.base import Store
@@ -325,11 +327,15 @@ def run_detection(
     *,
     progress: bool = False,
     write: bool = True,
+    linkage_cache: Path | None = None,
 ) -> StoreRun:
     """Read the store, run the detectors, write the run (current) and return it.
 
     Leiden and components run where the store can run them (Neo4j GDS server-side,
-    else in Python); ``clustering_for`` logs the choice.
+    else in Python); ``clustering_for`` logs the choice. ``linkage_cache``: where record
+    linkage keeps its result between runs (``settings.data_dir / "cache" / "linkage"``;
+    graphsvc.detection.linkage_cache), so a run after a load that changed no participant
+    or identifier does not refit the model.
     """
     from tqdm import tqdm
 
@@ -341,6 +347,7 @@ def run_detection(
     run_id = new_run_id()
     with tqdm(desc="read graph", unit="row", disable=not progress, leave=False) as bar:
         data = read_graph_data(store, progress=bar.update)
+    keep_links_in(data, linkage_cache)
     clustering = clustering_for(store)
     log.info("detection run %s: clustering backend %s", run_id, clustering.backend)
     result = run_detectors(data, config, typologies, progress=progress, clustering=clustering)

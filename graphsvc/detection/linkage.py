@@ -42,12 +42,14 @@ import threading
 import warnings
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from graphsvc.contract.names import name_forms
+from graphsvc.detection import linkage_cache
 from graphsvc.detection.config import LinkageConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.locale.msg import Join, Msg
@@ -392,22 +394,97 @@ def _model(linker: Any) -> dict[str, Any]:
 
 
 _CACHE: dict[int, tuple[weakref.ref[GraphData], str, Linkage]] = {}
+_CACHE_DIRS: dict[int, tuple[weakref.ref[GraphData], Path]] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+def keep_links_in(data: GraphData, directory: Path | None) -> None:
+    """Let :func:`linkage_for` keep ``data``'s links in ``directory`` between runs
+    (:mod:`graphsvc.detection.linkage_cache`); the store-path runner passes
+    ``settings.data_dir / "cache" / "linkage"``. Lazy: nothing is fitted until a
+    detector asks, so a run of detectors that do not read links pays nothing."""
+    if directory is None:
+        return
+    key = id(data)
+    with _CACHE_LOCK:
+        _CACHE_DIRS[key] = (weakref.ref(data), Path(directory))
+        weakref.finalize(data, _CACHE_DIRS.pop, key, None)
+
+
+def _cache_dir(data: GraphData) -> Path | None:
+    with _CACHE_LOCK:
+        hit = _CACHE_DIRS.get(id(data))
+    return hit[1] if hit is not None and hit[0]() is data else None
 
 
 def linkage_for(data: GraphData, cfg: LinkageConfig) -> Linkage:
     """:func:`link_records`, once per GraphData and config: duplicate_enrolment and the
-    household rule of shared_identity and organised_visits read the same links."""
+    household rule of shared_identity and organised_visits read the same links. With a
+    directory (:func:`keep_links_in`), once per content of its inputs too."""
     key, conf = id(data), cfg.model_dump_json()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None and hit[0]() is data and hit[1] == conf:
             return hit[2]
-    got = link_records(data, cfg)
+    directory = _cache_dir(data)
+    got = _link_cached(data, cfg, directory) if directory else link_records(data, cfg)
     with _CACHE_LOCK:
         _CACHE[key] = (weakref.ref(data), conf, got)
         weakref.finalize(data, _CACHE.pop, key, None)
     return got
+
+
+def _link_cached(data: GraphData, cfg: LinkageConfig, directory: Path) -> Linkage:
+    """:func:`link_records` through the on-disk cache of ``directory``."""
+    if not cfg.enabled:
+        return link_records(data, cfg)
+    digest = linkage_cache.input_digest(data, cfg, [NAME_M, GENDER_M, BIRTH_M, LEVELS])
+    doc = linkage_cache.read(directory, digest)
+    if doc is not None:
+        try:
+            return from_doc(doc)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("linkage cache %s: %r; recomputed", directory, exc)
+            linkage_cache.count("corrupt")
+    got = link_records(data, cfg)
+    linkage_cache.write(directory, digest, to_doc(got))
+    return got
+
+
+def to_doc(linkage: Linkage) -> dict[str, Any]:
+    """A Linkage as JSON values (:func:`from_doc` reads it back equal)."""
+    return {
+        "links": [
+            [x.left, x.right, x.match_probability, x.match_weight, x.levels] for x in linkage.links
+        ],
+        "person_of": dict(sorted(linkage.person_of.items())),
+        "model": linkage.model,
+        "pairs_compared": linkage.pairs_compared,
+    }
+
+
+def from_doc(doc: dict[str, Any]) -> Linkage:
+    """The Linkage of :func:`to_doc`; a malformed document raises (KeyError, TypeError,
+    ValueError), which the cache treats as a corrupt file."""
+    links = []
+    for left, right, p, w, levels in doc["links"]:
+        if not isinstance(levels, dict) or any(
+            k not in LEVELS or v not in LEVELS[k] for k, v in levels.items()
+        ):
+            raise ValueError(f"unknown comparison levels {levels!r}")
+        links.append(Link(str(left), str(right), float(p), float(w), dict(levels)))
+    person_of = doc["person_of"]
+    if not isinstance(person_of, dict):
+        raise TypeError("person_of is not a mapping")
+    model = doc["model"]
+    if not isinstance(model, dict):
+        raise TypeError("model is not a mapping")
+    return Linkage(
+        links=links,
+        person_of={str(k): str(v) for k, v in person_of.items()},
+        model=model,
+        pairs_compared=int(doc["pairs_compared"]),
+    )
 
 
 def link_records(data: GraphData, cfg: LinkageConfig | None = None) -> Linkage:

@@ -8,15 +8,19 @@ two people alike (``lookalike``: one common name and birth date; ``twins``) must
 
 from __future__ import annotations
 
+import json
+import logging
+from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from graphsvc.detection import duplicate_enrolment
+from graphsvc.detection import duplicate_enrolment, linkage_cache
 from graphsvc.detection.common import HOUSEHOLD, Explainer
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData, from_csv_dir
-from graphsvc.detection.linkage import link_records
+from graphsvc.detection.linkage import keep_links_in, link_records, linkage_for
 from graphsvc.detection.runner import finalise
 from graphsvc.generate import generate_province
 from graphsvc.generate.truth import GroundTruth
@@ -128,3 +132,92 @@ def test_household_counts_one_person_once(provinces: dict[int, Path]) -> None:
         assert with_links.explained(a, b) and with_links.explained(b, a)
         assert with_links.family.find(a) == with_links.family.find(b)
         assert without.family.find(a) != without.family.find(b)  # linkage made them one
+
+
+def _fresh(data: GraphData, **participants: pd.Series) -> GraphData:
+    """A new GraphData of the same tables (a second run reads the store afresh)."""
+    people = data.participants.copy()
+    for col, values in participants.items():
+        people[col] = values
+    return GraphData.create(participants=people, identifiers=data.identifiers.copy())
+
+
+def test_linkage_cache_is_read_on_a_second_run_and_follows_its_inputs(
+    provinces: dict[int, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue #15/#11: a detection after a load that changed no participant reads the
+    links from disk instead of refitting; a changed participant refits; a corrupt file
+    is ignored and recomputed."""
+    cfg = DetectConfig().linkage
+    cache = tmp_path / "cache" / "linkage"
+    base = from_csv_dir(provinces[SEEDS[0]])
+    keep_links_in(base, cache)
+    before = Counter(linkage_cache.EVENTS)
+    first = linkage_for(base, cfg)
+    assert linkage_cache.EVENTS - before == Counter(miss=1, written=1)
+    files = sorted(cache.glob("linkage-*.json"))
+    assert len(files) == 1 and first.links
+
+    # second run: same content, a new GraphData (no in-memory memo) -> the file is read
+    again = _fresh(base)
+    keep_links_in(again, cache)
+    before = Counter(linkage_cache.EVENTS)
+    with caplog.at_level(logging.INFO, logger="graphsvc.detection.linkage_cache"):
+        second = linkage_for(again, cfg)
+    assert linkage_cache.EVENTS - before == Counter(hit=1)
+    assert any("read from cache" in r.getMessage() for r in caplog.records)
+    assert second.links == first.links and second.person_of == first.person_of
+    assert second.model == first.model
+
+    # a changed participant (one birth date) is other inputs: another file, a refit
+    births = base.participants["birth_date"].copy()
+    births.iloc[0] = births.iloc[0] + pd.Timedelta(days=1)
+    changed = _fresh(base, birth_date=births)
+    keep_links_in(changed, cache)
+    before = Counter(linkage_cache.EVENTS)
+    linkage_for(changed, cfg)
+    assert linkage_cache.EVENTS - before == Counter(miss=1, written=1)
+    assert len(list(cache.glob("linkage-*.json"))) == 2
+
+    # a corrupt file is ignored, recomputed (same links as a fit) and rewritten
+    files[0].write_text('{"format": 1, "links": [', encoding="utf-8")
+    broken = _fresh(base)
+    keep_links_in(broken, cache)
+    before = Counter(linkage_cache.EVENTS)
+    with caplog.at_level(logging.WARNING, logger="graphsvc.detection.linkage_cache"):
+        third = linkage_for(broken, cfg)
+    assert linkage_cache.EVENTS - before == Counter(corrupt=1, written=1)
+    assert any("corrupt" in r.getMessage() for r in caplog.records)
+    assert third.links == first.links
+    assert json.loads(files[0].read_text(encoding="utf-8"))["links"]
+
+
+def test_linkage_cache_key_reads_exactly_what_linkage_compares(
+    provinces: dict[int, Path],
+) -> None:
+    """The digest changes with a compared field and a compared identifier, not with a
+    column linkage does not read (a region code) or the order of identifier rows."""
+    cfg = DetectConfig().linkage
+    base = from_csv_dir(provinces[SEEDS[0]])
+
+    def digest(data: GraphData) -> str:
+        return linkage_cache.input_digest(data, cfg, [])
+
+    d0 = digest(base)
+    assert digest(_fresh(base)) == d0
+    regions = base.participants["region_code"].copy()
+    regions.iloc[0] = "999999"
+    assert digest(_fresh(base, region_code=regions)) == d0
+    shuffled = GraphData.create(
+        participants=base.participants.copy(),
+        identifiers=base.identifiers.sample(frac=1.0, random_state=1),
+    )
+    assert digest(shuffled) == d0
+    ids = base.identifiers.copy()
+    phone = ids.index[ids["kind"] == "phone"][0]
+    ids.loc[phone, "value"] = "13900000000"
+    assert digest(GraphData.create(participants=base.participants.copy(), identifiers=ids)) != d0
+    genders = base.participants["gender"].copy()
+    genders.iloc[0] = "F" if genders.iloc[0] != "F" else "M"
+    assert digest(_fresh(base, gender=genders)) != d0
+    assert linkage_cache.input_digest(base, cfg.model_copy(update={"seed": 16}), []) != d0
