@@ -339,18 +339,29 @@ def _levels(row: pd.Series) -> dict[str, str]:
     return out
 
 
+class _NothingToLink(Exception):
+    """No record pair can be a match under the data's own prior (λ = 0)."""
+
+
 def _fit(make: Any, linker: Any, cfg: LinkageConfig) -> tuple[Any, list[dict[str, Any]]]:
     """λ from deterministic rules, u by seeded sampling, m by EM on two blockings.
 
     A session that fails (a small province: a level no pair of the session shows ends
     with m = 0, which splink refuses) is undone by rebuilding the linker from the model
-    as it stood before it; the other session's estimates stand.
+    as it stood before it; the other session's estimates stand. A session with no pair
+    at all (hand-built test data: nobody shares a birth date) is one that fails too.
+    No pair agreeing on an ID number or on name and birth date makes λ 0: every pair's
+    match probability is then 0 and nothing is linked (:class:`_NothingToLink`).
     """
     from splink import block_on
+    from splink.internals.exceptions import SplinkException
 
     linker.training.estimate_probability_two_random_records_match(
         [block_on("id_number"), block_on("name_fold", "birth_date")], recall=0.8
     )
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    if prior <= 0.0:
+        raise _NothingToLink(prior)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=float(cfg.u_sample_pairs), seed=int(cfg.seed)
     )
@@ -362,7 +373,7 @@ def _fit(make: Any, linker: Any, cfg: LinkageConfig) -> tuple[Any, list[dict[str
                 rule, fix_u_probabilities=True
             )
             sessions.append({"blocked_on": name, "trained": True})
-        except ValueError as exc:
+        except (ValueError, SplinkException) as exc:
             log.warning("linkage: EM session blocked on %s not used: %s", name, exc)
             sessions.append({"blocked_on": name, "trained": False, "why": str(exc)[:120]})
             linker = make(before)
@@ -524,7 +535,15 @@ def link_records(data: GraphData, cfg: LinkageConfig | None = None) -> Linkage:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # splink's advice to tune EM, not our input
-            linker, sessions = _fit(make, make(settings), cfg)
+            try:
+                linker, sessions = _fit(make, make(settings), cfg)
+            except _NothingToLink:
+                log.warning(
+                    "linkage: no two of %d records agree on an ID number or on name and "
+                    "birth date (prior match probability 0): no records linked",
+                    len(feats),
+                )
+                return Linkage(person_of={}, model={"probability_two_random_records_match": 0.0})
             # only pairs near the threshold come back (a 200k province has >1M candidates)
             floor = max(0.0, cfg.match_threshold - 10.0**-_PROB_DIGITS)
             pred = linker.inference.predict(
