@@ -35,6 +35,7 @@ from graphsvc.detection.common import (
     Clustering,
     Explainer,
     UnionFind,
+    explainer_of,
     fmt_p,
     period,
     region_of_participants,
@@ -456,7 +457,8 @@ def detect(
     cfg = config.organised_visits
     visits = sessions_of(data)
     pool = catchment(data, visits)
-    explainer = Explainer(data, config.shared_identity.household_max)
+    # The same households as shared_identity's (its settings; one build shared).
+    explainer = explainer_of(data, config.shared_identity)
     rings = _level_rings(data, config, visits, pool, cfg.max_session_size, algos, explainer)
     # Second pass (issue #11): the institution is the provider whoever the doctor was,
     # so a group seen by another doctor on each trip is found. It reports only groups

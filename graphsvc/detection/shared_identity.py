@@ -47,7 +47,7 @@ from graphsvc.detection.common import (
     NOT_A_HOUSEHOLD,
     PYTHON_CLUSTERING,
     Clustering,
-    Explainer,
+    explainer_of,
     fmt_p,
     period,
     region_of_participants,
@@ -182,13 +182,7 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     if shared.empty:
         return []
 
-    explainer = Explainer(
-        data,
-        cfg.household_max,
-        generation_span_years=cfg.generation_span_years,
-        care_home_min_age=cfg.care_home_min_age,
-        care_home_elderly_share=cfg.care_home_elderly_share,
-    )
+    explainer = explainer_of(data, cfg)
     units = explainer.units()
     shared["unit"] = [units.find(p) for p in shared["participant_id"]]
     shared = shared.sort_values(["key", "participant_id"], kind="stable")
