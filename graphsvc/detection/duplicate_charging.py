@@ -35,7 +35,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig, DuplicateChargingConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
@@ -258,7 +258,6 @@ def _ring(
     patients: list[str],
     tests: int,
 ) -> Ring:
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     (r_dup, r_split), (p_dup, p_split) = t.counts, t.rates
     use_split = log10_binom_sf(r_split, t.stays, p_split) < log10_binom_sf(r_dup, t.stays, p_dup)
@@ -271,7 +270,7 @@ def _ring(
     members += [Member("participant", p, "patient") for p in patients]
     members = sort_members(members)
     ids = {i for ids in flagged["rx_ids"] for i in ids}
-    cash = money_at_risk(rx[rx["prescription_id"].isin(ids)])
+    cash = money_at_risk(rows_by(data, "prescriptions", "prescription_id").rows(ids))
     n_dup, n_split = int(flagged["dup"].sum()), int(flagged["split"].sum())
     two_settlements = int((flagged["dup"] & (flagged["rx_ids"].map(len) >= 2)).sum())
     who = f"doctor {t.doctor}" if t.doctor else f"institution {t.inst}"

@@ -51,6 +51,7 @@ from graphsvc.detection.common import (
     fmt_p,
     period,
     region_of_participants,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -219,7 +220,6 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     ]
     # Bonferroni over the candidate groups examined (finding.py's convention).
     tests = max(1, len(comps))
-    rx = data.prescriptions
     rings: list[Ring] = []
     for comp, comp_units in comps:
         inside = per_unit[per_unit["unit"].isin(comp_units)]
@@ -413,7 +413,7 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
                 )
             for en, zh in render_finding(finding):
                 reasons.add(en, zh)
-            mrx = rx[rx["participant_id"].isin(gset)]
+            mrx = rows_by(data, "prescriptions", "participant_id").rows(gset)
             cash = money_at_risk(mrx)
             reasons.add(*cash.sentence())
             start, end = period(mrx["date"])
