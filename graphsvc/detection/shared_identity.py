@@ -47,6 +47,7 @@ from graphsvc.detection.common import (
     NOT_A_HOUSEHOLD,
     PYTHON_CLUSTERING,
     Clustering,
+    RowIndex,
     explainer_of,
     fmt_p,
     period,
@@ -220,9 +221,12 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     ]
     # Bonferroni over the candidate groups examined (finding.py's convention).
     tests = max(1, len(comps))
+    # A component's and a group's rows, looked up instead of scanned per candidate.
+    unit_rows = RowIndex(per_unit, "unit")
+    key_rows = RowIndex(shared, "key")
     rings: list[Ring] = []
     for comp, comp_units in comps:
-        inside = per_unit[per_unit["unit"].isin(comp_units)]
+        inside = unit_rows.rows(comp_units)
         s_of = inside.groupby("key")["unit"].agg(set)
         region = region_of_participants(data, comp)
         n_pop = int(region_size.get(region, n_all)) if region is not None else n_all
@@ -290,11 +294,12 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
             if weak(surprise, tests, config.scoring.min_adjusted_surprise):
                 continue
             # Members: every holder of the group's own identifiers (not only unit representatives).
-            holders = shared[shared["key"].isin(set(own)) & shared["unit"].isin(group_units)]
+            of_own = key_rows.rows(own)
+            holders = of_own[of_own["unit"].isin(group_units)]
             group = sorted(set(holders["participant_id"]))
             # Every other identifier the members share (hubs included) is weighed against
             # the group by the same null and shown; only the group's own enter the chance.
-            gk = per_unit[per_unit["unit"].isin(group_units)].groupby("key")["unit"].nunique()
+            gk = unit_rows.rows(group_units).groupby("key")["unit"].nunique()
             tested: list[tuple[str, int, int, int, float]] = []
             for key in own:
                 rest = set().union(*(all_units[k2] for k2 in own if k2 != key))
