@@ -163,6 +163,10 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
     # looked up per candidate instead of scanning the fills and the items each time.
     fills_at = fills.groupby(["doctor_id", "institution_id"], sort=False).indices
     item_rows = rows_by(data, "items", "prescription_id")
+    # Plain dicts of the counts and shares: a pandas lookup per patient per candidate
+    # was most of this step's time.
+    dpph_of, n_p_ph_of = dpph.to_dict(), n_p_ph.to_dict()
+    share_of, region_of = reg_share.to_dict(), region.to_dict()
     out: list[_Candidate] = []
     for d, ph, c, n in zip(pairs["doctor_id"], pairs["institution_id"], pairs["c"], pairs["n"],
                            strict=True):  # fmt: skip
@@ -173,12 +177,13 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         # a patient with one or two other purchases is judged mostly by the region.
         own = pts["f"].to_numpy(dtype=float)
         other_n = pts["participant_id"].map(n_p).to_numpy(dtype=float) - own
-        mine_ph = np.array([dpph.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
+        mine_ph = np.array([dpph_of.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
         other_ph = (
-            np.array([n_p_ph.get((p, ph), 0) for p in pts["participant_id"]], dtype=float) - mine_ph
+            np.array([n_p_ph_of.get((p, ph), 0) for p in pts["participant_id"]], dtype=float)
+            - mine_ph
         )
         prior = np.array(
-            [reg_share.get((region.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
+            [share_of.get((region_of.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
             dtype=float,
         )
         wp = cfg.habit_prior_fills
