@@ -104,6 +104,11 @@ def _regional(data: GraphData, digits: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _day_numbers(rx: pd.DataFrame) -> list[int]:
+    """The settlement dates as plain integers (equal exactly when the dates are)."""
+    return rx["date"].to_numpy(dtype="datetime64[ns]").view(np.int64).tolist()
+
+
 def _far(rx: pd.DataFrame) -> pd.Series:
     """Settlements in another region than the card's other settlements that day, or than
     the hospital where the card's holder lies (strictly inside the stay)."""
@@ -170,8 +175,9 @@ def detect(
             index=far.index,
         )
         kin = rx[rx["participant_id"].isin({a for a, _ in family})]
+        # Days as integers: hashing a numpy datetime per settlement was most of this step.
         visits = set(
-            zip(kin["participant_id"], kin["institution_id"], kin["date"].to_numpy(), strict=True)
+            zip(kin["participant_id"], kin["institution_id"], _day_numbers(kin), strict=True)
         )
         members_of: dict[str, set[str]] = {}
         for a, b in family:
@@ -180,10 +186,7 @@ def detect(
             [
                 any((m, i, d) in visits for m in members_of.get(p, ()))
                 for p, i, d in zip(
-                    far["participant_id"],
-                    far["institution_id"],
-                    far["date"].to_numpy(),
-                    strict=True,
+                    far["participant_id"], far["institution_id"], _day_numbers(far), strict=True
                 )
             ],
             index=far.index,
@@ -367,7 +370,7 @@ def _counters(
     # Looked up per burst, not scanned: the foreign settlements of each counter, and
     # every settlement of a card (the recurring-group exemption).
     at_counter = foreign.groupby(["institution_id", "doc"], sort=False).indices
-    by_card = RowIndex(rx, "participant_id")
+    by_card = RowIndex(rx[["participant_id", "institution_id", "date"]], "participant_id")
     for (inst, doc), b in bursts.groupby(level=[0, 1]):
         total, n_days = int(totals[(inst, doc)]), int(days[(inst, doc)])
         best = None
