@@ -106,7 +106,8 @@ def _regional(data: GraphData, digits: int) -> pd.DataFrame:
 
 def _day_numbers(rx: pd.DataFrame) -> list[int]:
     """The settlement dates as plain integers (equal exactly when the dates are)."""
-    return rx["date"].to_numpy(dtype="datetime64[ns]").view(np.int64).tolist()
+    days: list[int] = rx["date"].to_numpy(dtype="datetime64[ns]").view(np.int64).tolist()
+    return days
 
 
 def _far(rx: pd.DataFrame) -> pd.Series:

@@ -83,7 +83,8 @@ def _flag(st: pd.DataFrame, col: str) -> np.ndarray:
     values = st[col]
     if values.dtype != bool:
         raise TypeError(f"unit flag column {col!r} must be boolean, not {values.dtype}")
-    return values.to_numpy(dtype=np.int64)
+    flags: np.ndarray = values.to_numpy(dtype=np.int64)
+    return flags
 
 
 def _runs(keys: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
