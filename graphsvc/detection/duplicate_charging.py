@@ -88,6 +88,9 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     traced = lines["trace_code"].notna()
     item = item.where(~traced, item + "#" + lines["trace_code"].astype(str))
     item_code, item_ids = pd.factorize(item)
+    # The line-item strings are not needed past their codes: freed before the groupbys
+    # below, which are detection's memory peak at 1.3M settlements.
+    del item, traced, lines
     vis = v["visit"].to_numpy()
     inst_of_rx = v["inst"].to_numpy()
     # An item on an inpatient stay is its own item for what repeats normally: two
@@ -119,7 +122,9 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     fees = fee_share.index[fee_share.to_numpy() >= cfg.per_settlement_share]
     fee_rx = on_rx[on_rx["item"].isin(fees)]
     consultations = fee_rx.groupby("visit")["rx"].nunique()
+    del on_rx, fee_rx, share
     per_rx = ln.groupby(["visit", "inst", "item", "rx"], sort=False).size()
+    del ln
     per = (
         per_rx.reset_index(name="k")
         .groupby(["visit", "inst", "item"], sort=False)
@@ -127,6 +132,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         .reset_index()
         .rename(columns={"item": "item_code"})
     )
+    del per_rx
     within = per["max_k"] >= 2
     across = per["n_rx"] >= 2
     two_consultations = per["visit"].map(consultations).fillna(0) >= 2
