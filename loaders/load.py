@@ -53,12 +53,13 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 5_000
 LOOKUP_BATCH = 10_000
 ROLLBACK_BATCH = 10_000
-# Verification and rollback scan every node or relationship once: on a full province
+# Rollback (and created_counts) scan every node or relationship once: on a full province
 # that can outlast the interactive default timeout, and they must not be cut short.
 SCAN_TIMEOUT_MS = 30 * 60 * 1000
-# Rewrite the store's append-only log every this many rows written (and after each
-# table), so a restart after a crash replays at most about this much (issue #19:
-# replay ran ~6 MB/s, 47.6 MB in 7.7 s at 20k participants; docs/benchmarks.md).
+# Rewrite the store's append-only log every this many rows written (and after a table
+# once a quarter of it was written since the last rewrite: _Upkeep), so a restart
+# after a crash replays at most about this much (issue #19: replay ran ~6 MB/s,
+# 47.6 MB in 7.7 s at 20k participants; docs/benchmarks.md).
 CHECKPOINT_ROWS = 200_000
 
 LOOKUP_QUERIES: dict[str, str] = {
