@@ -153,6 +153,8 @@ def _no_nul(table: Table, fields: list[str]) -> None:
     and before the rules, because the store rejects NUL in a string with an error
     that names no file nor line.
     """
+    if NUL not in "".join(fields):  # one C-level scan of the row; the loop only on a hit
+        return
     for pos, text in enumerate(fields):
         if NUL in text:
             column = table.column_at(pos)
@@ -168,6 +170,11 @@ _SHORTEST_LIMIT = min((*MAX_LENGTHS.values(), DEFAULT_MAX_LENGTH))
 
 def _lengths(rec: Mapping[str, Any], extra: Mapping[str, str]) -> None:
     """Reject over-long values; the limits are per column in the contract (schema)."""
+    longest = max(map(len, filter(None, rec.values())), default=0)  # C-level, no Python loop
+    if extra:
+        longest = max(longest, max(map(len, extra.values())))
+    if longest <= _SHORTEST_LIMIT:
+        return
     for values in (rec, extra):
         for column, value in values.items():
             if (
