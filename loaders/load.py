@@ -114,9 +114,9 @@ class _Upkeep:
 
     After a table, a checkpoint only once a quarter of CHECKPOINT_ROWS was written since
     the last one (issue #20): each ``BGREWRITEAOF`` forks and rewrites the whole graph on
-    the same two cores the load runs on; one after a 2,800-row referrals table, right
-    before the final ``save`` rewrites it again, bounded no replay. The replay bound
-    stays: at most CHECKPOINT_ROWS rows of log since the last checkpoint.
+    the same two cores the load runs on, and one after a 2,800-row referrals table, right
+    before the final ``save`` rewrites the log anyway, shortens no replay. The replay
+    bound stays: at most CHECKPOINT_ROWS rows of log since the last checkpoint.
     """
 
     def __init__(self, store: Store) -> None:
