@@ -46,7 +46,14 @@ import pandas as pd
 from graphsvc.detection.common import Clustering, RowIndex, period
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -56,6 +63,8 @@ from graphsvc.detection.rings import (
     log10_poisson_sf,
     sort_members,
 )
+from graphsvc.locale.fmt import fmt_date
+from graphsvc.locale.msg import Msg
 
 log = logging.getLogger(__name__)
 
@@ -225,21 +234,17 @@ def detect(
         p0 = (total_x + 1) / (total_n + 2)
         log10_p = log10_binom_sf(xs, ns, p0)
         exemptions = [
-            Exemption(
+            Exemption.of(
                 "family_account",
-                "a registered family holder's shared account (家庭共济)",
-                "登记家庭共济账户支付",
+                Msg("reason.card_lending.exempt.family_account"),
                 int(ex_acct.reindex(cards, fill_value=0).sum()),
-                "far settlements",
-                "笔异地结算",
+                Msg("reason.card_lending.unit.far_settlements"),
             ),
-            Exemption(
+            Exemption.of(
                 "proxy_purchase",
-                "a registered family member buying for the holder the same day (委托购药)",
-                "登记家庭成员当日代为购药",
+                Msg("reason.card_lending.exempt.proxy_purchase"),
                 int(ex_proxy.reindex(cards, fill_value=0).sum()),
-                "far settlements",
-                "笔异地结算",
+                Msg("reason.card_lending.unit.far_settlements"),
             ),
         ]
         used = counted[counted["participant_id"].isin(set(cards))]
@@ -274,28 +279,21 @@ def _far_ring(
         members=members,
         observed=xs,
         expected=round(ns * p0, 4),
-        unit=f"days in two regions at once beyond each card's first {m} (of {ns} card-days)",
-        unit_zh=f"天（共{ns}个用卡日，不计每卡前{m}天）同一医保卡同日在两地结算",
-        null_model=(
-            f"each active day of a card is such a day independently at the rate of all cards "
-            f"examined ({p0:.3%}); binomial on the days beyond those that made the card a "
-            "candidate"
-        ),
-        null_model_zh=(
-            f"每个用卡日按全部受检医保卡的比例（{p0:.3%}）独立出现两地结算；"
-            "二项分布，只计入选条件以外的天数"
-        ),
+        **unit_texts(Msg("reason.card_lending.unit", first=m, card_days=ns)),
+        **null_texts(Msg("reason.card_lending.null", p0=p0)),
         log10_p=log10_p,
         tests=tests,
         exemptions=exemptions,
     )
     reasons = Reasons()
     reasons.add(
-        f"{len(cards)} cards settle at {inst} on days they also settle in another region, or "
-        f"while their holder is an inpatient elsewhere ({x} such days, "
-        f"{len(used)} settlements): the cards are used by someone other than their holders",
-        f"{len(cards)}张医保卡在{inst}结算的同一天又在其他地区结算，或持卡人正在外地住院"
-        f"（共{x}天，{len(used)}笔），疑似出借医保卡、冒名就医购药",
+        *Msg(
+            "reason.card_lending.far",
+            cards=len(cards),
+            institution=inst,
+            days=x,
+            settlements=len(used),
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)
@@ -394,24 +392,27 @@ def _counters(
         if doc:
             members.append(Member("doctor", str(doc), "counter doctor"))
         members = sort_members(members + [Member("participant", c, "card holder") for c in cards])
-        counter = f"{inst}" + (f" (doctor {doc})" if doc else "")
-        counter_zh = f"{inst}" + (f"（医师{doc}）" if doc else "")
+        counter: Msg | str = (
+            Msg("reason.card_lending.counter_doctor", institution=inst, doctor=doc)
+            if doc
+            else str(inst)
+        )
         finding = Finding(
             typology=TYPOLOGY,
             clause="",
             members=members,
             observed=k,
             expected=round(mu, 4),
-            unit=f"out-of-region cards at counter {counter} on {day:%Y-%m-%d}",
-            unit_zh=f"张外地医保卡于{day:%Y-%m-%d}在{counter_zh}结算",
-            null_model=(
-                "the counter's out-of-region cards a day are Poisson at its own mean over its "
-                f"other {n_days - 1} days, shrunk by {PRIOR_DAYS} days of the all-counter mean "
-                f"({pooled:.3g})"
+            **unit_texts(
+                Msg("reason.card_lending.unit.counter", counter=counter, day=fmt_date(day))
             ),
-            null_model_zh=(
-                f"该窗口每日外地医保卡数服从泊松分布，均值取其其他{n_days - 1}日并以"
-                f"{PRIOR_DAYS}日全部窗口均值（{pooled:.3g}）收缩"
+            **null_texts(
+                Msg(
+                    "reason.card_lending.null.counter",
+                    other_days=n_days - 1,
+                    prior=PRIOR_DAYS,
+                    pooled=pooled,
+                )
             ),
             log10_p=lp,
             tests=tests,
@@ -419,11 +420,13 @@ def _counters(
         cash = money_at_risk(used)
         reasons = Reasons()
         reasons.add(
-            f"{len(cards)} cards of people from other regions settled at {counter} on "
-            f"{len(burst_days)} day(s) in quick succession ({len(used)} settlements): cards "
-            "collected and used at one counter",
-            f"{len(cards)}张外地参保人医保卡在{len(burst_days)}天内于{counter_zh}集中结算"
-            f"（{len(used)}笔），疑似收集他人医保卡冒名结算",
+            *Msg(
+                "reason.card_lending.collected",
+                cards=len(cards),
+                counter=counter,
+                days=len(burst_days),
+                settlements=len(used),
+            ).pair()
         )
         for en, zh in render_finding(finding):
             reasons.add(en, zh)

@@ -38,7 +38,14 @@ import pandas as pd
 from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig, DuplicateChargingConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -48,6 +55,7 @@ from graphsvc.detection.rings import (
     sort_members,
 )
 from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -279,65 +287,61 @@ def _ring(
     cash = money_at_risk(rows_by(data, "prescriptions", "prescription_id").rows(ids))
     n_dup, n_split = int(flagged["dup"].sum()), int(flagged["split"].sum())
     two_settlements = int((flagged["dup"] & (flagged["rx_ids"].map(len) >= 2)).sum())
-    who = f"doctor {t.doctor}" if t.doctor else f"institution {t.inst}"
-    who_zh = f"医师{t.doctor}" if t.doctor else f"机构{t.inst}"
+    who = (
+        Msg("reason.who.doctor", doctor=t.doctor)
+        if t.doctor
+        else Msg("reason.who.institution", institution=t.inst)
+    )
+    unit_key = (
+        "reason.duplicate_charging.unit.split"
+        if use_split
+        else "reason.duplicate_charging.unit.twice"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=r_split if use_split else r_dup,
         expected=round(t.stays * (p_split if use_split else p_dup), 4),
-        unit=(
-            f"of {who}'s {t.stays} visits billing a bundled service as its components"
-            if use_split
-            else f"of {who}'s {t.stays} visits billing the same item twice"
+        **unit_texts(
+            Msg(
+                unit_key,
+                who=who,
+                visits=t.stays,
+            )
         ),
-        unit_zh=(
-            f"次（{who_zh}共{t.stays}次就诊）将打包项目分解为组成项目收费"
-            if use_split
-            else f"次（{who_zh}共{t.stays}次就诊）同一项目重复收费"
-        ),
-        null_model=(
-            "each visit bills an item twice (resp. splits a bundle) independently at the rate "
-            f"of every other institution's visits ({p_dup:.3%}; split {p_split:.3%}); "
-            "binomial, the stronger of the two tests Bonferroni-corrected"
-        ),
-        null_model_zh=(
-            f"每次就诊按其他机构的比例独立发生重复收费（{p_dup:.3%}）或分解收费"
-            f"（{p_split:.3%}）；二项分布，两项检验取较强者并作Bonferroni校正"
-        ),
+        **null_texts(Msg("reason.duplicate_charging.null", p_dup=p_dup, p_split=p_split)),
         log10_p=t.log10_p,
         tests=tests,
         exemptions=[
-            Exemption(
+            Exemption.of(
                 "normal_repetition",
-                "items that are normally billed more than once a visit across the province",
-                "全省普遍一次就诊多次收取的项目",
+                Msg("reason.duplicate_charging.exempt.normal_repetition"),
                 int(grp["normal_ex"].sum()),
-                "visits",
-                "次就诊",
+                Msg("reason.duplicate_charging.unit.visits"),
             ),
-            Exemption(
+            Exemption.of(
                 "per_settlement_fee",
-                "a fee charged once per settlement (a second consultation the same day)",
-                "按结算收取的费用（同日再次就诊的诊查费）",
+                Msg("reason.duplicate_charging.exempt.per_settlement_fee"),
                 int(grp["fee_ex"].sum()),
-                "visits",
-                "次就诊",
+                Msg("reason.duplicate_charging.unit.visits"),
             ),
         ],
     )
     items = sorted({c for cs in flagged["dup_items"].dropna() for c in cs})
     reasons = Reasons()
     reasons.add(
-        f"{len(flagged)} of {len(grp)} visits at {who} ({len(patients)} patients): {n_dup} "
-        f"bill the same item twice ({two_settlements} across two settlements of one visit; "
-        f"items {', '.join(items[:5]) or '-'}), {n_split} bill a bundled service as its "
-        "component codes",
-        f"{who_zh}的{len(grp)}次就诊中{len(flagged)}次（涉及患者{len(patients)}名）："
-        f"{n_dup}次同一项目重复收费（其中{two_settlements}次为同一就诊的两笔结算；项目"
-        f"{'、'.join(items[:5]) or '-'}），{n_split}次将打包项目分解收费，疑似重复收费、"
-        "分解项目收费",
+        *Msg(
+            "reason.duplicate_charging.visits",
+            flagged=len(flagged),
+            visits=len(grp),
+            who=who,
+            patients=len(patients),
+            twice=n_dup,
+            two_settlements=two_settlements,
+            items=Join(items[:5], "sep.enum") if items else "-",
+            split=n_split,
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

@@ -55,6 +55,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -769,13 +770,12 @@ def _level_rings(
                         n_docs = int(by_doc["doctor_id"].nunique())
                         per = by_doc.groupby("participant_id")["doctor_id"].nunique()
                         moved = int((per >= 2).sum())
-                        rota_reason = (
-                            f"{n_docs} different doctors of the institution saw the group in "
-                            f"turn; {moved} of {len(group)} members saw a different doctor on "
-                            f"different trips",
-                            f"该机构{n_docs}名不同医师轮流接诊该团伙；{len(group)}名成员中"
-                            f"{moved}人在不同场次由不同医师接诊",
-                        )
+                        rota_reason = Msg(
+                            "reason.organised_visits.rotation",
+                            doctors=n_docs,
+                            moved=moved,
+                            members=len(group),
+                        ).pair()
                 if inst_id is not None:
                     members.append(Member("institution", inst_id, "institution"))
         start, end = period(joint_rows["day"] if len(joint_rows) else gv["day"])
@@ -785,22 +785,27 @@ def _level_rings(
         ]
         cash = money_at_risk(implicated)
         per_day = list(joint_rows.groupby("day")["participant_id"].nunique().items())
-        turnout = ", ".join(f"{d.date().isoformat()}: {int(n)}" for d, n in per_day)
-        turnout_zh = "，".join(f"{d.date().isoformat()}：{int(n)}人" for d, n in per_day)
+        turnout = Join(
+            [
+                Msg("reason.organised_visits.turnout_day", day=d.date().isoformat(), n=int(n))
+                for d, n in per_day
+            ],
+            "sep.list",
+        )
         reasons = Reasons()
         reasons.add(
-            f"{len(group)} participants came to the same provider on the same day in "
-            f"{n_sessions} sessions ({len(joint)} on distinct weekdays counted) with at least "
-            f"{present} of them ({len(providers)} providers); turnout {turnout}",
-            f"{len(group)}名参保人在{n_sessions}个场次中同日到同一医药机构或医师处就诊，"
-            f"每场次至少{present}人（涉及{len(providers)}个机构或医师；同一星期几的场次"
-            f"只计一次，共计入{len(joint)}个场次）；各日到诊人数：{turnout_zh}",
+            *Msg(
+                "reason.organised_visits.sessions",
+                members=len(group),
+                sessions=n_sessions,
+                counted=len(joint),
+                present=present,
+                providers=len(providers),
+                turnout=turnout,
+            ).pair()
         )
         reasons.add(
-            f"chance members would meet like this, given everyone else's use of those "
-            f"providers: {fmt_p(-surprise)} ({tests} pairs of sessions examined)",
-            f"按其他参保人在上述机构或医师处的就诊情况推算，成员偶然如此聚集就诊的概率："
-            f"{fmt_p(-surprise)}（共检查{tests}对场次）",
+            *Msg("reason.organised_visits.chance", chance=fmt_p(-surprise), tests=tests).pair()
         )
         if rota_reason is not None:
             reasons.add(*rota_reason)
@@ -808,8 +813,9 @@ def _level_rings(
         if any(m.role == "hub doctor" for m in members):
             reasons.insert(
                 1,
-                f"doctor {hub} saw the group together in {int(providers.iloc[0])} sessions",
-                f"医师{hub}在{int(providers.iloc[0])}个场次中集中接诊该团伙成员",
+                *Msg(
+                    "reason.organised_visits.hub", doctor=str(hub), sessions=int(providers.iloc[0])
+                ).pair(),
             )
         evidence = []
         for (pid, prov), days in joint_rows.groupby(["participant_id", "provider"])["day"]:
