@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period
+from graphsvc.detection.common import Clustering, RowIndex, period
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import (
@@ -81,7 +82,14 @@ def _family_pairs(data: GraphData) -> set[tuple[str, str]]:
 
 def regional_settlements(data: GraphData, digits: int) -> pd.DataFrame:
     """Dated settlements with the region of the institution (``reg``) and of the patient's
-    home (``home``), cut to ``digits`` leading digits (also read by fabricated_services)."""
+    home (``home``), cut to ``digits`` leading digits (also read by fabricated_services).
+
+    Built once per GraphData and ``digits``; each caller gets its own copy.
+    """
+    return data.derived(("regional_settlements", digits), lambda d: _regional(d, digits)).copy()
+
+
+def _regional(data: GraphData, digits: int) -> pd.DataFrame:
     rx = data.prescriptions
     rx = rx[rx["date"].notna() & rx["participant_id"].notna() & rx["institution_id"].notna()]
     inst = data.institutions.set_index("institution_id")["region_code"].astype(str).str[:digits]
@@ -103,6 +111,12 @@ def regional_settlements(data: GraphData, digits: int) -> pd.DataFrame:
     out["reg"] = out["institution_id"].map(inst).fillna("")
     out["home"] = out["participant_id"].map(home).fillna("")
     return out.reset_index(drop=True)
+
+
+def _day_numbers(rx: pd.DataFrame) -> list[int]:
+    """The settlement dates as plain integers (equal exactly when the dates are)."""
+    days: list[int] = rx["date"].to_numpy(dtype="datetime64[ns]").view(np.int64).tolist()
+    return days
 
 
 def _far(rx: pd.DataFrame) -> pd.Series:
@@ -171,8 +185,9 @@ def detect(
             index=far.index,
         )
         kin = rx[rx["participant_id"].isin({a for a, _ in family})]
+        # Days as integers: hashing a numpy datetime per settlement was most of this step.
         visits = set(
-            zip(kin["participant_id"], kin["institution_id"], kin["date"].to_numpy(), strict=True)
+            zip(kin["participant_id"], kin["institution_id"], _day_numbers(kin), strict=True)
         )
         members_of: dict[str, set[str]] = {}
         for a, b in family:
@@ -181,10 +196,7 @@ def detect(
             [
                 any((m, i, d) in visits for m in members_of.get(p, ()))
                 for p, i, d in zip(
-                    far["participant_id"],
-                    far["institution_id"],
-                    far["date"].to_numpy(),
-                    strict=True,
+                    far["participant_id"], far["institution_id"], _day_numbers(far), strict=True
                 )
             ],
             index=far.index,
@@ -316,7 +328,7 @@ def _inst_region(data: GraphData, inst: str) -> str | None:
     return str(r.iloc[0]) if len(r) and pd.notna(r.iloc[0]) else None
 
 
-def _recurring(rx: pd.DataFrame, inst: str, cards: list[str]) -> bool:
+def _recurring(rows: RowIndex, inst: str, cards: list[str]) -> bool:
     """Whether most of the burst's card holders came back to the institution on another
     day with the group: people who come together again are a group that comes (organised
     visits, Art. 23(7), judged there), not cards collected and used once.
@@ -326,7 +338,8 @@ def _recurring(rx: pd.DataFrame, inst: str, cards: list[str]) -> bool:
     cards each day). A collector who uses the same cards again on other days makes the
     holders a recurring group, which organised_visits tests.
     """
-    here = rx[(rx["institution_id"] == inst) & rx["participant_id"].isin(set(cards))]
+    mine = rows.rows(cards)  # the settlements of ``rows``' frame on these cards
+    here = mine[mine["institution_id"] == inst]
     seen = here.drop_duplicates(["participant_id", "date"])
     per_day = seen.groupby("date")["participant_id"].nunique()
     group_days = per_day[per_day * 2 >= len(cards)].index
@@ -353,6 +366,10 @@ def _counters(
     pooled = float(per_day.sum()) / max(1, int(days.sum()))  # per counter-day, everywhere
     rings: list[Ring] = []
     bursts = per_day[per_day >= min_cards]
+    # Looked up per burst, not scanned: the foreign settlements of each counter, and
+    # every settlement of a card (the recurring-group exemption).
+    at_counter = foreign.groupby(["institution_id", "doc"], sort=False).indices
+    by_card = RowIndex(rx[["participant_id", "institution_id", "date"]], "participant_id")
     for (inst, doc), b in bursts.groupby(level=[0, 1]):
         total, n_days = int(totals[(inst, doc)]), int(days[(inst, doc)])
         best = None
@@ -365,13 +382,10 @@ def _counters(
             continue
         lp, k, mu, day = best
         burst_days = {d for (_, _, d) in b.index}
-        used = foreign[
-            (foreign["institution_id"] == inst)
-            & (foreign["doc"] == doc)
-            & foreign["date"].isin(burst_days)
-        ]
+        counter_rows = foreign.iloc[np.sort(at_counter[(inst, doc)])]
+        used = counter_rows[counter_rows["date"].isin(burst_days)]
         cards = sorted(set(used["participant_id"].astype(str)))
-        if recurring_group and _recurring(rx, inst, cards):
+        if recurring_group and _recurring(by_card, inst, cards):
             log.debug("counter %s/%s: a recurring group, left to organised_visits", inst, doc)
             continue
         members = [Member("institution", str(inst), "institution")]

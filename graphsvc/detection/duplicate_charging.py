@@ -35,7 +35,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig, DuplicateChargingConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import (
@@ -96,6 +96,9 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     traced = lines["trace_code"].notna()
     item = item.where(~traced, item + "#" + lines["trace_code"].astype(str))
     item_code, item_ids = pd.factorize(item)
+    # The line-item strings are not needed past their codes: freed before the groupbys
+    # below, which are detection's memory peak at 1.3M settlements.
+    del item, traced, lines
     vis = v["visit"].to_numpy()
     inst_of_rx = v["inst"].to_numpy()
     # An item on an inpatient stay is its own item for what repeats normally: two
@@ -127,7 +130,9 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     fees = fee_share.index[fee_share.to_numpy() >= cfg.per_settlement_share]
     fee_rx = on_rx[on_rx["item"].isin(fees)]
     consultations = fee_rx.groupby("visit")["rx"].nunique()
+    del on_rx, fee_rx, share
     per_rx = ln.groupby(["visit", "inst", "item", "rx"], sort=False).size()
+    del ln
     per = (
         per_rx.reset_index(name="k")
         .groupby(["visit", "inst", "item"], sort=False)
@@ -135,6 +140,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         .reset_index()
         .rename(columns={"item": "item_code"})
     )
+    del per_rx
     within = per["max_k"] >= 2
     across = per["n_rx"] >= 2
     two_consultations = per["visit"].map(consultations).fillna(0) >= 2
@@ -266,7 +272,6 @@ def _ring(
     patients: list[str],
     tests: int,
 ) -> Ring:
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     (r_dup, r_split), (p_dup, p_split) = t.counts, t.rates
     use_split = log10_binom_sf(r_split, t.stays, p_split) < log10_binom_sf(r_dup, t.stays, p_dup)
@@ -279,7 +284,7 @@ def _ring(
     members += [Member("participant", p, "patient") for p in patients]
     members = sort_members(members)
     ids = {i for ids in flagged["rx_ids"] for i in ids}
-    cash = money_at_risk(rx[rx["prescription_id"].isin(ids)])
+    cash = money_at_risk(rows_by(data, "prescriptions", "prescription_id").rows(ids))
     n_dup, n_split = int(flagged["dup"].sum()), int(flagged["split"].sum())
     two_settlements = int((flagged["dup"] & (flagged["rx_ids"].map(len) >= 2)).sum())
     who = (

@@ -51,6 +51,7 @@ from graphsvc.detection.common import (
     Clustering,
     fmt_p,
     region_of_institutions,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -438,7 +439,6 @@ def detect(
         min_adjusted=config.scoring.min_adjusted_surprise,
     )
 
-    rx = data.prescriptions
     rings: list[Ring] = []
     for grp, sc in zip(groups, scores, strict=True):
         if weak(sc.surprise, tests, config.scoring.min_adjusted_surprise):
@@ -462,11 +462,11 @@ def detect(
         repeat = int((rounds >= 2).sum())
         # Settlements of bounced patients at loop institutions during the loops.
         lo, hi = in_comp["date"].min(), in_comp["date"].max()
-        implicated = rx[
-            rx["participant_id"].isin(set(patients))
-            & rx["institution_id"].isin(cset)
-            & (rx["date"] >= lo)
-            & (rx["date"] <= hi + pd.Timedelta(days=cfg.bounce_window_days))
+        theirs = rows_by(data, "prescriptions", "participant_id").rows(patients)
+        implicated = theirs[
+            theirs["institution_id"].isin(cset)
+            & (theirs["date"] >= lo)
+            & (theirs["date"] <= hi + pd.Timedelta(days=cfg.bounce_window_days))
         ]
         cash = money_at_risk(implicated)
         hops = in_comp.groupby(["from_institution_id", "to_institution_id"]).size()

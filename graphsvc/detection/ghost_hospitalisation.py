@@ -29,7 +29,7 @@ import logging
 
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import (
@@ -108,7 +108,6 @@ def _ring(
     config: DetectConfig,
 ) -> Ring:
     cfg = config.ghost_hospitalisation
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     members = [Member("institution", t.inst, "hospital")]
     members += [Member("participant", p, "patient") for p in patients]
@@ -119,7 +118,7 @@ def _ring(
         doctors = sorted(str(d) for d, n in docs.items() if n >= 2)
     members += [Member("doctor", d, "admitting doctor") for d in doctors]
     members = sort_members(members)
-    implicated = rx[rx["prescription_id"].isin(set(flagged["prescription_id"]))]
+    implicated = rows_by(data, "prescriptions", "prescription_id").rows(flagged["prescription_id"])
     cash = money_at_risk(implicated)
     away_ids = sorted({i for ids in flagged["away_ids"] for i in ids})
     n_stays = sum(u.stays for u in chosen)

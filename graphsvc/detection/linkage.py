@@ -404,7 +404,6 @@ def _model(linker: Any) -> dict[str, Any]:
     return out
 
 
-_CACHE: dict[int, tuple[weakref.ref[GraphData], str, Linkage]] = {}
 _CACHE_DIRS: dict[int, tuple[weakref.ref[GraphData], Path]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -429,20 +428,16 @@ def _cache_dir(data: GraphData) -> Path | None:
 
 
 def linkage_for(data: GraphData, cfg: LinkageConfig) -> Linkage:
-    """:func:`link_records`, once per GraphData and config: duplicate_enrolment and the
-    household rule of shared_identity and organised_visits read the same links. With a
-    directory (:func:`keep_links_in`), once per content of its inputs too."""
-    key, conf = id(data), cfg.model_dump_json()
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0]() is data and hit[1] == conf:
-            return hit[2]
-    directory = _cache_dir(data)
-    got = _link_cached(data, cfg, directory) if directory else link_records(data, cfg)
-    with _CACHE_LOCK:
-        _CACHE[key] = (weakref.ref(data), conf, got)
-        weakref.finalize(data, _CACHE.pop, key, None)
-    return got
+    """:func:`link_records`, once per GraphData and config (``GraphData.derived``):
+    duplicate_enrolment and the household rule of shared_identity and organised_visits
+    read the same links. With a directory (:func:`keep_links_in`), once per content of
+    its inputs too."""
+
+    def build(d: GraphData) -> Linkage:
+        directory = _cache_dir(d)
+        return _link_cached(d, cfg, directory) if directory else link_records(d, cfg)
+
+    return data.derived(("linkage", cfg.model_dump_json()), build)
 
 
 def _link_cached(data: GraphData, cfg: LinkageConfig, directory: Path) -> Linkage:

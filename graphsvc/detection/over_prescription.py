@@ -45,7 +45,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import (
@@ -237,7 +237,6 @@ def _ring(
     config: DetectConfig,
 ) -> Ring:
     cfg = config.over_prescription
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     (r_ex, r_ov), (p_ex, p_ov) = t.counts, t.rates
     use_overlap = log10_binom_sf(r_ov, t.stays, p_ov) < log10_binom_sf(r_ex, t.stays, p_ex)
@@ -253,7 +252,7 @@ def _ring(
         for p in patients
     ]
     members = sort_members(members)
-    implicated = rx[rx["prescription_id"].isin(set(flagged["rx_id"]))]
+    implicated = rows_by(data, "prescriptions", "prescription_id").rows(flagged["rx_id"])
     cash = money_at_risk(implicated)
     n_ex, n_ov = int(flagged["excess"].sum()), int(flagged["overlap"].sum())
     items = sorted(set(flagged["item_code"].astype(str)))

@@ -39,6 +39,7 @@ from graphsvc.detection.common import (
     fmt_money,
     period,
     region_of_institutions,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -161,6 +162,14 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         "doctor_id")}  # fmt: skip
     visited: set[str] | None = None
     care_home: set[str] = set()
+    # Row positions of each (doctor, pharmacy)'s fills and the line items of a settlement,
+    # looked up per candidate instead of scanning the fills and the items each time.
+    fills_at = fills.groupby(["doctor_id", "institution_id"], sort=False).indices
+    item_rows = rows_by(data, "items", "prescription_id")
+    # Plain dicts of the counts and shares: a pandas lookup per patient per candidate
+    # was most of this step's time.
+    dpph_of, n_p_ph_of = dpph.to_dict(), n_p_ph.to_dict()
+    share_of, region_of = reg_share.to_dict(), region.to_dict()
     out: list[_Candidate] = []
     for d, ph, c, n in zip(pairs["doctor_id"], pairs["institution_id"], pairs["c"], pairs["n"],
                            strict=True):  # fmt: skip
@@ -171,12 +180,13 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         # a patient with one or two other purchases is judged mostly by the region.
         own = pts["f"].to_numpy(dtype=float)
         other_n = pts["participant_id"].map(n_p).to_numpy(dtype=float) - own
-        mine_ph = np.array([dpph.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
+        mine_ph = np.array([dpph_of.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
         other_ph = (
-            np.array([n_p_ph.get((p, ph), 0) for p in pts["participant_id"]], dtype=float) - mine_ph
+            np.array([n_p_ph_of.get((p, ph), 0) for p in pts["participant_id"]], dtype=float)
+            - mine_ph
         )
         prior = np.array(
-            [reg_share.get((region.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
+            [share_of.get((region_of.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
             dtype=float,
         )
         wp = cfg.habit_prior_fills
@@ -189,7 +199,7 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         if weak(-lp, tests, config.scoring.min_adjusted_surprise):
             continue
         habit_share = f"{float(prob.mean()):.0%}"
-        mine = fills[(fills["doctor_id"] == d) & (fills["institution_id"] == ph)]
+        mine = fills.iloc[np.sort(fills_at[(d, ph)])]
         per_patient = mine.groupby("participant_id").size()
         # Recurring patients for whom this is not their usual pharmacy: the doctor's
         # chronic patients refilling at their neighbourhood pharmacy are not steered.
@@ -204,11 +214,11 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
             for p, k in per_patient.items()
             if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) > cfg.max_habit_share
         )
-        rec_fills = mine[mine["participant_id"].isin(recurring)]
-        items = items_all[items_all["prescription_id"].isin(set(rec_fills["prescription_id"]))]
-        hv = items[items["unit_price"] >= high_cut]
         if len(recurring) < cfg.min_recurring_patients:
             continue
+        rec_fills = mine[mine["participant_id"].isin(recurring)]
+        items = item_rows.rows(rec_fills["prescription_id"])
+        hv = items[items["unit_price"] >= high_cut]
         if visited is None:
             visited = _visited(rx, fills, cfg.visit_window_days, cfg.outpatient_visit_excuses_fill)
             # Care homes: the visiting doctor's round, then staff fetch the residents'
@@ -446,12 +456,12 @@ def detect(
             m.surprise = -fisher_log10([f.log10_p for f in m.findings])
         else:
             merged[key] = cand
-    rx = data.prescriptions
+    rx_rows = rows_by(data, "prescriptions", "prescription_id")
     rings: list[Ring] = []
     for key in sorted(merged):
         cand = merged[key]
         ph = cand.pharmacy
-        implicated = rx[rx["prescription_id"].isin(cand.settlements)]
+        implicated = rx_rows.rows(cand.settlements)
         cash = money_at_risk(implicated)
         start, end = period(implicated["date"])
         members = sort_members(cand.members)

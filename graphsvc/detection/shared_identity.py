@@ -47,10 +47,12 @@ from graphsvc.detection.common import (
     NOT_A_HOUSEHOLD,
     PYTHON_CLUSTERING,
     Clustering,
-    Explainer,
+    RowIndex,
+    explainer_of,
     fmt_p,
     period,
     region_of_participants,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -63,7 +65,6 @@ from graphsvc.detection.finding import (
     render_finding,
     unit_texts,
 )
-from graphsvc.detection.linkage import linkage_for
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -185,14 +186,7 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     if shared.empty:
         return []
 
-    explainer = Explainer(
-        data,
-        cfg.household_max,
-        generation_span_years=cfg.generation_span_years,
-        care_home_min_age=cfg.care_home_min_age,
-        care_home_elderly_share=cfg.care_home_elderly_share,
-        same_person=linkage_for(data, config.linkage).person_of,
-    )
+    explainer = explainer_of(data, cfg, config.linkage)
     units = explainer.units()
     shared["unit"] = [units.find(p) for p in shared["participant_id"]]
     shared = shared.sort_values(["key", "participant_id"], kind="stable")
@@ -229,10 +223,12 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     ]
     # Bonferroni over the candidate groups examined (finding.py's convention).
     tests = max(1, len(comps))
-    rx = data.prescriptions
+    # A component's and a group's rows, looked up instead of scanned per candidate.
+    unit_rows = RowIndex(per_unit, "unit")
+    key_rows = RowIndex(shared, "key")
     rings: list[Ring] = []
     for comp, comp_units in comps:
-        inside = per_unit[per_unit["unit"].isin(comp_units)]
+        inside = unit_rows.rows(comp_units)
         s_of = inside.groupby("key")["unit"].agg(set)
         region = region_of_participants(data, comp)
         n_pop = int(region_size.get(region, n_all)) if region is not None else n_all
@@ -300,11 +296,12 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
             if weak(surprise, tests, config.scoring.min_adjusted_surprise):
                 continue
             # Members: every holder of the group's own identifiers (not only unit representatives).
-            holders = shared[shared["key"].isin(set(own)) & shared["unit"].isin(group_units)]
+            of_own = key_rows.rows(own)
+            holders = of_own[of_own["unit"].isin(group_units)]
             group = sorted(set(holders["participant_id"]))
             # Every other identifier the members share (hubs included) is weighed against
             # the group by the same null and shown; only the group's own enter the chance.
-            gk = per_unit[per_unit["unit"].isin(group_units)].groupby("key")["unit"].nunique()
+            gk = unit_rows.rows(group_units).groupby("key")["unit"].nunique()
             tested: list[tuple[str, int, int, int, float]] = []
             for key in own:
                 rest = set().union(*(all_units[k2] for k2 in own if k2 != key))
@@ -403,7 +400,7 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
                 reasons.add(*Msg("reason.shared_identity.not_household", size=size).pair())
             for en, zh in render_finding(finding):
                 reasons.add(en, zh)
-            mrx = rx[rx["participant_id"].isin(gset)]
+            mrx = rows_by(data, "prescriptions", "participant_id").rows(gset)
             cash = money_at_risk(mrx)
             reasons.add(*cash.sentence())
             start, end = period(mrx["date"])

@@ -31,7 +31,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import (
@@ -116,7 +116,6 @@ def _ring(
     config: DetectConfig,
 ) -> Ring:
     cfg = config.split_hospitalisation
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     inst, s, lp = t.inst, t.stays, t.log10_p
     (r_split, r_b2b), (p_split, p_b2b) = t.counts, t.rates
@@ -136,7 +135,7 @@ def _ring(
     members += [Member("institution", i, "discharging institution") for i in sisters]
     members = sort_members(members)
     ids = set(flagged["prescription_id"]) | set(flagged["prev_id"].dropna())
-    implicated = rx[rx["prescription_id"].isin(ids)]
+    implicated = rows_by(data, "prescriptions", "prescription_id").rows(ids)
     cash = money_at_risk(implicated)
     n_stays, n_split = len(grp), len(flagged)
     n_b2b = int((flagged["gap_days"] <= cfg.back_to_back_days).sum())

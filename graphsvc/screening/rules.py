@@ -127,8 +127,11 @@ class ScreenIndex:
     by_id_number: dict[str, set[str]] = field(default_factory=dict)
     family: set[tuple[str, str]] = field(default_factory=set)  # (holder, member)
     rings: dict[tuple[str, str], list[RingRef]] = field(default_factory=dict)
+    # Inpatient stays from the store (the only settlements a rule looks back at), plus
+    # a batch's own earlier rows in a batch view; keyed by id, so never held twice.
     settlements: MutableMapping[str, Settlement] = field(default_factory=dict)
     by_participant: MutableMapping[str, list[str]] = field(default_factory=dict)  # -> ids
+    last_day: dict[str, date] = field(default_factory=dict)  # participant -> last settled
     trace_codes: MutableMapping[str, str] = field(default_factory=dict)  # code -> first id
     grades: dict[tuple[str, str], GradeRef] = field(default_factory=dict)  # (kind, id)
     kinship: Kinship | None = None

@@ -88,7 +88,10 @@ async def participant_alert(
     index = await anyio.to_thread.run_sync(_holder(request).get)
     known = participant_id in index.participants
     history = index.history(participant_id)
-    last = max((s.discharge_date or s.date for s in history), default=None)
+    days = [s.discharge_date or s.date for s in history]
+    if participant_id in index.last_day:
+        days.append(index.last_day[participant_id])
+    last = max(days, default=None)
     since = last - timedelta(days=RECENT_DAYS) if last else None
     stays = [
         {
