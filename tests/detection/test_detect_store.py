@@ -104,3 +104,27 @@ def test_packed_value_holding_a_separator_is_refused() -> None:
     ):
         with pytest.raises(StoreError, match="'P1'"):
             parse_packed("identifiers", [f"P0{FIELD_SEP}email{FIELD_SEP}x", bad])
+
+
+def test_a_second_run_reads_the_links_from_the_linkage_cache(
+    loaded_store: Store, tmp_path: Path
+) -> None:
+    """Issue #15/#11: the store-path runner keeps the links in the directory it is given;
+    a second run on an unchanged store reads them instead of refitting, same rings."""
+    from collections import Counter
+
+    from graphsvc.detection import linkage_cache
+
+    cache = tmp_path / "cache" / "linkage"
+    before = Counter(linkage_cache.EVENTS)
+    first = run_detection(
+        loaded_store, only="duplicate_enrolment", write=False, linkage_cache=cache
+    )
+    assert linkage_cache.EVENTS - before == Counter(miss=1, written=1)
+    before = Counter(linkage_cache.EVENTS)
+    second = run_detection(
+        loaded_store, only="duplicate_enrolment", write=False, linkage_cache=cache
+    )
+    assert linkage_cache.EVENTS - before == Counter(hit=1)
+    assert [r.ring_id for r in second.rings] == [r.ring_id for r in first.rings]
+    assert len(list(cache.glob("linkage-*.json"))) == 1
