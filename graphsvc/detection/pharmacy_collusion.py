@@ -6,17 +6,18 @@ Two patterns, merged when they meet at the same pharmacy and doctor (the doctor 
 first prescribed a resold pack):
 
 * *Steering*: a doctor's prescriptions filled at pharmacies (pharmacy settlements with
-  the doctor as prescriber) go to one pharmacy far above the share that pharmacy gets
-  from the doctor's peers at the same institution (or, without peers, from every
-  prescriber in the province) — the pharmacy next door to a hospital is popular with
-  all its doctors and is not a ring. Chance: ``-log10 P(Binomial(n, b) >= c)`` for
-  ``c`` of the doctor's ``n`` fills at the pharmacy with baseline share ``b``. The
-  ring is the doctor, the pharmacy and the patients who filled the doctor's
-  prescriptions there repeatedly (``min_recurring_fills``), with the same high-value
-  items where line items exist. Most of those fills must come without a visit to the
-  doctor in the ``visit_window_days`` before (or during a stay): a designated (DTP)
-  pharmacy dispensing an oncologist's drugs after each chemotherapy stay is care, not
-  steering.
+  the doctor as prescriber) go to one pharmacy for far more of the doctor's patients than
+  their own habits and their region explain. Patients, not fills, are the trials (a
+  patient's pharmacy choice is one choice repeated, issue #11): of the doctor's recurring
+  patients, ``c`` fill the doctor's prescriptions mainly at the pharmacy, each with chance
+  ``pi_p`` under the null = the pharmacy's share of ``p``'s other pharmacy purchases (over
+  the counter included) smoothed towards the share of ``p``'s region's patients whose main
+  pharmacy it is. Chance: ``-log10 P(S >= c)``, ``S`` Poisson-binomial over the ``pi_p``.
+  The ring is the doctor, the pharmacy and the patients who chose it and for whom it is
+  not their usual pharmacy, with the same high-value items where line items exist. Most of
+  those fills must come without a visit to the doctor in the ``visit_window_days`` before
+  (or during a stay): a designated (DTP) pharmacy dispensing an oncologist's drugs after
+  each chemotherapy stay is care, not steering.
 * *Resale*: a drug pack's trace code settled more than once. Chance: trace codes are
   unique by law; a code seen twice is at worst a data-entry error at rate
   ``trace_error_rate`` per pack; ``-log10 P(Poisson(packs * rate) >= repeats)`` per
@@ -235,6 +236,10 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         # P(X_p) under the null: p's own habit at ph (every other pharmacy purchase, over
         # the counter included), smoothed towards the share of p's region's patients whose
         # main pharmacy ph is, with the weight of ``habit_prior_fills`` purchases.
+        # The trials are the doctor's recurring patients (>= min_recurring_fills fills of
+        # d's prescriptions anywhere): a patient with one fill cannot have chosen a main
+        # pharmacy and would only swell the expectation.
+        pts = pts[pts["f"] >= cfg.min_recurring_fills]
         pids = pts["participant_id"]
         own = pts["f"].to_numpy(dtype=float)
         other_n = pids.map(n_p).to_numpy(dtype=float) - own
@@ -296,6 +301,7 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
                         "reason.pharmacy_collusion.null",
                         prior=cfg.habit_prior_fills,
                         patients=len(pids),
+                        each=cfg.min_recurring_fills,
                     )
                 ),
                 log10_p=lp,
@@ -326,6 +332,7 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
                 "reason.pharmacy_collusion.fills",
                 chose=c_pat,
                 patients=len(pids),
+                each=cfg.min_recurring_fills,
                 c=c,
                 n=n,
                 doctor=d,
