@@ -23,6 +23,7 @@ from pathlib import Path
 
 from graphsvc.config import Settings
 from graphsvc.errors import StoreUnavailable
+from graphsvc.store import aof_repair
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,8 @@ def start(settings: Settings) -> ServerInfo:
         ) from exc
     if not os.access(directory, os.W_OK):
         raise StoreUnavailable(f"store directory is not writable: {directory}")
+    # an old log whose replay never finishes (issue #19): repaired before the server reads it
+    aof_repair.repair(directory, (server, module))
     host = "127.0.0.1" if settings.store_host == "localhost" else settings.store_host
     port = settings.store_port
     if not _port_free(host, port):
