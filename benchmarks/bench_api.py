@@ -146,6 +146,8 @@ def targets(store: Any) -> dict[str, list[str]]:
     typologies = sorted({r["typology"] for r in rings})
     return {
         "html ring subgraph": [f"/api/rings/{r['id']}/subgraph?format=html" for r in rings],
+        # the investigator's ring page (issue 13): evidence layout, charts, evidence table
+        "html ring page": [f"/rings/{r['id']}?lang={lang}" for r in rings for lang in ("zh", "en")],
         "GET /api/rings": ["/api/rings"]
         + [f"/api/rings?typology={t}&sort=amount_at_risk" for t in typologies],
         "GET /api/rings/{id}": [f"/api/rings/{r['id']}" for r in rings],
@@ -396,6 +398,11 @@ def main() -> int:
         "default: the setting's default)",
     )
     ap.add_argument("--html-requests", type=int, default=400)
+    ap.add_argument(
+        "--ring-pages",
+        action="store_true",
+        help="also measure the HTML ring page /rings/{id} (zh and en), --html-requests of them",
+    )
     ap.add_argument("--json-requests", type=int, default=1_400)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument(
@@ -457,6 +464,8 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         try:
             json_names = [n for n in urls if not n.startswith("html")]
+            if not args.ring_pages:
+                urls.pop("html ring page")
             # Warm-up: one of each URL kind, not measured.
             hammer(base, token, [(n, u[0]) for n, u in urls.items()], 1)
             html = hammer(
@@ -466,6 +475,16 @@ def main() -> int:
                 args.clients,
                 generator,
             )
+            if args.ring_pages:
+                html.update(
+                    hammer(
+                        base,
+                        token,
+                        expand(urls, ["html ring page"], args.html_requests),
+                        args.clients,
+                        generator,
+                    )
+                )
             js = hammer(
                 base, token, expand(urls, json_names, args.json_requests), args.clients, generator
             )
@@ -477,6 +496,8 @@ def main() -> int:
     all_json = [ms for v in js.values() for ms in v]
     report["endpoints"] = rows
     report["html_p95_ms"] = rows["html ring subgraph"]["p95_ms"]
+    if "html ring page" in rows:
+        report["ring_page_p95_ms"] = rows["html ring page"]["p95_ms"]
     report["json_p95_ms"] = summary(all_json)["p95_ms"]
     report["json_worst_endpoint_p95_ms"] = max(
         r["p95_ms"] for k, r in rows.items() if not k.startswith("html")

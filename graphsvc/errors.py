@@ -8,6 +8,8 @@ in logs and on screens of people who may not be entitled to see them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class GraphsvcError(Exception):
     """Base of every error graphsvc raises on purpose.
@@ -23,6 +25,24 @@ class GraphsvcError(Exception):
         super().__init__(*args)
         self.text_key = text_key
         self.text_params = text_params
+
+
+@dataclass(frozen=True)
+class Term:
+    """A data word inside an error's page text (a case status, a role), said in the
+    reader's language from the catalog key ``prefix.value`` (in ``context``, e.g. the
+    report's); ``str()`` is the value itself, what the English message carries.
+
+    >>> str(Term("user_role", "admin"))
+    'admin'
+    """
+
+    prefix: str
+    value: str
+    context: str | None = None
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class ConfigError(GraphsvcError):

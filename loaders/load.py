@@ -41,7 +41,7 @@ from loaders import journal
 from loaders.mapping import ColumnMapping, read_mapping
 from loaders.read import Table, read_directory
 from loaders.report import LoadReport, TableCounts, check_writable, write_rejects
-from loaders.rows import WRITE_PLAN, Batch, table_batches
+from loaders.rows import Batch, table_batches
 from loaders.validate import KnownIds, Reject, Row, ids_to_look_up, iter_checked, new_context
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,13 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 5_000
 LOOKUP_BATCH = 10_000
 ROLLBACK_BATCH = 10_000
-# Verification and rollback scan every node or relationship once: on a full province
+# Rollback (and created_counts) scan every node or relationship once: on a full province
 # that can outlast the interactive default timeout, and they must not be cut short.
 SCAN_TIMEOUT_MS = 30 * 60 * 1000
-# Rewrite the store's append-only log every this many rows written (and after each
-# table), so a restart after a crash replays at most about this much (issue #19:
-# replay ran ~6 MB/s, 47.6 MB in 7.7 s at 20k participants; docs/benchmarks.md).
+# Rewrite the store's append-only log every this many rows written (and after a table
+# once a quarter of it was written since the last rewrite: _Upkeep), so a restart
+# after a crash replays at most about this much (issue #19: replay ran ~6 MB/s,
+# 47.6 MB in 7.7 s at 20k participants; docs/benchmarks.md).
 CHECKPOINT_ROWS = 200_000
 
 LOOKUP_QUERIES: dict[str, str] = {
@@ -108,20 +109,35 @@ def crash_hook(environ: Mapping[str, str] | None = None) -> BatchHook | None:
     return hook
 
 
-def _upkeep_hook(store: Store) -> BatchHook:
-    """After each batch: a checkpoint every CHECKPOINT_ROWS rows, and the test crash hook."""
-    crash = crash_hook()
-    since = [0]
+class _Upkeep:
+    """After each batch: a checkpoint every CHECKPOINT_ROWS rows, and the test crash hook.
 
-    def hook(query: str, n: int) -> None:
-        if crash is not None:
-            crash(query, n)
-        since[0] += n
-        if since[0] >= CHECKPOINT_ROWS:
-            since[0] = 0
-            store.checkpoint()
+    After a table, a checkpoint only once a quarter of CHECKPOINT_ROWS was written since
+    the last one (issue #20): each ``BGREWRITEAOF`` forks and rewrites the whole graph on
+    the same two cores the load runs on, and one after a 2,800-row referrals table, right
+    before the final ``save`` rewrites the log anyway, shortens no replay. The replay
+    bound stays: at most CHECKPOINT_ROWS rows of log since the last checkpoint.
+    """
 
-    return hook
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.crash = crash_hook()
+        self.since = 0
+
+    def __call__(self, query: str, n: int) -> None:
+        if self.crash is not None:
+            self.crash(query, n)
+        self.since += n
+        if self.since >= CHECKPOINT_ROWS:
+            self.checkpoint()
+
+    def after_table(self) -> None:
+        if self.since >= CHECKPOINT_ROWS // 4:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        self.since = 0
+        self.store.checkpoint()
 
 
 def new_load_id() -> str:
@@ -153,34 +169,95 @@ def fetch_known(store: Store, table: Table, known: KnownIds) -> None:
             )
 
 
-def expected_creations(sent: dict[str, int]) -> dict[str, int]:
-    """Nodes and relationships the writes must create (MERGEs excluded: they may match)."""
-    n = {q: sent.get(q, 0) for _, q in WRITE_PLAN}
-    return {
-        model.INSTITUTION: n["load_institutions"],
-        model.DOCTOR: n["load_doctors"],
-        model.PARTICIPANT: n["load_participants"],
-        model.PRESCRIPTION: n["load_prescriptions"],
-        model.REFERRAL: n["load_referrals"],
-        model.REL_WORKS_AT: n["load_works_at"],
-        model.REL_PATIENT: n["load_prescriptions"],
-        model.REL_AT: n["load_prescriptions"],
-        model.REL_PRESCRIBED_BY: n["load_prescribed_by"],
-        model.REL_PAID_BY_ACCOUNT: n["load_paid_by_account"],
-        model.REL_REFERS: n["load_referrals"],
-        model.REL_REFERRED_FROM: n["load_referrals"],
-        model.REL_REFERRED_TO: n["load_referrals"],
-        model.REL_REFERRED_BY: n["load_referred_by"],
-    }
+# What each write query can create: (node label, relationship types). Every row of a
+# query creates all of these or nothing (a MATCH that misses drops the whole row), so a
+# statement's counters split exactly: nodes_created is the label's, relationships_created
+# / len(types) each type's.
+CREATES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "load_institutions": (model.INSTITUTION, ()),
+    "load_doctors": (model.DOCTOR, ()),
+    "load_works_at": (None, (model.REL_WORKS_AT,)),
+    "load_works_at_existing": (None, (model.REL_WORKS_AT,)),
+    "load_participants": (model.PARTICIPANT, ()),
+    "load_identifiers": (model.IDENTIFIER, (model.REL_HAS_IDENTIFIER,)),
+    "load_family_links": (None, (model.REL_SHARES_ACCOUNT,)),
+    "load_prescriptions": (model.PRESCRIPTION, (model.REL_PATIENT, model.REL_AT)),
+    "load_prescribed_by": (None, (model.REL_PRESCRIBED_BY,)),
+    "load_paid_by_account": (None, (model.REL_PAID_BY_ACCOUNT,)),
+    "load_prescribed_by_existing": (None, (model.REL_PRESCRIBED_BY,)),
+    "load_paid_by_account_existing": (None, (model.REL_PAID_BY_ACCOUNT,)),
+    "load_contains": (model.ITEM, (model.REL_CONTAINS,)),
+    "load_referrals": (
+        model.REFERRAL,
+        (model.REL_REFERS, model.REL_REFERRED_FROM, model.REL_REFERRED_TO),
+    ),
+    "load_referred_by": (None, (model.REL_REFERRED_BY,)),
+    "load_referred_by_existing": (None, (model.REL_REFERRED_BY,)),
+}
+# Queries that CREATE (never MERGE) all they make: each row sent must show in the counters.
+EXACT = frozenset(
+    (
+        "load_institutions",
+        "load_doctors",
+        "load_works_at",
+        "load_participants",
+        "load_prescriptions",
+        "load_prescribed_by",
+        "load_paid_by_account",
+        "load_referrals",
+        "load_referred_by",
+    )
+)
+
+
+def created_from_counters(counters: Mapping[str, Mapping[str, float]]) -> dict[str, int]:
+    """Nodes and relationships the writes created, per label/type, from the statements'
+    own counters (``store.write_batches(counters=...)``); zero counts left out."""
+    out: dict[str, int] = {}
+    for query, c in counters.items():
+        label, types = CREATES[query]
+        nodes, rels = int(c.get("nodes_created", 0)), int(c.get("relationships_created", 0))
+        if label is not None and nodes:
+            out[label] = out.get(label, 0) + nodes
+        for rel_type in types:
+            if rels:
+                out[rel_type] = out.get(rel_type, 0) + rels // len(types)
+    return out
+
+
+def verify(
+    load_id: str, sent: Mapping[str, int], counters: Mapping[str, Mapping[str, float]]
+) -> dict[str, int]:
+    """Fail (and so roll back) when a write silently dropped rows (a MATCH that missed).
+
+    Why from counters and not a scan of the graph afterwards (issue #20): the store
+    reports per statement what it created; three full scans at the end of a load cost
+    9-13 s of a 20k-participant load. Only the CREATE queries are predictable; the
+    MERGEs (identifiers, items, ``*_existing`` links) may match (a clean reload) or
+    create (a crash repair). Returns what was created (the report's ``created``).
+    """
+    wrong: dict[str, tuple[int, int]] = {}
+    for query in sorted(EXACT & sent.keys()):
+        label, types = CREATES[query]
+        c = counters.get(query, {})
+        if label is not None and int(c.get("nodes_created", 0)) != sent[query]:
+            wrong[label] = (sent[query], int(c.get("nodes_created", 0)))
+        if types and int(c.get("relationships_created", 0)) != sent[query] * len(types):
+            got = int(c.get("relationships_created", 0)) // len(types)
+            wrong.update({t: (sent[query], got) for t in types})
+    if wrong:
+        detail = ", ".join(f"{k} expected {e} got {g}" for k, (e, g) in sorted(wrong.items()))
+        raise StoreError(f"load {load_id} wrote fewer entities than validated: {detail}")
+    return dict(sorted(created_from_counters(counters).items()))
 
 
 def created_counts(store: Store, load_id: str, *, on_existing: bool = False) -> dict[str, int]:
-    """Nodes and relationships load ``load_id`` created, per label/type.
+    """Nodes and relationships load ``load_id`` created, per label/type, read from the graph.
 
-    Without ``on_existing``: what hangs off the nodes it created (what ``verify``
-    can predict exactly). With it: also the relationships it added to nodes that
-    were already stored (MERGEd links, links repaired after a crash), which the
-    load report counts as created too.
+    Without ``on_existing``: what hangs off the nodes it created. With it: also the
+    relationships it added to nodes that were already stored (MERGEd links, links
+    repaired after a crash). The loader itself counts from the write counters
+    (:func:`verify`); this scan stays for reports of a load after the fact.
     """
     out: dict[str, int] = {}
     params = {"load_id": load_id}
@@ -191,24 +268,6 @@ def created_counts(store: Store, load_id: str, *, on_existing: bool = False) -> 
         for rel_type, count in store.run(query, params, timeout_ms=SCAN_TIMEOUT_MS).rows:
             out[str(rel_type)] = out.get(str(rel_type), 0) + int(count)
     return out
-
-
-def verify(store: Store, load_id: str, sent: dict[str, int]) -> dict[str, int]:
-    """Fail (and so roll back) when a write silently dropped rows (a MATCH that missed).
-
-    Only what hangs off the nodes this load created is predictable; the MERGEs of
-    ``*_existing`` queries may match (a clean reload) or create (a crash repair).
-    """
-    created = created_counts(store, load_id)
-    wrong = {
-        k: (v, created.get(k, 0))
-        for k, v in expected_creations(sent).items()
-        if created.get(k, 0) != v
-    }
-    if wrong:
-        detail = ", ".join(f"{k} expected {e} got {g}" for k, (e, g) in sorted(wrong.items()))
-        raise StoreError(f"load {load_id} wrote fewer entities than validated: {detail}")
-    return created
 
 
 def rollback(store: Store, load_id: str) -> int:
@@ -285,8 +344,12 @@ def write(
     *,
     batch_size: int = BATCH_SIZE,
     on_batch: BatchHook | None = None,
+    counters: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, int]:
-    """Send batches in order with ``store.write_batches``; rows sent per query."""
+    """Send batches in order with ``store.write_batches``; rows sent per query.
+
+    ``counters``: per query, the statements' write counters are added in (:func:`verify`).
+    """
     sent: dict[str, int] = {}
     for b in batches:
 
@@ -294,18 +357,20 @@ def write(
             if on_batch is not None:
                 on_batch(query, n)
 
-        if isinstance(b.rows, list):
-            sent[b.query] = sent.get(b.query, 0) + store.write_batches(
-                b.query, b.rows, batch_size=batch_size, extra={"load_id": load_id}, on_batch=hook
-            )
-            continue
-        rows = prefetched(b.rows, batch_size)
+        into = None if counters is None else counters.setdefault(b.query, {})
+        rows = b.rows if isinstance(b.rows, list) else prefetched(b.rows, batch_size)
         try:
             sent[b.query] = sent.get(b.query, 0) + store.write_batches(
-                b.query, rows, batch_size=batch_size, extra={"load_id": load_id}, on_batch=hook
+                b.query,
+                rows,
+                batch_size=batch_size,
+                extra={"load_id": load_id},
+                on_batch=hook,
+                counters=into,
             )
         finally:
-            rows.close()  # stops the producer thread now, also when the write failed
+            if not isinstance(rows, list):
+                rows.close()  # stops the producer thread now, also when the write failed
     return sent
 
 
@@ -383,8 +448,9 @@ def load_directory(
     counts: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
     sent: dict[str, int] = {}
+    counters: dict[str, dict[str, float]] = {}
     bars = _Progress(progress)
-    upkeep = _upkeep_hook(store)
+    upkeep = _Upkeep(store)
     try:
         for name, table in tables.items():
             if not first_load:  # a first load has nothing to ask the store
@@ -408,13 +474,13 @@ def load_directory(
                 upkeep(query, n)
 
             for query, n in write(
-                store, batches, load_id, batch_size=batch_size, on_batch=hook
+                store, batches, load_id, batch_size=batch_size, on_batch=hook, counters=counters
             ).items():
                 sent[query] = sent.get(query, 0) + n
             bars.update(len(table_rejects) + tally.unchanged)
             bars.close()
             pii.vault.flush()
-            store.checkpoint()
+            upkeep.after_table()
             timings["validate_write"] += time.perf_counter() - t
             counts[name] = TableCounts(
                 read=tally.valid + len(table_rejects),
@@ -425,8 +491,7 @@ def load_directory(
             )
             rejects.extend(table_rejects)
         t = time.perf_counter()
-        verify(store, load_id, sent)
-        created = created_counts(store, load_id, on_existing=True)
+        created = verify(load_id, sent, counters)
         timings["verify"] = time.perf_counter() - t
     except BaseException:
         bars.close()

@@ -151,6 +151,9 @@ class Table:
     reversal_lines: set[int] = field(default_factory=set)
     shared_pos: int | None = None  # 家庭共济 amount column (shared_account)
     _cache: list[Line] | None = field(default=None, repr=False)
+    _plan: list[tuple[str, tuple[int, ...], dict[str, str | None] | None, bool]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def file(self) -> str:
@@ -192,25 +195,38 @@ class Table:
         """
         width = len(row)
         out: dict[str, str | None] = {}
-        wanted = (
-            self.sources.items() if only is None else [(c, self.sources.get(c, [])) for c in only]
-        )
-        for col, positions in wanted:
+        if only is None:
+            plan = self._plan
+            if plan is None:
+                plan = self._plan = self._plan_of(self.sources.items())
+        else:
+            plan = self._plan_of((c, self.sources.get(c, [])) for c in only)
+        for col, positions, mapped, conditional in plan:
             value: str | None = None
             for pos in positions:
                 if pos < width:
-                    text = clean_text(row[pos])
-                    if text:
-                        value = text
-                        break
+                    text = row[pos]
+                    if text:  # an empty cell needs no cleaning (most optional ones)
+                        text = clean_text(text)
+                        if text:
+                            value = text
+                            break
             if value is not None:
-                mapped = self.values.get(col)
                 if mapped is not None and value in mapped:
                     value = mapped[value] or None
-                if col in self.conditions and not self._allowed(row, col):
+                if conditional and not self._allowed(row, col):
                     value = None  # e.g. a passport number is no GB 11643 id_number
             out[col] = value
         return out
+
+    def _plan_of(
+        self, wanted: Iterable[tuple[str, list[int]]]
+    ) -> list[tuple[str, tuple[int, ...], dict[str, str | None] | None, bool]]:
+        """Per column what :meth:`record_of` needs, looked up once per table, not per row."""
+        return [
+            (col, tuple(positions), self.values.get(col), col in self.conditions)
+            for col, positions in wanted
+        ]
 
     def _allowed(self, row: list[str], col: str) -> bool:
         pos, allowed = self.conditions[col]

@@ -28,6 +28,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 # Relationship types, kind_of and keep_first live below services and viz
@@ -40,6 +41,9 @@ from graphsvc.model import (
     VISITED,
 )
 from graphsvc.store.values import Node, Relationship, keep_first, kind_of
+from graphsvc.web.i18n import fact_label, fact_value, label
+from graphsvc.web.i18n import t as text_of
+from viz.evidence_text import detail_text
 
 PHYSICS_NODE_LIMIT = 1_000  # above this, a precomputed layout and no physics (pyvis pain)
 DEFAULT_CAP = 500
@@ -110,7 +114,20 @@ TOOLTIP_FIRST = (
     "department",
     "level",
 )
-TOOLTIP_SKIP = frozenset({"evidence_json", "params_json", "reasons", "reasons_zh"})
+TOOLTIP_SKIP = frozenset(
+    {
+        "evidence_json",
+        "params_json",
+        "reasons",
+        "reasons_zh",
+        # the loader's bookkeeping and the pseudonym keys: nothing an investigator reads
+        "load_id",
+        "row_hash",
+        "key",
+        "id_bucket",
+    }
+)
+MONEY_FIELDS = frozenset({"amount", "total_amount", "fund_paid", "account_paid", "amount_at_risk"})
 TOOLTIP_MAX_LINES = 12
 
 
@@ -127,6 +144,9 @@ class ViewNode:
     url: str | None = None
     x: float | None = None
     y: float | None = None
+    fixed: bool = False  # an evidence layout placed it; physics moves the others only
+    hidden: bool = False  # only tied by edges drawn off by default; shown with them
+    font_size: int | None = None  # larger words on the nodes an evidence layout stresses
 
 
 @dataclass(frozen=True)
@@ -140,6 +160,9 @@ class ViewEdge:
     width: float
     color: str
     dashes: bool = False
+    hidden: bool = False  # off by default; the legend turns it on
+    amount: float | None = None  # money on the edge (yuan), for widths by amount
+    kind: str = ""  # an evidence edge's evidence type (REFERS_IN_LOOP, ...)
 
 
 @dataclass(frozen=True)
@@ -150,6 +173,7 @@ class LegendEntry:
     color: str
     shape: str  # node shape, or "line"/"dashed" for edges
     count: int
+    hidden: bool = False  # an edge type drawn off by default
 
 
 @dataclass
@@ -160,6 +184,7 @@ class GraphView:
     hidden_edges: int = 0
     physics: bool = True
     legend: list[LegendEntry] = field(default_factory=list)
+    font_size: int | None = None  # words larger than the default (a layout zoomed out)
 
     @property
     def truncated(self) -> bool:
@@ -186,6 +211,14 @@ class GraphView:
                 d["url"] = n.url
             if n.x is not None and n.y is not None:
                 d["x"], d["y"] = n.x, n.y
+            if n.fixed:
+                d["fixed"] = True
+            if n.hidden:
+                d["hidden"] = True
+            if n.highlighted:
+                d["member"] = True
+            if n.font_size:
+                d["font"] = {"size": n.font_size}
             nodes.append(d)
         edges = [
             {
@@ -198,6 +231,7 @@ class GraphView:
                 "color": {"color": e.color},
                 "dashes": e.dashes,
                 "type": e.type,
+                "hidden": e.hidden,
             }
             for e in self.edges
         ]
@@ -210,22 +244,33 @@ class GraphView:
         }
 
 
-def node_label(node: Node, kind: str) -> str:
-    """Short text under a node. People show their id (names are personal data)."""
+def node_label(node: Node, kind: str, lang: str | None = None) -> str:
+    """Short text under a node. People show their id (names are personal data).
+    With ``lang``, identifier kinds and typologies are said in words, not keys."""
     p = node.properties
     if kind == "institution" and p.get("name"):
         return str(p["name"])
     if kind == "identifier":
         value = p.get("value")
-        return f"{p.get('kind', '')}: {value}" if value else str(p.get("kind", "identifier"))
+        what = str(p.get("kind", "identifier"))
+        if lang is not None:
+            what = str(fact_value("kind", what, lang))
+        return f"{what}: {value}" if value else what
     if kind == "ring":
-        return str(p.get("typology") or p.get("ring_id") or p.get("id", ""))
+        typology = p.get("typology")
+        if typology and lang is not None:
+            return label("typology", str(typology), lang)
+        return str(typology or p.get("ring_id") or p.get("id", ""))
     if kind == "item" and p.get("name"):
         return str(p["name"])
     return str(p.get("id", node.id))
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, prop: str = "", lang: str | None = None) -> str:
+    if prop in MONEY_FIELDS and isinstance(value, int | float):
+        return f"¥{value:,.2f}"
+    if lang is not None and prop:
+        value = fact_value(prop, value, lang)
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, list):
@@ -234,24 +279,44 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def tooltip(heading: str, props: Mapping[str, Any]) -> str:
-    """Plain-text tooltip (vis-network 9 shows strings as text, so no HTML injection)."""
-    keys = [k for k in TOOLTIP_FIRST if k in props]
-    keys += sorted(
-        k
-        for k in props
-        if k not in TOOLTIP_FIRST and k not in TOOLTIP_SKIP and not k.startswith("_")
-    )
+def _shown(key: str) -> bool:
+    return key not in TOOLTIP_SKIP and not key.startswith("_") and not key.endswith("_key")
+
+
+def tooltip(heading: str, props: Mapping[str, Any], lang: str | None = None) -> str:
+    """Plain-text tooltip (vis-network 9 shows strings as text, so no HTML injection).
+
+    With ``lang``, property names and coded values are said in that language and money
+    as ¥1,234.56; internal properties (load ids, row hashes, pseudonym keys) never show.
+    """
+    keys = [k for k in TOOLTIP_FIRST if k in props and _shown(k)]
+    keys += sorted(k for k in props if k not in TOOLTIP_FIRST and _shown(k))
     lines = [heading]
     for k in keys[:TOOLTIP_MAX_LINES]:
         if props[k] is not None and props[k] != "":
-            lines.append(f"{k}: {_fmt(props[k])}")
+            name = _prop_name(k, lang) if lang is not None else k
+            lines.append(f"{name}: {_fmt(props[k], k, lang)}")
     return "\n".join(lines)
 
 
-def edge_label(rel: Relationship) -> str:
-    """Counts, amounts and weights on the line itself, where an investigator reads them."""
+@lru_cache(maxsize=4096)
+def _prop_name(prop: str, lang: str) -> str:
+    """A property's name: the entity fact's, else the page text of that name (cached:
+    a ring's tooltips ask for the same few names thousands of times)."""
+    name = fact_label(prop, lang)
+    if name == prop:
+        name = label("prop", prop, lang)
+    return name
+
+
+def edge_label(rel: Relationship, lang: str | None = None) -> str:
+    """Counts, amounts and weights on the line itself, where an investigator reads them.
+
+    With ``lang``: evidence types, relations and roles in words, the loop's patients
+    per arc and the records an evidence edge stands for."""
     p = rel.properties
+    if lang is not None:
+        return _said_edge_label(rel, lang)
     parts: list[str] = []
     if p.get("evidence_type"):
         parts.append(str(p["evidence_type"]))
@@ -266,6 +331,28 @@ def edge_label(rel: Relationship) -> str:
         parts.append(str(p["relation"]))
     if p.get("role") and rel.type == "HAS_MEMBER":
         parts.append(str(p["role"]))
+    return " ".join(parts)
+
+
+def _said_edge_label(rel: Relationship, lang: str) -> str:
+    p = rel.properties
+    parts: list[str] = []
+    if p.get("evidence_type"):
+        # the type is in the legend and the tooltip; the line carries the numbers
+        if p.get("patients") is not None:
+            parts.append(text_of("arc_patients", lang, n=p["patients"]))
+        elif p.get("fills") is not None:
+            parts.append(text_of("fills_n", lang, n=p["fills"]))
+        elif isinstance(p.get("records"), int) and p["records"] > 1:
+            parts.append(f"×{p['records']}")
+    elif p.get("count") is not None:
+        parts.append(f"×{p['count']}")
+    if p.get("amount") is not None:
+        parts.append(f"¥{float(p['amount']):,.0f}")
+    if p.get("relation"):
+        parts.append(str(fact_value("relation", str(p["relation"]), lang)))
+    if p.get("role") and rel.type == "HAS_MEMBER":
+        parts.append(label("role", str(p["role"]), lang))
     return " ".join(parts)
 
 
@@ -286,6 +373,7 @@ def build_view(
     link: Callable[[Node], str | None] | None = None,
     physics_limit: int = PHYSICS_NODE_LIMIT,
     layout_seed: int = 7,
+    lang: str | None = None,
 ) -> GraphView:
     """Style, cap and (for big graphs) lay out a subgraph.
 
@@ -320,17 +408,17 @@ def build_view(
     for n in kept_nodes:
         kind = kind_of(n)
         style = KIND_STYLES.get(kind, OTHER_STYLE)
-        label = node_label(n, kind)
+        text = node_label(n, kind, lang)
         xy = positions.get(n.id)
         view_nodes.append(
             ViewNode(
                 id=n.id,
-                label=label,
+                label=text,
                 kind=kind,
                 color=style.color,
                 shape=style.shape,
                 size=style.size,
-                title=tooltip(f"{kind} {label}", n.properties),
+                title=tooltip(_heading(kind, text, lang), n.properties, lang),
                 highlighted=n.id in highlight,
                 url=link(n) if link else None,
                 x=xy[0] if xy else None,
@@ -346,11 +434,13 @@ def build_view(
                 source=r.start,
                 target=r.end,
                 type=r.type,
-                label=edge_label(r),
-                title=tooltip(r.type, r.properties),
+                label=edge_label(r, lang),
+                title=tooltip(label("edge", r.type, lang) if lang else r.type, r.properties, lang),
                 width=edge_width(r),
                 color=edge_style.color,
                 dashes=edge_style.dashes,
+                amount=_amount(r),
+                kind=str(r.properties.get("evidence_type") or ""),
             )
         )
     return GraphView(
@@ -361,6 +451,29 @@ def build_view(
         physics=physics,
         legend=legend_for(view_nodes, view_edges),
     )
+
+
+def _heading(kind: str, text: str, lang: str | None) -> str:
+    return f"{label('kind', kind, lang) if lang else kind} {text}"
+
+
+def _said(rel: Relationship, lang: str | None) -> Mapping[str, Any]:
+    """An edge's properties for its tooltip: with ``lang``, the evidence type in words
+    and detection's detail in that language (``viz.evidence_text``)."""
+    p = rel.properties
+    if lang is None or not p.get("evidence_type"):
+        return p
+    kind = str(p["evidence_type"])
+    out = dict(p)
+    out["evidence_type"] = label("evidence_type", kind, lang)
+    if p.get("detail") is not None:
+        out["detail"] = detail_text(kind, p["detail"], lang)
+    return out
+
+
+def _amount(rel: Relationship) -> float | None:
+    value = rel.properties.get("amount")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def legend_for(nodes: Iterable[ViewNode], edges: Iterable[ViewEdge]) -> list[LegendEntry]:

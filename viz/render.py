@@ -15,6 +15,7 @@ handlers, no inline style attributes (SVG ``fill`` attributes colour the legend)
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -22,9 +23,18 @@ from typing import Any, Literal
 from jinja2 import Environment
 from markupsafe import Markup
 
+from graphsvc.contract.typologies import TYPOLOGY_EN
 from graphsvc.templating import environment
-from graphsvc.web.i18n import label, t
-from viz.model import GraphView, LegendEntry
+from graphsvc.web.i18n import TEXTS, fact_label, label, t
+from viz.model import (
+    EDGE_STYLES,
+    KIND_STYLES,
+    MONEY_FIELDS,
+    OTHER_EDGE,
+    OTHER_STYLE,
+    GraphView,
+    LegendEntry,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "graphsvc" / "web" / "static"
@@ -52,9 +62,13 @@ def pyvis_options(view: GraphView) -> dict[str, Any]:
     big = len(view.nodes) > 300
     return {
         "autoResize": True,
-        "nodes": {"font": {"size": 12, "face": "sans-serif"}},
+        "nodes": {"font": {"size": view.font_size or (12 if big else 15), "face": "sans-serif"}},
         "edges": {
-            "font": {"size": 10, "align": "middle", "strokeWidth": 3},
+            "font": {
+                "size": round((view.font_size or (12 if big else 15)) * 0.85),
+                "align": "middle",
+                "strokeWidth": 3,
+            },
             "smooth": False if big else {"enabled": True, "type": "continuous"},
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.4}},
         },
@@ -74,8 +88,10 @@ def pyvis_options(view: GraphView) -> dict[str, Any]:
     }
 
 
-def network_data(view: GraphView) -> dict[str, Any]:
-    """What graph.js draws: nodes, edges and options, assembled through pyvis."""
+def network_data(view: GraphView, lang: str | None = None, expand: bool = False) -> dict[str, Any]:
+    """What graph.js draws: nodes, edges and options, assembled through pyvis; with
+    ``lang``, the words and styles the page script needs to grow the graph in place
+    (``expand``: it may fetch a node's neighbourhood from the API)."""
     from pyvis.network import Network
 
     data = view.vis_data()
@@ -93,15 +109,83 @@ def network_data(view: GraphView) -> dict[str, Any]:
         "physics": view.physics,
         "hidden_nodes": view.hidden_nodes,
         "hidden_edges": view.hidden_edges,
+        **({"ui": page_words(lang, expand)} if lang else {}),
     }
 
 
-def network_fragment(view: GraphView, lang: str = "zh", dom_id: str = "network") -> Markup:
-    """The network block for a page: canvas container, data, cap note and legend."""
+# Node properties the page script shows in the tooltip of a node it added (expand).
+EXPAND_PROPS = (
+    "name",
+    "kind",
+    "gender",
+    "birth_date",
+    "insurance_type",
+    "region_code",
+    "department",
+    "level",
+    "value",
+    "date",
+    "discharge_date",
+    "visit_type",
+    "diagnosis_code",
+    "total_amount",
+    "fund_paid",
+    "account_paid",
+)
+
+
+def page_words(lang: str, expand: bool) -> dict[str, Any]:
+    """Texts and styles for graph.js: kinds and edge types by name, the properties it may
+    show (and their coded values in words), so nodes it adds look like the others."""
+    return {
+        "expand": expand,
+        "texts": {
+            key: t(key, lang)
+            for key in ("expand_node", "expanding", "expanded_n", "expand_failed", "no_match")
+        },
+        "kinds": {
+            kind: {**asdict(style), "name": label("kind", kind, lang)}
+            for kind, style in KIND_STYLES.items()
+        },
+        "other_kind": asdict(OTHER_STYLE),
+        "edges": {
+            rel: {**asdict(style), "name": label("edge", rel, lang)}
+            for rel, style in EDGE_STYLES.items()
+        },
+        "other_edge": asdict(OTHER_EDGE),
+        "facts": {prop: fact_label(prop, lang) for prop in EXPAND_PROPS},
+        "values": {f"{prop}.{value}": word for prop, value, word in coded_values(lang)},
+        "money": sorted(MONEY_FIELDS),
+        "typologies": {k: label("typology", k, lang) for k in TYPOLOGY_EN},
+    }
+
+
+def coded_values(lang: str) -> list[tuple[str, str, str]]:
+    """The coded property values the catalogs say in words (``gender.F`` -> 女)."""
+    out = []
+    for key, word in sorted(TEXTS[lang].items()):
+        if key.startswith("fact_value."):
+            prop, _, value = key[len("fact_value.") :].partition(".")
+            out.append((prop, value, word))
+    return out
+
+
+def network_fragment(
+    view: GraphView, lang: str = "zh", dom_id: str = "network", expand: bool = False
+) -> Markup:
+    """The network block for a page: canvas container, data, cap note, search and the
+    legend (whose edge types turn on and off)."""
     return Markup(  # noqa: S704  built from escaped values or autoescaped templates and packaged assets
         _env()
         .get_template("network_fragment.html")
-        .render(view=view, data=network_data(view), lang=lang, t=t, label=label, dom_id=dom_id)
+        .render(
+            view=view,
+            data=network_data(view, lang, expand),
+            lang=lang,
+            t=t,
+            label=label,
+            dom_id=dom_id,
+        )
     )
 
 

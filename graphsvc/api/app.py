@@ -30,6 +30,7 @@ from graphsvc.errors import (
     AuthenticationRequired,
     ConfigError,
     GraphsvcError,
+    InputError,
     PasswordChangeRequired,
     PermissionDenied,
     StoreUnavailable,
@@ -151,6 +152,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         return error_page(request, 403, t("forbidden_role", lang_of(request)), relogin=True)
     # Anything else is answered by SecurityMiddleware (500, logged without its message).
     status = exc.http_status if isinstance(exc, GraphsvcError) else 500
+    if isinstance(exc, InputError) and _html_route(request):
+        status = 400  # a form or filter value a page cannot use: the request is wrong
     message = mask_text(str(exc)) if isinstance(exc, GraphsvcError) else "internal error"
     if status >= 500:
         # Type only: a store message may quote the query text, and with it personal data.
@@ -163,7 +166,18 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         return page
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse({"detail": message, "error": type(exc).__name__}, status, headers=headers)
+    body = {"detail": message, "error": type(exc).__name__}
+    if status < 500 and isinstance(exc, GraphsvcError) and exc.text_key:
+        # the reader's language beside the English ``detail`` (the console shows it)
+        body["message"] = _page_message(request, exc, message)
+    return JSONResponse(body, status, headers=headers)
+
+
+def field_name(name: str, lang: str) -> str:
+    """A form or query field as the reader knows it (``field.hops`` -> 跳数), else its name."""
+    from graphsvc.web.i18n import label
+
+    return label("field", name, lang)
 
 
 async def handle_validation(request: Request, exc: Exception) -> Response:
@@ -177,8 +191,11 @@ async def handle_validation(request: Request, exc: Exception) -> Response:
         from graphsvc.web.i18n import t
         from graphsvc.web.views import lang_of
 
-        fields = ", ".join(str(e["loc"][-1]) for e in detail if e["loc"])
-        return error_page(request, 422, t("bad_fields", lang_of(request), fields=fields))
+        lang = lang_of(request)
+        names = sorted({str(e["loc"][-1]) for e in detail if e["loc"]})
+        fields = ("、" if lang == "zh" else ", ").join(field_name(n, lang) for n in names)
+        # 400 on pages: the browser's request is wrong (the JSON API keeps FastAPI's 422)
+        return error_page(request, 400, t("bad_fields", lang, fields=fields))
     return JSONResponse({"detail": detail, "error": "ValidationError"}, 422)
 
 

@@ -178,7 +178,7 @@ async def authenticated_user(
             value = form.get(sessions.CSRF_FIELD)
             presented = value if isinstance(value, str) else None
         if not sessions.csrf_matches(expected, presented):
-            raise PermissionDenied("missing or invalid CSRF token")
+            raise PermissionDenied("missing or invalid CSRF token", text_key="err.csrf")
     return user
 
 
@@ -205,7 +205,7 @@ class RoleGuard:
 
     async def __call__(self, user: CurrentUser) -> User:  # no I/O: no thread hop
         if user.role not in self.roles:
-            raise PermissionDenied(f"role {user.role} may not use this")
+            raise PermissionDenied(f"role {user.role} may not use this", text_key="forbidden_role")
         return user
 
     def __repr__(self) -> str:

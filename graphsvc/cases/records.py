@@ -18,6 +18,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from graphsvc.cases.texts import pair
 from graphsvc.model import MEMBER_KINDS, RingMember
 
 MANUAL = "manual"  # source of a case opened on hand-picked entities
@@ -255,18 +256,18 @@ def summary_of(case: CaseRecord) -> str:
     )
     amount = f"¥{case.amount_at_risk:,.2f}" if case.amount_at_risk is not None else "—"
     if case.source == RING:
-        origin_zh = f"检测批次 {case.run_id}，团伙 {case.ring_id}"
-        origin_en = f"detection run {case.run_id}, ring {case.ring_id}"
+        origin = [t.format(run=case.run_id, ring=case.ring_id) for t in pair("summary.from_ring")]
     else:
-        origin_zh, origin_en = "人工选定的实体", "entities selected by hand"
-    zh = (
-        f"参保人 {counts['participant']} 人，医师 {counts['doctor']} 人，"
-        f"医药机构 {counts['institution']} 家；期间 {period}；涉嫌违规金额 {amount}；"
-        f"来源：{origin_zh}。"
-    )
-    en = (
-        f"{counts['participant']} participants, {counts['doctor']} doctors, "
-        f"{counts['institution']} institutions; period {period}; amount at risk {amount}; "
-        f"from {origin_en}."
+        origin = list(pair("summary.by_hand"))
+    zh, en = (
+        text.format(
+            participants=counts["participant"],
+            doctors=counts["doctor"],
+            institutions=counts["institution"],
+            period=period,
+            amount=amount,
+            origin=o,
+        )
+        for text, o in zip(pair("summary.text"), origin, strict=True)
     )
     return f"{zh}\n{en}"

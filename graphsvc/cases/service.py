@@ -178,7 +178,9 @@ def read_ring(store: Store, ring_ref: str) -> RingSnapshot:
 def _check_title(title: str) -> str:
     title = title.strip()
     if len(title) > MAX_TITLE:
-        raise InputError(f"title longer than {MAX_TITLE} characters")
+        raise InputError(
+            f"title longer than {MAX_TITLE} characters", text_key="err.too_long", n=MAX_TITLE
+        )
     return title
 
 
@@ -266,11 +268,15 @@ def create_from_entities(
     """A case on hand-picked entities; every one must exist in the store."""
     chosen = validate_members(list(members))
     if not chosen:
-        raise InputError("a case needs at least one member")
+        raise InputError("a case needs at least one member", text_key="err.case_no_members")
     found = entity_nodes(store, chosen)
     missing = [f"{m.kind} {m.id}" for m in chosen if (m.kind, m.id) not in found]
     if missing:
-        raise NotFound(f"not in the store: {', '.join(missing[:5])}")
+        raise NotFound(
+            f"not in the store: {', '.join(missing[:5])}",
+            text_key="err.members_missing",
+            missing=", ".join(missing[:5]),
+        )
     at = at or now_iso()
     case = CaseRecord(
         id="",
@@ -344,7 +350,7 @@ def open_case(
 
 def _open(store: Store, request: CaseRequest, actor: str) -> CaseRecord:
     if bool(request.ring_id) == bool(request.members):
-        raise InputError("give either ring_id or members")
+        raise InputError("give either ring_id or members", text_key="err.ring_or_members")
     if request.ring_id:
         return create_from_ring(
             store, request.ring_id, actor=actor, title=request.title, assignee=request.assignee
@@ -426,7 +432,11 @@ def update_case(
     workflow.require_role(actor.role, workflow.EDITOR_ROLES, "change cases")
     case = get_case(store, case_id)
     if expected_version is not None and expected_version != case.version:
-        raise Conflict(f"case {case_id} changed meanwhile (version {case.version}); reload it")
+        raise Conflict(
+            f"case {case_id} changed meanwhile (version {case.version}); reload it",
+            text_key="err.case_changed",
+            case_id=case_id,
+        )
     at = at or now_iso()
     events = get_events(store, case_id)
     seq = max((e.seq for e in events), default=0)
@@ -465,12 +475,16 @@ def update_case(
     if comment is not None:
         text = comment.strip()
         if not text:
-            raise InputError("empty comment")
+            raise InputError("empty comment", text_key="err.empty_comment")
         if len(text) > MAX_COMMENT:
-            raise InputError(f"comment longer than {MAX_COMMENT} characters")
+            raise InputError(
+                f"comment longer than {MAX_COMMENT} characters",
+                text_key="err.too_long",
+                n=MAX_COMMENT,
+            )
         add("comment", None, None, None, text)
     if not new_events:
-        raise InputError("nothing to change")
+        raise InputError("nothing to change", text_key="err.nothing_to_change")
     return _write(store, case, props, new_events, at, actor)
 
 
@@ -495,7 +509,11 @@ def _write(
         },
     )
     if not res.rows:
-        raise Conflict(f"case {case_id} changed meanwhile; reload it")
+        raise Conflict(
+            f"case {case_id} changed meanwhile; reload it",
+            text_key="err.case_changed",
+            case_id=case_id,
+        )
     store.save()
     log.info("case %s: %s by %s", case_id, ", ".join(e.action for e in new_events), actor.username)
     return get_case(store, case_id)
@@ -518,7 +536,11 @@ def _step(
 ) -> tuple[CaseRecord, Callable[..., CaseEventRecord], str]:
     case = get_case(store, case_id)
     if expected_version is not None and expected_version != case.version:
-        raise Conflict(f"case {case_id} changed meanwhile (version {case.version}); reload it")
+        raise Conflict(
+            f"case {case_id} changed meanwhile (version {case.version}); reload it",
+            text_key="err.case_changed",
+            case_id=case_id,
+        )
     seq = max((e.seq for e in get_events(store, case_id)), default=0)
     at = now_iso()
 

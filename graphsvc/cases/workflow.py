@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from graphsvc.errors import Conflict, InputError, PermissionDenied
+from graphsvc.errors import Conflict, InputError, PermissionDenied, Term
+from graphsvc.locale import REPORT as REPORT_CONTEXT
 from graphsvc.security.roles import CASES, INVESTIGATOR, LIAISON, SUPERVISOR, Role
 
 OPEN: Final = "open"
@@ -115,7 +116,9 @@ def check_reason(reason: str | None) -> str:
     if not text:
         raise TransferRefused("err.no_reason", "a transfer proposal needs a reason")
     if len(text) > MAX_REASON:
-        raise InputError(f"reason longer than {MAX_REASON} characters")
+        raise InputError(
+            f"reason longer than {MAX_REASON} characters", text_key="err.too_long", n=MAX_REASON
+        )
     return text
 
 
@@ -144,7 +147,11 @@ def check_approver(approver: str, role: str, proposer: str | None, confirm: bool
 
 def check_status(status: str) -> None:
     if status not in STATUSES:
-        raise InputError(f"unknown case status {status!r} (one of: {', '.join(STATUSES)})")
+        raise InputError(
+            f"unknown case status {status!r} (one of: {', '.join(STATUSES)})",
+            text_key="err.bad_case_status",
+            status=status[:40],
+        )
 
 
 def allowed_next(status: str) -> tuple[str, ...]:
@@ -155,11 +162,20 @@ def check_transition(current: str, new: str) -> None:
     """Raise Conflict unless ``current -> new`` is a step of the workflow."""
     check_status(new)
     if new == current:
-        raise Conflict(f"the case is already {current}")
+        raise Conflict(
+            f"the case is already {current}",
+            text_key="err.case_already",
+            status=Term("status", current, REPORT_CONTEXT),
+        )
     if new not in TRANSITIONS.get(current, ()):
         nxt = ", ".join(allowed_next(current)) or "none"
         verb = "transferred" if new == TRANSFERRED else f"moved to {new}"
-        raise Conflict(f"a {current} case cannot be {verb} (allowed from {current}: {nxt})")
+        raise Conflict(
+            f"a {current} case cannot be {verb} (allowed from {current}: {nxt})",
+            text_key="err.case_transition",
+            current=Term("status", current, REPORT_CONTEXT),
+            new=Term("status", new, REPORT_CONTEXT),
+        )
 
 
 def can_see(role: str, username: str, status: str, liaison: str | None) -> bool:
@@ -179,7 +195,11 @@ def can_see(role: str, username: str, status: str, liaison: str | None) -> bool:
 
 def require_role(role: str, allowed: tuple[Role, ...], action: str) -> None:
     if role not in allowed:
-        raise PermissionDenied(f"role {role!r} may not {action}")
+        raise PermissionDenied(
+            f"role {role!r} may not {action}",
+            text_key="err.role_may_not",
+            role=Term("user_role", role),
+        )
 
 
 def masked_export(status: str, role: str) -> bool:

@@ -41,12 +41,11 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphsvc.api.routes.screen import screen_rows
     from graphsvc.audit import AuditLog
     from graphsvc.commands.users import cli_actor
     from graphsvc.config import get_settings
     from graphsvc.screening import build_index
-    from graphsvc.screening.rules import audit_detail
+    from graphsvc.screening.rules import audit_detail, screen_batch
     from graphsvc.store import open_store
     from graphsvc.supervision.grades import load_config
 
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         index = build_index(store, grade_config=load_config(settings.grades_config))
     audit = AuditLog.from_settings(settings)
     try:
-        verdicts = screen_rows(index, rows)
+        verdicts = screen_batch(index, rows)
     except InputError as exc:
         audit.append(
             user=cli_actor(),

@@ -124,11 +124,13 @@ def check_cypher(  # noqa: C901  debt, listed in docs/conventions.md
     ``params``: the query's parameters, so range() bounds given as $parameters are
     checked by value (issue #19)."""
     if len(query) > MAX_QUERY_CHARS:
-        raise _refuse(f"query longer than {MAX_QUERY_CHARS} characters")
+        raise _refuse(
+            f"query longer than {MAX_QUERY_CHARS} characters", "too_long", n=MAX_QUERY_CHARS
+        )
     text = normalise(query)
     tokens = tokenize(text)
     if not tokens:
-        raise _refuse("empty query")
+        raise _refuse("empty query", "empty")
     checked = CheckedQuery(text=text.strip(), tokens=tokens)
     skip_until = 0  # tokens of a CALLed procedure's name, already checked
     for idx, tok in enumerate(tokens):
@@ -144,7 +146,7 @@ def check_cypher(  # noqa: C901  debt, listed in docs/conventions.md
         )
         if tok.kind == "punct" and tok.text == ";":
             if any(t for t in tokens[idx + 1 :]):
-                raise _refuse("more than one statement")
+                raise _refuse("more than one statement", "statements")
             continue
         if (
             tok.kind == "punct"
@@ -173,16 +175,18 @@ def check_cypher(  # noqa: C901  debt, listed in docs/conventions.md
             continue
         word = tok.upper
         if word in FORBIDDEN_KEYWORDS:
-            raise _refuse(f"{word} is not allowed in the console (read-only)")
+            raise _refuse(f"{word} is not allowed in the console (read-only)", "write", word=word)
         if word == "CALL":
             nxt = tokens[idx + 1] if idx + 1 < len(tokens) else None
             if nxt is None:
-                raise _refuse("CALL without a procedure")
+                raise _refuse("CALL without a procedure", "call")
             if nxt.kind == "punct" and nxt.text in ("{", "("):
                 continue  # a subquery; its clauses are checked like any other tokens
             name, skip_until = _dotted_name(tokens, idx + 1)
             if name.lower() not in ALLOWED_PROCEDURES:
-                raise _refuse(f"procedure {name!r} is not on the console's whitelist")
+                raise _refuse(
+                    f"procedure {name!r} is not on the console's whitelist", "procedure", name=name
+                )
             checked.procedures.append(name.lower())
             continue
         nxt = tokens[idx + 1] if idx + 1 < len(tokens) else None
@@ -191,14 +195,18 @@ def check_cypher(  # noqa: C901  debt, listed in docs/conventions.md
             if end < len(tokens) and tokens[end].text == "(" and "." in name:
                 namespace = name.split(".", 1)[0].lower()
                 if namespace not in ALLOWED_FUNCTION_NAMESPACES:
-                    raise _refuse(f"function {name!r} is not allowed in the console")
+                    raise _refuse(
+                        f"function {name!r} is not allowed in the console", "function", name=name
+                    )
     # Backticked words used as functions (`apoc.x`(...)) are refused like plain ones.
     for idx, tok in enumerate(tokens[:-1]):
         if tok.kind == "bident" and tokens[idx + 1].text == "(" and "." in tok.text:
             prev = tokens[idx - 1] if idx else None
             if prev is not None and prev.kind == "ident" and prev.upper == "CALL":
                 continue
-            raise _refuse(f"function {tok.text!r} is not allowed in the console")
+            raise _refuse(
+                f"function {tok.text!r} is not allowed in the console", "function", name=tok.text
+            )
     _check_ranges(tokens, params)
     _check_cartesian(tokens)
     return checked

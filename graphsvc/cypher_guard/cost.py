@@ -102,14 +102,17 @@ def _check_ranges(tokens: list[Token], params: Mapping[str, Any] | None = None) 
         else:
             b, src_b = None, "computed"
         if "computed" in (src_a, src_b) or j >= len(tokens) or tokens[j].text not in (",", ")"):
-            raise _refuse("range() with a computed bound: use a number, a $parameter or size(list)")
+            raise _refuse(
+                "range() with a computed bound: use a number, a $parameter or size(list)",
+                "range_bound",
+            )
         step = 1.0
         if tokens[j].text == ",":
             given, _ = _literal(tokens, j + 1)
             if given is None:
                 continue
             if given == 0:
-                raise _refuse("range() with step 0")
+                raise _refuse("range() with step 0", "range_step")
             step = given
         if not isinstance(a, float) or not isinstance(b, float):
             continue  # bounded by data (size) or a parameter not given
@@ -118,7 +121,12 @@ def _check_ranges(tokens: list[Token], params: Mapping[str, Any] | None = None) 
         total *= max(size, 1.0)
         if total > cap:
             what = "range() would produce" if size > cap else "nested range() calls produce"
-            raise _refuse(f"{what} {total:,.0f} values (cap {cap:,})")
+            raise _refuse(
+                f"{what} {total:,.0f} values (cap {cap:,})",
+                "range_size",
+                total=f"{total:,.0f}",
+                cap=f"{cap:,}",
+            )
 
 
 def _patterns(tokens: list[Token]) -> list[list[Token]]:
@@ -196,5 +204,7 @@ def _check_cartesian(tokens: list[Token]) -> None:
     if len(groups) >= 2 and len(loose) >= 2:
         raise _refuse(
             f"MATCH of {len(loose)} disconnected patterns without a property map (a "
-            "cartesian product); join them or anchor each with {key: $value}"
+            "cartesian product); join them or anchor each with {key: $value}",
+            "cartesian",
+            n=len(loose),
         )

@@ -111,7 +111,7 @@ def limit_rows(
         if not returns:
             if len(branches) == 1 and branch and branch[0][1].upper == "CALL":
                 return text  # a standalone CALL of a whitelisted procedure: see above
-            raise _refuse("the console needs a RETURN to cap the rows")
+            raise _refuse("the console needs a RETURN to cap the rows", "no_return")
         clause = branch[returns[-1] :]
         if distinct_union and (len(clause) < 2 or clause[1][1].upper != "DISTINCT"):
             ret = clause[0][1]
@@ -124,7 +124,9 @@ def limit_rows(
         after = clause[limits[-1] + 1 :]
         value = _limit_value(after[0][1], params) if len(after) == 1 else None
         if value is None:
-            raise _refuse("LIMIT of the final RETURN must be a whole number or a $parameter")
+            raise _refuse(
+                "LIMIT of the final RETURN must be a whole number or a $parameter", "limit"
+            )
         if value > cap + 1:
             tok = after[0][1]
             edits.append((tok.pos, tok.pos + _token_len(text, tok), str(cap + 1)))

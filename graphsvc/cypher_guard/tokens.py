@@ -28,8 +28,10 @@ class Token:
         return self.text.upper()
 
 
-def _refuse(reason: str) -> QueryRejected:
-    return QueryRejected(f"refused: {reason}")
+def _refuse(reason: str, key: str, **params: object) -> QueryRejected:
+    """The refusal: ``reason`` in English (logs, JSON ``detail``), ``key`` its catalog text
+    ``err.console.<key>`` for the console's language (issue #13)."""
+    return QueryRejected(f"refused: {reason}", text_key=f"err.console.{key}", **params)
 
 
 _PUNCT2 = ("<>", "<=", ">=", "=~", "->", "<-", "..", "+=", "::", "||")
@@ -55,7 +57,7 @@ def tokenize(text: str) -> list[Token]:  # noqa: C901  debt, listed in docs/conv
         if text.startswith("/*", i):
             j = text.find("*/", i + 2)
             if j < 0:
-                raise _refuse("unterminated comment")
+                raise _refuse("unterminated comment", "comment")
             i = j + 2
             continue
         if c in "'\"":
@@ -63,15 +65,15 @@ def tokenize(text: str) -> list[Token]:  # noqa: C901  debt, listed in docs/conv
             buf = []
             while True:
                 if j >= n:
-                    raise _refuse("unterminated string literal")
+                    raise _refuse("unterminated string literal", "string")
                 ch = text[j]
                 if ch == "\\":
                     if j + 1 >= n:
-                        raise _refuse("unterminated string literal")
+                        raise _refuse("unterminated string literal", "string")
                     nxt = text[j + 1]
                     if nxt in "'\"":
                         # Lexers disagree on whether \' ends the literal: do not guess.
-                        raise _refuse("quote escapes inside strings; use a $parameter")
+                        raise _refuse("quote escapes inside strings; use a $parameter", "escapes")
                     buf.append(ch + nxt)
                     j += 2
                     continue
@@ -85,14 +87,18 @@ def tokenize(text: str) -> list[Token]:  # noqa: C901  debt, listed in docs/conv
         if c == "`":
             j = text.find("`", i + 1)
             if j < 0:
-                raise _refuse("unterminated backticked name")
+                raise _refuse("unterminated backticked name", "backtick")
             if j + 1 < n and text[j + 1] == "`":
-                raise _refuse("doubled backticks inside a name")
+                raise _refuse("doubled backticks inside a name", "backticks")
             tokens.append(Token("bident", text[i + 1 : j], i))
             i = j + 1
             continue
         if not c.isascii():
-            raise _refuse(f"character U+{ord(c):04X} outside a string literal")
+            raise _refuse(
+                f"character U+{ord(c):04X} outside a string literal",
+                "character",
+                code=f"U+{ord(c):04X}",
+            )
         if c.isalpha() or c == "_":
             j = i + 1
             while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
@@ -114,7 +120,7 @@ def tokenize(text: str) -> list[Token]:  # noqa: C901  debt, listed in docs/conv
             if j < n and text[j] == "`":
                 k = text.find("`", j + 1)
                 if k < 0:
-                    raise _refuse("unterminated backticked name")
+                    raise _refuse("unterminated backticked name", "backtick")
                 tokens.append(Token("param", text[j + 1 : k], i))
                 i = k + 1
                 continue
@@ -141,7 +147,13 @@ def normalise(text: str) -> str:
             continue
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Cs", "Co", "Cn") or cat in ("Zl", "Zp"):
-            raise _refuse(f"invisible or control character U+{ord(ch):04X}")
+            raise _refuse(
+                f"invisible or control character U+{ord(ch):04X}",
+                "invisible",
+                code=f"U+{ord(ch):04X}",
+            )
         if cat == "Zs" and ch != " ":
-            raise _refuse(f"unusual space character U+{ord(ch):04X}")
+            raise _refuse(
+                f"unusual space character U+{ord(ch):04X}", "space", code=f"U+{ord(ch):04X}"
+            )
     return text

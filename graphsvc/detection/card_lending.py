@@ -40,12 +40,20 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period
+from graphsvc.detection.common import Clustering, RowIndex, period
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -55,6 +63,8 @@ from graphsvc.detection.rings import (
     log10_poisson_sf,
     sort_members,
 )
+from graphsvc.locale.fmt import fmt_date
+from graphsvc.locale.msg import Msg
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +82,14 @@ def _family_pairs(data: GraphData) -> set[tuple[str, str]]:
 
 def regional_settlements(data: GraphData, digits: int) -> pd.DataFrame:
     """Dated settlements with the region of the institution (``reg``) and of the patient's
-    home (``home``), cut to ``digits`` leading digits (also read by fabricated_services)."""
+    home (``home``), cut to ``digits`` leading digits (also read by fabricated_services).
+
+    Built once per GraphData and ``digits``; each caller gets its own copy.
+    """
+    return data.derived(("regional_settlements", digits), lambda d: _regional(d, digits)).copy()
+
+
+def _regional(data: GraphData, digits: int) -> pd.DataFrame:
     rx = data.prescriptions
     rx = rx[rx["date"].notna() & rx["participant_id"].notna() & rx["institution_id"].notna()]
     inst = data.institutions.set_index("institution_id")["region_code"].astype(str).str[:digits]
@@ -94,6 +111,12 @@ def regional_settlements(data: GraphData, digits: int) -> pd.DataFrame:
     out["reg"] = out["institution_id"].map(inst).fillna("")
     out["home"] = out["participant_id"].map(home).fillna("")
     return out.reset_index(drop=True)
+
+
+def _day_numbers(rx: pd.DataFrame) -> list[int]:
+    """The settlement dates as plain integers (equal exactly when the dates are)."""
+    days: list[int] = rx["date"].to_numpy(dtype="datetime64[ns]").view(np.int64).tolist()
+    return days
 
 
 def _far(rx: pd.DataFrame) -> pd.Series:
@@ -162,8 +185,9 @@ def detect(
             index=far.index,
         )
         kin = rx[rx["participant_id"].isin({a for a, _ in family})]
+        # Days as integers: hashing a numpy datetime per settlement was most of this step.
         visits = set(
-            zip(kin["participant_id"], kin["institution_id"], kin["date"].to_numpy(), strict=True)
+            zip(kin["participant_id"], kin["institution_id"], _day_numbers(kin), strict=True)
         )
         members_of: dict[str, set[str]] = {}
         for a, b in family:
@@ -172,10 +196,7 @@ def detect(
             [
                 any((m, i, d) in visits for m in members_of.get(p, ()))
                 for p, i, d in zip(
-                    far["participant_id"],
-                    far["institution_id"],
-                    far["date"].to_numpy(),
-                    strict=True,
+                    far["participant_id"], far["institution_id"], _day_numbers(far), strict=True
                 )
             ],
             index=far.index,
@@ -213,21 +234,17 @@ def detect(
         p0 = (total_x + 1) / (total_n + 2)
         log10_p = log10_binom_sf(xs, ns, p0)
         exemptions = [
-            Exemption(
+            Exemption.of(
                 "family_account",
-                "a registered family holder's shared account (家庭共济)",
-                "登记家庭共济账户支付",
+                Msg("reason.card_lending.exempt.family_account"),
                 int(ex_acct.reindex(cards, fill_value=0).sum()),
-                "far settlements",
-                "笔异地结算",
+                Msg("reason.card_lending.unit.far_settlements"),
             ),
-            Exemption(
+            Exemption.of(
                 "proxy_purchase",
-                "a registered family member buying for the holder the same day (委托购药)",
-                "登记家庭成员当日代为购药",
+                Msg("reason.card_lending.exempt.proxy_purchase"),
                 int(ex_proxy.reindex(cards, fill_value=0).sum()),
-                "far settlements",
-                "笔异地结算",
+                Msg("reason.card_lending.unit.far_settlements"),
             ),
         ]
         used = counted[counted["participant_id"].isin(set(cards))]
@@ -262,28 +279,21 @@ def _far_ring(
         members=members,
         observed=xs,
         expected=round(ns * p0, 4),
-        unit=f"days in two regions at once beyond each card's first {m} (of {ns} card-days)",
-        unit_zh=f"天（共{ns}个用卡日，不计每卡前{m}天）同一医保卡同日在两地结算",
-        null_model=(
-            f"each active day of a card is such a day independently at the rate of all cards "
-            f"examined ({p0:.3%}); binomial on the days beyond those that made the card a "
-            "candidate"
-        ),
-        null_model_zh=(
-            f"每个用卡日按全部受检医保卡的比例（{p0:.3%}）独立出现两地结算；"
-            "二项分布，只计入选条件以外的天数"
-        ),
+        **unit_texts(Msg("reason.card_lending.unit", first=m, card_days=ns)),
+        **null_texts(Msg("reason.card_lending.null", p0=p0)),
         log10_p=log10_p,
         tests=tests,
         exemptions=exemptions,
     )
     reasons = Reasons()
     reasons.add(
-        f"{len(cards)} cards settle at {inst} on days they also settle in another region, or "
-        f"while their holder is an inpatient elsewhere ({x} such days, "
-        f"{len(used)} settlements): the cards are used by someone other than their holders",
-        f"{len(cards)}张医保卡在{inst}结算的同一天又在其他地区结算，或持卡人正在外地住院"
-        f"（共{x}天，{len(used)}笔），疑似出借医保卡、冒名就医购药",
+        *Msg(
+            "reason.card_lending.far",
+            cards=len(cards),
+            institution=inst,
+            days=x,
+            settlements=len(used),
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)
@@ -318,7 +328,7 @@ def _inst_region(data: GraphData, inst: str) -> str | None:
     return str(r.iloc[0]) if len(r) and pd.notna(r.iloc[0]) else None
 
 
-def _recurring(rx: pd.DataFrame, inst: str, cards: list[str]) -> bool:
+def _recurring(rows: RowIndex, inst: str, cards: list[str]) -> bool:
     """Whether most of the burst's card holders came back to the institution on another
     day with the group: people who come together again are a group that comes (organised
     visits, Art. 23(7), judged there), not cards collected and used once.
@@ -328,7 +338,8 @@ def _recurring(rx: pd.DataFrame, inst: str, cards: list[str]) -> bool:
     cards each day). A collector who uses the same cards again on other days makes the
     holders a recurring group, which organised_visits tests.
     """
-    here = rx[(rx["institution_id"] == inst) & rx["participant_id"].isin(set(cards))]
+    mine = rows.rows(cards)  # the settlements of ``rows``' frame on these cards
+    here = mine[mine["institution_id"] == inst]
     seen = here.drop_duplicates(["participant_id", "date"])
     per_day = seen.groupby("date")["participant_id"].nunique()
     group_days = per_day[per_day * 2 >= len(cards)].index
@@ -355,6 +366,10 @@ def _counters(
     pooled = float(per_day.sum()) / max(1, int(days.sum()))  # per counter-day, everywhere
     rings: list[Ring] = []
     bursts = per_day[per_day >= min_cards]
+    # Looked up per burst, not scanned: the foreign settlements of each counter, and
+    # every settlement of a card (the recurring-group exemption).
+    at_counter = foreign.groupby(["institution_id", "doc"], sort=False).indices
+    by_card = RowIndex(rx[["participant_id", "institution_id", "date"]], "participant_id")
     for (inst, doc), b in bursts.groupby(level=[0, 1]):
         total, n_days = int(totals[(inst, doc)]), int(days[(inst, doc)])
         best = None
@@ -367,37 +382,37 @@ def _counters(
             continue
         lp, k, mu, day = best
         burst_days = {d for (_, _, d) in b.index}
-        used = foreign[
-            (foreign["institution_id"] == inst)
-            & (foreign["doc"] == doc)
-            & foreign["date"].isin(burst_days)
-        ]
+        counter_rows = foreign.iloc[np.sort(at_counter[(inst, doc)])]
+        used = counter_rows[counter_rows["date"].isin(burst_days)]
         cards = sorted(set(used["participant_id"].astype(str)))
-        if recurring_group and _recurring(rx, inst, cards):
+        if recurring_group and _recurring(by_card, inst, cards):
             log.debug("counter %s/%s: a recurring group, left to organised_visits", inst, doc)
             continue
         members = [Member("institution", str(inst), "institution")]
         if doc:
             members.append(Member("doctor", str(doc), "counter doctor"))
         members = sort_members(members + [Member("participant", c, "card holder") for c in cards])
-        counter = f"{inst}" + (f" (doctor {doc})" if doc else "")
-        counter_zh = f"{inst}" + (f"（医师{doc}）" if doc else "")
+        counter: Msg | str = (
+            Msg("reason.card_lending.counter_doctor", institution=inst, doctor=doc)
+            if doc
+            else str(inst)
+        )
         finding = Finding(
             typology=TYPOLOGY,
             clause="",
             members=members,
             observed=k,
             expected=round(mu, 4),
-            unit=f"out-of-region cards at counter {counter} on {day:%Y-%m-%d}",
-            unit_zh=f"张外地医保卡于{day:%Y-%m-%d}在{counter_zh}结算",
-            null_model=(
-                "the counter's out-of-region cards a day are Poisson at its own mean over its "
-                f"other {n_days - 1} days, shrunk by {PRIOR_DAYS} days of the all-counter mean "
-                f"({pooled:.3g})"
+            **unit_texts(
+                Msg("reason.card_lending.unit.counter", counter=counter, day=fmt_date(day))
             ),
-            null_model_zh=(
-                f"该窗口每日外地医保卡数服从泊松分布，均值取其其他{n_days - 1}日并以"
-                f"{PRIOR_DAYS}日全部窗口均值（{pooled:.3g}）收缩"
+            **null_texts(
+                Msg(
+                    "reason.card_lending.null.counter",
+                    other_days=n_days - 1,
+                    prior=PRIOR_DAYS,
+                    pooled=pooled,
+                )
             ),
             log10_p=lp,
             tests=tests,
@@ -405,11 +420,13 @@ def _counters(
         cash = money_at_risk(used)
         reasons = Reasons()
         reasons.add(
-            f"{len(cards)} cards of people from other regions settled at {counter} on "
-            f"{len(burst_days)} day(s) in quick succession ({len(used)} settlements): cards "
-            "collected and used at one counter",
-            f"{len(cards)}张外地参保人医保卡在{len(burst_days)}天内于{counter_zh}集中结算"
-            f"（{len(used)}笔），疑似收集他人医保卡冒名结算",
+            *Msg(
+                "reason.card_lending.collected",
+                cards=len(cards),
+                counter=counter,
+                days=len(burst_days),
+                settlements=len(used),
+            ).pair()
         )
         for en, zh in render_finding(finding):
             reasons.add(en, zh)

@@ -15,9 +15,10 @@ store-read one group identifiers the same way.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -26,6 +27,8 @@ from graphsvc.contract.schema import SPECS
 from graphsvc.errors import InputError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # The contract's columns (one definition, graphsvc.contract.schema), minus what no detector
 # reads. ID numbers are read since duplicate_enrolment groups records on them (issue #12);
@@ -134,6 +137,31 @@ class GraphData:
     items: pd.DataFrame
     family_links: pd.DataFrame
     referrals: pd.DataFrame
+    # Frames derived from the tables that several detectors need (see :meth:`derived`).
+    _derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, key: Hashable, build: Callable[[GraphData], T]) -> T:
+        """``build(self)``, computed once per key and shared by every detector that asks.
+
+        At 1.3M settlements several detectors derived the same things (the household
+        explainer, a participant's region, the regional settlements) each on its own, and
+        the copies were a good part of detection's time. Detectors treat the tables as
+        read-only, so a derived value stays valid for the life of this GraphData; the key
+        must name everything the value depends on besides the tables (config values).
+        Callers must not mutate what they get back.
+
+        >>> g = GraphData.create()
+        >>> calls = []
+        >>> def build(d): calls.append(1); return len(d.prescriptions)
+        >>> g.derived(("n", 1), build), g.derived(("n", 1), build), len(calls)
+        (0, 0, 1)
+        """
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        value: T = self._derived[key]
+        return value
 
     @classmethod
     def create(cls, *, normalise_values: bool = True, **frames: pd.DataFrame | None) -> GraphData:
@@ -156,7 +184,7 @@ class GraphData:
         return cls(**prepared)
 
     def sizes(self) -> dict[str, int]:
-        return {f.name: len(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: len(getattr(self, f.name)) for f in fields(self) if f.init}
 
 
 def _read_table(path: Path) -> pd.DataFrame:

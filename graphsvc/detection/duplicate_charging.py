@@ -35,10 +35,17 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig, DuplicateChargingConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -48,6 +55,7 @@ from graphsvc.detection.rings import (
     sort_members,
 )
 from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +96,9 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     traced = lines["trace_code"].notna()
     item = item.where(~traced, item + "#" + lines["trace_code"].astype(str))
     item_code, item_ids = pd.factorize(item)
+    # The line-item strings are not needed past their codes: freed before the groupbys
+    # below, which are detection's memory peak at 1.3M settlements.
+    del item, traced, lines
     vis = v["visit"].to_numpy()
     inst_of_rx = v["inst"].to_numpy()
     # An item on an inpatient stay is its own item for what repeats normally: two
@@ -119,7 +130,9 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     fees = fee_share.index[fee_share.to_numpy() >= cfg.per_settlement_share]
     fee_rx = on_rx[on_rx["item"].isin(fees)]
     consultations = fee_rx.groupby("visit")["rx"].nunique()
+    del on_rx, fee_rx, share
     per_rx = ln.groupby(["visit", "inst", "item", "rx"], sort=False).size()
+    del ln
     per = (
         per_rx.reset_index(name="k")
         .groupby(["visit", "inst", "item"], sort=False)
@@ -127,6 +140,7 @@ def visits(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         .reset_index()
         .rename(columns={"item": "item_code"})
     )
+    del per_rx
     within = per["max_k"] >= 2
     across = per["n_rx"] >= 2
     two_consultations = per["visit"].map(consultations).fillna(0) >= 2
@@ -258,7 +272,6 @@ def _ring(
     patients: list[str],
     tests: int,
 ) -> Ring:
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     (r_dup, r_split), (p_dup, p_split) = t.counts, t.rates
     use_split = log10_binom_sf(r_split, t.stays, p_split) < log10_binom_sf(r_dup, t.stays, p_dup)
@@ -271,68 +284,64 @@ def _ring(
     members += [Member("participant", p, "patient") for p in patients]
     members = sort_members(members)
     ids = {i for ids in flagged["rx_ids"] for i in ids}
-    cash = money_at_risk(rx[rx["prescription_id"].isin(ids)])
+    cash = money_at_risk(rows_by(data, "prescriptions", "prescription_id").rows(ids))
     n_dup, n_split = int(flagged["dup"].sum()), int(flagged["split"].sum())
     two_settlements = int((flagged["dup"] & (flagged["rx_ids"].map(len) >= 2)).sum())
-    who = f"doctor {t.doctor}" if t.doctor else f"institution {t.inst}"
-    who_zh = f"医师{t.doctor}" if t.doctor else f"机构{t.inst}"
+    who = (
+        Msg("reason.who.doctor", doctor=t.doctor)
+        if t.doctor
+        else Msg("reason.who.institution", institution=t.inst)
+    )
+    unit_key = (
+        "reason.duplicate_charging.unit.split"
+        if use_split
+        else "reason.duplicate_charging.unit.twice"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=r_split if use_split else r_dup,
         expected=round(t.stays * (p_split if use_split else p_dup), 4),
-        unit=(
-            f"of {who}'s {t.stays} visits billing a bundled service as its components"
-            if use_split
-            else f"of {who}'s {t.stays} visits billing the same item twice"
+        **unit_texts(
+            Msg(
+                unit_key,
+                who=who,
+                visits=t.stays,
+            )
         ),
-        unit_zh=(
-            f"次（{who_zh}共{t.stays}次就诊）将打包项目分解为组成项目收费"
-            if use_split
-            else f"次（{who_zh}共{t.stays}次就诊）同一项目重复收费"
-        ),
-        null_model=(
-            "each visit bills an item twice (resp. splits a bundle) independently at the rate "
-            f"of every other institution's visits ({p_dup:.3%}; split {p_split:.3%}); "
-            "binomial, the stronger of the two tests Bonferroni-corrected"
-        ),
-        null_model_zh=(
-            f"每次就诊按其他机构的比例独立发生重复收费（{p_dup:.3%}）或分解收费"
-            f"（{p_split:.3%}）；二项分布，两项检验取较强者并作Bonferroni校正"
-        ),
+        **null_texts(Msg("reason.duplicate_charging.null", p_dup=p_dup, p_split=p_split)),
         log10_p=t.log10_p,
         tests=tests,
         exemptions=[
-            Exemption(
+            Exemption.of(
                 "normal_repetition",
-                "items that are normally billed more than once a visit across the province",
-                "全省普遍一次就诊多次收取的项目",
+                Msg("reason.duplicate_charging.exempt.normal_repetition"),
                 int(grp["normal_ex"].sum()),
-                "visits",
-                "次就诊",
+                Msg("reason.duplicate_charging.unit.visits"),
             ),
-            Exemption(
+            Exemption.of(
                 "per_settlement_fee",
-                "a fee charged once per settlement (a second consultation the same day)",
-                "按结算收取的费用（同日再次就诊的诊查费）",
+                Msg("reason.duplicate_charging.exempt.per_settlement_fee"),
                 int(grp["fee_ex"].sum()),
-                "visits",
-                "次就诊",
+                Msg("reason.duplicate_charging.unit.visits"),
             ),
         ],
     )
     items = sorted({c for cs in flagged["dup_items"].dropna() for c in cs})
     reasons = Reasons()
     reasons.add(
-        f"{len(flagged)} of {len(grp)} visits at {who} ({len(patients)} patients): {n_dup} "
-        f"bill the same item twice ({two_settlements} across two settlements of one visit; "
-        f"items {', '.join(items[:5]) or '-'}), {n_split} bill a bundled service as its "
-        "component codes",
-        f"{who_zh}的{len(grp)}次就诊中{len(flagged)}次（涉及患者{len(patients)}名）："
-        f"{n_dup}次同一项目重复收费（其中{two_settlements}次为同一就诊的两笔结算；项目"
-        f"{'、'.join(items[:5]) or '-'}），{n_split}次将打包项目分解收费，疑似重复收费、"
-        "分解项目收费",
+        *Msg(
+            "reason.duplicate_charging.visits",
+            flagged=len(flagged),
+            visits=len(grp),
+            who=who,
+            patients=len(patients),
+            twice=n_dup,
+            two_settlements=two_settlements,
+            items=Join(items[:5], "sep.enum") if items else "-",
+            split=n_split,
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

@@ -37,8 +37,17 @@ import pandas as pd
 from graphsvc.detection.common import Clustering, period, region_of_participants
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import Evidence, Member, Reasons, Ring, mask, sort_members
+from graphsvc.locale.fmt import fmt_date
+from graphsvc.locale.msg import Join, Msg, label
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +131,11 @@ def detect(
             continue
         if len(common) >= cfg.min_overlap_months:
             chosen.append((str(idn), settled, common))
-    exempt = Exemption(
+    exempt = Exemption.of(
         "rekeyed_after_move",
-        "a record re-keyed after a move (the old record stopped settling before the new one "
-        "started)",
-        "迁移后重新建档（旧记录停止结算后新记录才开始结算）",
+        Msg("reason.duplicate_enrolment.exempt.rekeyed_after_move"),
         rekeyed,
-        "other groups of records sharing an ID number",
-        "组共用身份证号的其他记录",
+        Msg("reason.duplicate_enrolment.unit.other_groups"),
     )
     rings = [
         _ring(
@@ -209,29 +215,31 @@ def _ring(
     people = data.participants.set_index("participant_id")
     scheme = {r: people.at[r, "insurance_type"] or "?" for r in recs}
     region = {r: people.at[r, "region_code"] or "?" for r in recs}
-    kinds = [f"{r} ({scheme[r]}, region {region[r]})" for r in recs]
-    kinds_zh = [f"{r}（{scheme[r]}，地区{region[r]}）" for r in recs]
+    kinds = [
+        Msg(
+            "reason.duplicate_enrolment.record",
+            record=r,
+            scheme=label("fact_value.insurance_type", scheme[r]),
+            region=region[r],
+        )
+        for r in recs
+    ]
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=len(recs),
         expected=round(10**log10_p * len(recs), 6),
-        unit=f"settling records of ID number {mask(idn)}",
-        unit_zh=f"条身份证号{mask(idn)}下均有结算的参保记录",
-        null_model=(
-            "the records are different people whose numbers agree by coincidence: 1 in "
-            f"{cfg.sequence_codes} GB 11643 sequence codes for each of {others} other record(s) "
-            f"of that birthplace, birth date and sex; {len(shared)} contact identifier(s) listed "
-            f"by both by chance (holders / {n_people} people); {len(overlaps)} overlapping "
-            "stay(s) by chance ((length A + length B) / days observed); independent, multiplied"
-        ),
-        null_model_zh=(
-            f"各记录为不同的人、证号偶然相同：同出生地、出生日期与性别的其他{others}条记录各有"
-            f"1/{cfg.sequence_codes}的GB 11643顺序码相同机会；"
-            f"{len(shared)}项联系信息偶然同为两记录所登记"
-            f"（持有人数/{n_people}人）；{len(overlaps)}次住院偶然重叠（两次住院天数之和/观测天数）；"
-            "各项独立相乘"
+        **unit_texts(Msg("reason.duplicate_enrolment.unit", id_number=mask(idn))),
+        **null_texts(
+            Msg(
+                "reason.duplicate_enrolment.null",
+                codes=cfg.sequence_codes,
+                others=others,
+                shared=len(shared),
+                people=n_people,
+                overlaps=len(overlaps),
+            )
         ),
         log10_p=log10_p,
         tests=tests,
@@ -239,26 +247,38 @@ def _ring(
     finding.exemptions.append(exempt)
     reasons = Reasons()
     reasons.add(
-        f"ID number {mask(idn)} is on {len(recs)} participant records ({'; '.join(kinds)}), "
-        f"both settling in {len(months)} common month(s) "
-        f"({', '.join(str(m) for m in months[:6])}{'…' if len(months) > 6 else ''})",
-        f"身份证号{mask(idn)}对应{len(recs)}条参保记录（{'；'.join(kinds_zh)}），"
-        f"在{len(months)}个相同月份均有结算（{'、'.join(str(m) for m in months[:6])}"
-        f"{'…' if len(months) > 6 else ''}），疑似重复参保、重复享受待遇",
+        *Msg(
+            "reason.duplicate_enrolment.records",
+            id_number=mask(idn),
+            records=len(recs),
+            kinds=Join(kinds, "sep.semi"),
+            months=len(months),
+            listed=Join([str(m) for m in months[:6]], "sep.enum"),
+            more="…" if len(months) > 6 else "",
+        ).pair()
     )
     if shared:
         reasons.add(
-            f"the records list the same {len(shared)} contact identifier(s) "
-            f"({', '.join(sorted({kv for kv, _ in shared}))})",
-            f"两条记录登记了相同的{len(shared)}项联系信息"
-            f"（{'、'.join(sorted({kv for kv, _ in shared}))}）",
+            *Msg(
+                "reason.duplicate_enrolment.shared",
+                n=len(shared),
+                identifiers=Join(
+                    [label("reason.identifier", kv) for kv in sorted({kv for kv, _ in shared})],
+                    "sep.enum",
+                ),
+            ).pair()
         )
     for x, y in overlaps[:3]:
         reasons.add(
-            f"inpatient at {x['institution_id']} from {x['date']:%Y-%m-%d} (record {recs[0]}) "
-            f"and at {y['institution_id']} from {y['date']:%Y-%m-%d} (record {recs[1]}) at once",
-            f"同一时间分别以记录{recs[0]}在{x['institution_id']}（{x['date']:%Y-%m-%d}起）"
-            f"和以记录{recs[1]}在{y['institution_id']}（{y['date']:%Y-%m-%d}起）住院",
+            *Msg(
+                "reason.duplicate_enrolment.overlap",
+                first_at=x["institution_id"],
+                first_from=fmt_date(x["date"]),
+                first=recs[0],
+                second_at=y["institution_id"],
+                second_from=fmt_date(y["date"]),
+                second=recs[1],
+            ).pair()
         )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

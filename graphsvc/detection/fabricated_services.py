@@ -54,7 +54,14 @@ from graphsvc.detection.card_lending import regional_settlements
 from graphsvc.detection.common import Clustering, period, region_of_institutions
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -64,6 +71,7 @@ from graphsvc.detection.rings import (
     sort_members,
 )
 from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -294,21 +302,17 @@ def detect(
         if chosen[0].doctor:
             at = at[[(inst, d) in unit_keys for d in at["doc"]]]
         exemptions = [
-            Exemption(
+            Exemption.of(
                 "proxy_purchase",
-                "a registered family member settling there the same day (委托购药)",
-                "登记家庭成员当日代为购药",
+                Msg("reason.fabricated_services.exempt.proxy_purchase"),
                 int(at["ex_proxy"].sum()),
-                "billed settlements",
-                "笔结算",
+                Msg("reason.fabricated_services.unit.billed"),
             ),
-            Exemption(
+            Exemption.of(
                 "multi_site_doctor",
-                "the billing doctor practising in the patient's region too (多点执业, remote care)",
-                "医师多点执业或远程诊疗",
+                Msg("reason.fabricated_services.exempt.multi_site_doctor"),
                 int(at["ex_multi"].sum()),
-                "billed settlements",
-                "笔结算",
+                Msg("reason.fabricated_services.unit.billed"),
             ),
         ]
         lending = int(left_to_lending.get(inst, 0))
@@ -340,55 +344,57 @@ def _ring(
     cash = money_at_risk(implicated)
     (away, bed), (p_away, p_bed) = t.counts, t.rates
     use_bed = log10_binom_sf(bed, t.stays, p_bed) < log10_binom_sf(away, t.stays, p_away)
-    who = f"doctor {t.doctor}" if t.doctor else "the institution"
-    who_zh = f"医师{t.doctor}" if t.doctor else "该机构"
+    who = (
+        Msg("reason.who.doctor", doctor=t.doctor)
+        if t.doctor
+        else Msg("reason.fabricated_services.who_institution")
+    )
+    unit_key = (
+        "reason.fabricated_services.unit.bed" if use_bed else "reason.fabricated_services.unit.away"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=bed if use_bed else away,
         expected=round(t.stays * (p_bed if use_bed else p_away), 4),
-        unit=(
-            f"of {who}'s {t.stays} patients billed while an inpatient in another region"
-            if use_bed
-            else f"of {who}'s {t.stays} patients billed while settling in another region"
+        **unit_texts(
+            Msg(
+                unit_key,
+                who=who,
+                patients=t.stays,
+            )
         ),
-        unit_zh=(
-            f"名（{who_zh}共{t.stays}名患者）结算时正在外地住院"
-            if use_bed
-            else f"名（{who_zh}共{t.stays}名患者）结算当日在外地另有结算或住院"
-        ),
-        null_model=(
-            "each patient of the unit is billed while elsewhere independently at the rate of "
-            f"every other institution ({p_away:.3%}; while an inpatient elsewhere {p_bed:.3%}); "
-            "binomial, the stronger of the two tests Bonferroni-corrected"
-        ),
-        null_model_zh=(
-            f"每名患者按其他机构的比例独立出现异地不在场结算（{p_away:.3%}；外地住院期间"
-            f"{p_bed:.3%}）；二项分布，两项检验取较强者并作Bonferroni校正"
-        ),
+        **null_texts(Msg("reason.fabricated_services.null", p_away=p_away, p_bed=p_bed)),
         log10_p=t.log10_p,
         tests=tests,
         exemptions=exemptions,
     )
     if lending:
         finding.details.append(
-            (
-                f"{lending} patients with several such days at {t.inst} are left to card "
-                "lending (a card used by someone else, not a service invented)",
-                f"另有{lending}名患者在{t.inst}多日出现异地结算，归入冒名就医购药",
-            )
+            Msg(
+                "reason.fabricated_services.left_to_lending", patients=lending, institution=t.inst
+            ).pair()
         )
-    where = f"{t.inst}" + (f" (doctor {', '.join(doctors)})" if t.doctor else "")
-    where_zh = f"{t.inst}" + (f"（医师{'、'.join(doctors)}）" if t.doctor else "")
+    where: Msg | str = (
+        Msg(
+            "reason.fabricated_services.where_doctors",
+            institution=t.inst,
+            doctors=Join(doctors, "sep.enum"),
+        )
+        if t.doctor
+        else t.inst
+    )
     n_bed = int(implicated["bedbound"].sum())
     reasons = Reasons()
     reasons.add(
-        f"{where} billed {len(implicated)} settlements to {len(patients)} patients who, by "
-        f"their other settlements, were in another region that day ({n_bed} while an "
-        "inpatient there): services that did not happen",
-        f"{where_zh}为{len(patients)}名患者结算{len(implicated)}笔，而据其其他结算记录，"
-        f"患者当日身在外地（其中{n_bed}笔时正在外地住院），疑似虚构医药服务",
+        *Msg(
+            "reason.fabricated_services.billed",
+            where=where,
+            settlements=len(implicated),
+            patients=len(patients),
+            bed=n_bed,
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

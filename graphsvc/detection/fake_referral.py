@@ -51,6 +51,7 @@ from graphsvc.detection.common import (
     Clustering,
     fmt_p,
     region_of_institutions,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -59,7 +60,9 @@ from graphsvc.detection.finding import (
     Finding,
     fisher_log10,
     money_at_risk,
+    null_texts,
     render_finding,
+    unit_texts,
 )
 from graphsvc.detection.rings import (
     Evidence,
@@ -71,6 +74,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -435,7 +439,6 @@ def detect(
         min_adjusted=config.scoring.min_adjusted_surprise,
     )
 
-    rx = data.prescriptions
     rings: list[Ring] = []
     for grp, sc in zip(groups, scores, strict=True):
         if weak(sc.surprise, tests, config.scoring.min_adjusted_surprise):
@@ -459,16 +462,21 @@ def detect(
         repeat = int((rounds >= 2).sum())
         # Settlements of bounced patients at loop institutions during the loops.
         lo, hi = in_comp["date"].min(), in_comp["date"].max()
-        implicated = rx[
-            rx["participant_id"].isin(set(patients))
-            & rx["institution_id"].isin(cset)
-            & (rx["date"] >= lo)
-            & (rx["date"] <= hi + pd.Timedelta(days=cfg.bounce_window_days))
+        theirs = rows_by(data, "prescriptions", "participant_id").rows(patients)
+        implicated = theirs[
+            theirs["institution_id"].isin(cset)
+            & (theirs["date"] >= lo)
+            & (theirs["date"] <= hi + pd.Timedelta(days=cfg.bounce_window_days))
         ]
         cash = money_at_risk(implicated)
         hops = in_comp.groupby(["from_institution_id", "to_institution_id"]).size()
-        hop_txt = ", ".join(f"{a}→{b} ({int(n)})" for (a, b), n in hops.items())
-        hop_zh = "，".join(f"{a}→{b}（{int(n)}次）" for (a, b), n in hops.items())
+        hop_txt = Join(
+            [
+                Msg("reason.fake_referral.hop", source=a, target=b, n=int(n))
+                for (a, b), n in hops.items()
+            ],
+            "sep.list",
+        )
         expected = len(grp.referred) * sc.r0
         finding = Finding(
             typology=TYPOLOGY,
@@ -476,28 +484,23 @@ def detect(
             members=sort_members(members),
             observed=len(grp.loop_ids),
             expected=round(expected, 4),
-            unit="referral loops closed",
-            unit_zh="次闭环转诊",
-            null_model=(
-                f"each of the {len(grp.referred)} patients referred between these "
-                f"institutions closes loops at the rate elsewhere, {sc.r0:.3f} per patient "
-                f"(Poisson), combined by Fisher's method with the Poisson test of "
-                f"{len(grp.non_up)} of {len(grp.inner)} referrals not going up a level "
-                f"(expected share {sc.q0:.0%} from the referrers' hospital levels elsewhere)"
-            ),
-            null_model_zh=(
-                f"在上述机构之间转诊的{len(grp.referred)}名患者按其他地方每人{sc.r0:.3f}次的"
-                f"比例形成闭环（泊松分布），并以Fisher法合并{len(grp.inner)}次转诊中"
-                f"{len(grp.non_up)}次并非转往更高级别医院的泊松检验（按转出机构级别，其他地方"
-                f"预期比例{sc.q0:.0%}）"
+            **unit_texts(Msg("reason.fake_referral.unit")),
+            **null_texts(
+                Msg(
+                    "reason.fake_referral.null",
+                    patients=len(grp.referred),
+                    r0=sc.r0,
+                    not_up=len(grp.non_up),
+                    referrals=len(grp.inner),
+                    q0=sc.q0,
+                )
             ),
             log10_p=sc.log10_p,
             tests=tests,
             exemptions=[
-                Exemption(
+                Exemption.of(
                     "two_way_care",
-                    "two-way care (usual clinic -> higher level -> back to that clinic)",
-                    "双向转诊（常住社区机构 -> 上级医院 -> 转回该机构）",
+                    Msg("reason.fake_referral.exempt.two_way_care"),
                     int(
                         care_loops.loc[
                             care_loops["from_institution_id"].isin(cset)
@@ -505,26 +508,27 @@ def detect(
                             "loop",
                         ].nunique()
                     ),
-                    "referral loops",
-                    "次闭环转诊",
+                    Msg("reason.fake_referral.unit.loops"),
                 )
             ],
             details=[
-                (
-                    f"loop referrals alone: chance {fmt_p(sc.lp_bounce)}; "
-                    f"direction alone: chance {fmt_p(sc.lp_level)}",
-                    f"仅闭环转诊：偶然概率{fmt_p(sc.lp_bounce)}；"
-                    f"仅转诊方向：偶然概率{fmt_p(sc.lp_level)}",
-                )
+                Msg(
+                    "reason.fake_referral.parts",
+                    loops=fmt_p(sc.lp_bounce),
+                    direction=fmt_p(sc.lp_level),
+                ).pair()
             ],
         )
         reasons = Reasons()
         reasons.add(
-            f"{len(patients)} patients were referred round a loop of {len(comp)} institutions "
-            f"and back within {cfg.bounce_window_days} days, {repeat} of them more than once: "
-            f"{hop_txt}",
-            f"{len(patients)}名患者在{len(comp)}家定点医疗机构之间循环转诊，"
-            f"{cfg.bounce_window_days}日内转回原机构，其中{repeat}人不止一次：{hop_zh}",
+            *Msg(
+                "reason.fake_referral.loop",
+                patients=len(patients),
+                institutions=len(comp),
+                days=cfg.bounce_window_days,
+                repeat=repeat,
+                hops=hop_txt,
+            ).pair()
         )
         for en, zh in render_finding(finding):
             reasons.add(en, zh)

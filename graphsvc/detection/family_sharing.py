@@ -40,7 +40,14 @@ from graphsvc.detection.common import (
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -50,6 +57,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -238,52 +246,35 @@ def detect(
             members=members,
             observed=k_eff,
             expected=round(n_eff * p0, 4),
-            unit=f"of {n_eff} people paid for not plausibly family",
-            unit_zh=f"人（共{n_eff}人）难以认定为家庭成员",
-            null_model=(
-                f"each person paid for is implausible at other holders' rate {p0:.3f} (binomial)"
-            ),
-            null_model_zh=f"每名被支付人按其他账户持有人的比例{p0:.3f}独立判定（二项分布）",
+            **unit_texts(Msg("reason.family_sharing.unit", people=n_eff)),
+            **null_texts(Msg("reason.family_sharing.null", p0=p0)),
             log10_p=lp,
             tests=tests,
             exemptions=[
-                Exemption(
+                Exemption.of(
                     "plausible_family",
-                    "plausible family (registered relation the ages fit, or co-resident)",
-                    "合理家庭成员（年龄相符的登记亲属或同住人员）",
+                    Msg("reason.family_sharing.exempt.plausible_family"),
                     spared,
-                    "of the people paid for",
-                    "名被支付人",
+                    Msg("reason.family_sharing.unit.paid_for"),
                 )
             ],
         )
         reasons = Reasons()
-        reasons.add(
-            f"the personal account of participant {holder} paid for {n} other people; "
-            f"{k} of them are not plausibly family",
-            f"参保人{holder}的个人账户为{n}名他人支付费用，其中{k}人难以认定为其家庭成员",
-        )
-        facts_en = [f"{no_link} have no registered family link with the holder"]
-        facts_zh = [f"{no_link}人与账户持有人无登记的亲属关系"]
+        reasons.add(*Msg("reason.family_sharing.paid", holder=holder, n=n, k=k).pair())
+        facts = [Msg("reason.family_sharing.no_link", n=no_link)]
         if diff_addr:
-            facts_en.append(f"{diff_addr} live at a different address")
-            facts_zh.append(f"{diff_addr}人居住地址不同")
+            facts.append(Msg("reason.family_sharing.other_address", n=diff_addr))
         if no_addr:
-            facts_en.append(f"{no_addr} have no address on record")
-            facts_zh.append(f"{no_addr}人无地址记录")
-        facts_en.append(f"{contradicted} have a declared relation the ages or counts contradict")
-        facts_zh.append(f"{contradicted}人申报的亲属关系与年龄或人数不符")
-        reasons.add(", ".join(facts_en), "，".join(facts_zh))
+            facts.append(Msg("reason.family_sharing.no_address", n=no_addr))
+        facts.append(Msg("reason.family_sharing.contradicted", n=contradicted))
+        reasons.add(*Join(facts, "sep.list").pair())
         for en, zh in render_finding(finding):
             reasons.add(en, zh)
         reasons.add(*cash.sentence())
         if too_many:
             reasons.insert(
                 1,
-                f"Art. 14 allows spouse, parents and children: {n} exceeds a "
-                f"family of {cfg.max_family_size}",
-                f"《办法》第14条规定家庭共济范围为配偶、父母和子女：{n}人超出"
-                f"{cfg.max_family_size}人的家庭规模",
+                *Msg("reason.family_sharing.too_many", n=n, family=cfg.max_family_size).pair(),
             )
         start, end = period(implicated["date"])
         co_resident = f"unregistered co-resident beyond a family of {cfg.max_family_size}"
@@ -391,22 +382,15 @@ def _spread_holders(
             members=[],
             observed=k,
             expected=round(n_eff * p0, 4),
-            unit=f"of {n_eff} people paid for by {len(group)} linked holders not plausibly family",
-            unit_zh=f"人（{len(group)}名相互关联的账户持有人共{n_eff}人）难以认定为家庭成员",
-            null_model=(
-                f"each person paid for is implausible at other holders' rate {p0:.3f} (binomial)"
+            **unit_texts(
+                Msg("reason.family_sharing.unit.linked", people=n_eff, holders=len(group))
             ),
-            null_model_zh=f"每名被支付人按其他账户持有人的比例{p0:.3f}独立判定（二项分布）",
+            **null_texts(Msg("reason.family_sharing.null", p0=p0)),
             log10_p=lp,
             tests=tests,
         )
         reasons = Reasons()
-        reasons.add(
-            f"{len(group)} account holders, linked by shared identifiers or by paying on the "
-            f"same days at the same places, paid for {k} people who are not plausibly family",
-            f"{len(group)}名账户持有人（共用标识信息或同日同地结算而相互关联）共为{k}名"
-            "难以认定为家庭成员的人员支付费用",
-        )
+        reasons.add(*Msg("reason.family_sharing.linked", holders=len(group), k=k).pair())
         for en, zh in render_finding(finding):
             reasons.add(en, zh)
         reasons.add(*cash.sentence())

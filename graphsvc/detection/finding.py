@@ -2,7 +2,9 @@
 
 A detector turns candidates into :class:`Finding` records. A finding names its
 statistic instead of burying it in prose, so reasons are *rendered* from numbers and
-never hand-written twice (en + zh drift apart):
+never hand-written twice (en + zh drift apart). Every text is a catalog message
+(``graphsvc.locale.msg.Msg``, keys ``reason.<typology>.<what>``) rendered in both
+languages when the ring is built:
 
 * ``observed`` / ``expected``: what was counted for the group (e.g. 14 shared sessions)
   and what the null model expects for a group like it (e.g. 0.3);
@@ -28,10 +30,11 @@ contract's ``fund_paid`` / ``account_paid`` / ``account_holder_id`` columns.
 Use::
 
     f = Finding("shared_identity", clause, members, observed=25, expected=0.02,
-                unit="participants sharing identifiers", unit_zh="名参保人共用身份信息",
-                null_model="...", null_model_zh="...", log10_p=-31.0, tests=4000)
-    f.exemptions.append(Exemption("household", "registered household", "登记家庭",
-                                  removed=3, unit="pairs", unit_zh="对"))
+                **unit_texts(Msg("reason.shared_identity.unit", ...)),
+                **null_texts(Msg("reason.shared_identity.null", ...)),
+                log10_p=-31.0, tests=4000)
+    f.exemptions.append(Exemption.of("household", Msg("reason.shared_identity.exempt.household"),
+                                     3, Msg("reason.unit.pairs")))
     reasons = render_finding(f)          # a Reasons (en + zh twins)
     ring.findings.append(f)              # rings.Ring carries findings and money
     ring.money = money_at_risk(implicated_settlements)
@@ -44,49 +47,70 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
+from graphsvc.locale.fmt import fmt_money, fmt_num, fmt_p
+from graphsvc.locale.msg import Msg, Twin
 from graphsvc.model import RingMember
 
+# fmt_money / fmt_p live in graphsvc.locale.fmt; re-exported: detectors print with them.
+__all__ = [
+    "Exemption",
+    "Finding",
+    "MoneyAtRisk",
+    "NullTexts",
+    "UnitTexts",
+    "bonferroni_max_log10",
+    "fisher_log10",
+    "fmt_money",
+    "fmt_p",
+    "money_at_risk",
+    "null_texts",
+    "render_finding",
+    "statistic_sentence",
+    "unit_texts",
+]
 
-def fmt_p(log10p: float) -> str:
-    """A probability from its log10, readable: two decimals above 0.01, else a power of ten.
-
-    >>> fmt_p(-12.34), fmt_p(-1.5), fmt_p(0.3)
-    ('1e-12', '0.03', '1.00')
-    """
-    log10p = min(0.0, log10p)
-    if log10p > -2:
-        return f"{10**log10p:.2f}"
-    return f"1e{math.floor(log10p + 0.5)}"
+_num = fmt_num
 
 
-def fmt_money(x: float) -> str:
-    """Yuan with thousands separators, e.g. '¥12,345.60'."""
-    return f"¥{x:,.2f}"
+class UnitTexts(TypedDict):
+    unit: str
+    unit_zh: str
 
 
-def _num(x: float) -> str:
-    """Counts as integers, rates with up to 3 significant digits.
+class NullTexts(TypedDict):
+    null_model: str
+    null_model_zh: str
 
-    >>> _num(14.0), _num(0.01234), _num(2.5)
-    ('14', '0.0123', '2.5')
-    """
-    if float(x).is_integer():
-        return str(int(x))
-    return f"{x:.3g}"
+
+def unit_texts(msg: Msg) -> UnitTexts:
+    """A Finding's ``unit``/``unit_zh`` rendered from one catalog message:
+    ``Finding(..., **unit_texts(Msg("reason.x.unit", n=3)), ...)``."""
+    en, zh = msg.pair()
+    return {"unit": en, "unit_zh": zh}
+
+
+def null_texts(msg: Msg) -> NullTexts:
+    """A Finding's ``null_model``/``null_model_zh`` from one catalog message."""
+    en, zh = msg.pair()
+    return {"null_model": en, "null_model_zh": zh}
 
 
 @dataclass(frozen=True)
 class Exemption:
     """A named exemption a detector weighed, and how much of the pattern it removed.
 
-    >>> e = Exemption("household", "a registered household", "登记家庭", 3, "pairs", "对")
-    >>> e.sentence()
-    ('3 pairs explained as a registered household', '3对可由登记家庭解释')
-    >>> Exemption("household", "a registered household", "登记家庭", 0, "pairs", "对").sentence()
+    Its texts come from the catalogs (``Exemption.of``); the stored shape keeps both
+    languages, so a report reads them without the catalogs of the day.
+
+    >>> hh = Msg("reason.shared_identity.exempt.household")
+    >>> e = Exemption.of("household", hh, 3, Msg("reason.unit.pairs"))
+    >>> e.sentence()[0]
+    '3 pairs explained as registered family or a plausible household'
+    >>> Exemption.of("household", hh, 0, Msg("reason.unit.pairs")).sentence()
     """
 
     name: str  # the config entry (e.g. "household", "treatment_cycle")
@@ -96,13 +120,16 @@ class Exemption:
     unit: str  # "pairs", "sessions", "beneficiaries", ...
     unit_zh: str
 
+    @classmethod
+    def of(cls, name: str, reason: Msg, removed: int, unit: Msg) -> Exemption:
+        """An exemption whose reason and unit are catalog messages, rendered now."""
+        return cls(name, *reason.pair(), removed, *unit.pair())
+
     def sentence(self) -> tuple[str, str] | None:
         if self.removed <= 0:
             return None
-        return (
-            f"{self.removed} {self.unit} explained as {self.reason}",
-            f"{self.removed}{self.unit_zh}可由{self.reason_zh}解释",
-        )
+        reason, unit = Twin(self.reason, self.reason_zh), Twin(self.unit, self.unit_zh)
+        return Msg("reason.exemption", removed=self.removed, unit=unit, reason=reason).pair()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,19 +163,15 @@ class MoneyAtRisk:
 
     def sentence(self) -> tuple[str, str]:
         if self.total <= 0:
-            return (
-                "no settlement money moved in the implicated settlements "
-                f"({self.settlements} settlements)",
-                f"涉及结算{self.settlements}笔，未发生医保基金支付",
-            )
-        return (
-            f"{self.settlements} implicated settlements: {fmt_money(self.total)} of fund money "
-            f"(pooled fund {fmt_money(self.fund)}, personal account {fmt_money(self.account)}, "
-            f"of which family-shared {fmt_money(self.shared)})",
-            f"涉及结算{self.settlements}笔，医保基金{fmt_money(self.total)}"
-            f"（统筹基金{fmt_money(self.fund)}，个人账户{fmt_money(self.account)}，"
-            f"其中共济{fmt_money(self.shared)}）",
-        )
+            return Msg("reason.money.none", settlements=self.settlements).pair()
+        return Msg(
+            "reason.money.split",
+            settlements=self.settlements,
+            total=fmt_money(self.total),
+            fund=fmt_money(self.fund),
+            account=fmt_money(self.account),
+            shared=fmt_money(self.shared),
+        ).pair()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -244,14 +267,16 @@ def statistic_sentence(f: Finding) -> tuple[str, str]:
     >>> zh.split("；")[1]
     '偶然概率1e-12，经500组检验校正后为1e-9'
     """
-    raw, corr = fmt_p(f.log10_p), fmt_p(f.log10_p_corrected)
-    return (
-        f"observed {_num(f.observed)} {f.unit} where {_num(f.expected)} expected "
-        f"(null model: {f.null_model}); chance {raw}, {corr} after correcting for "
-        f"{f.tests} groups examined",
-        f"观测到{_num(f.observed)}{f.unit_zh}，零假设（{f.null_model_zh}）下期望"
-        f"{_num(f.expected)}；偶然概率{raw}，经{f.tests}组检验校正后为{corr}",
-    )
+    return Msg(
+        "reason.statistic",
+        observed=_num(f.observed),
+        unit=Twin(f.unit, f.unit_zh),
+        expected=_num(f.expected),
+        null_model=Twin(f.null_model, f.null_model_zh),
+        raw=fmt_p(f.log10_p),
+        corrected=fmt_p(f.log10_p_corrected),
+        tests=f.tests,
+    ).pair()
 
 
 def render_finding(f: Finding) -> list[tuple[str, str]]:

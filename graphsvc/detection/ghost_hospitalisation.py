@@ -29,10 +29,16 @@ import logging
 
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -43,6 +49,7 @@ from graphsvc.detection.rings import (
 )
 from graphsvc.detection.stays import inpatient_stays
 from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +108,6 @@ def _ring(
     config: DetectConfig,
 ) -> Ring:
     cfg = config.ghost_hospitalisation
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     members = [Member("institution", t.inst, "hospital")]
     members += [Member("participant", p, "patient") for p in patients]
@@ -112,57 +118,69 @@ def _ring(
         doctors = sorted(str(d) for d, n in docs.items() if n >= 2)
     members += [Member("doctor", d, "admitting doctor") for d in doctors]
     members = sort_members(members)
-    implicated = rx[rx["prescription_id"].isin(set(flagged["prescription_id"]))]
+    implicated = rows_by(data, "prescriptions", "prescription_id").rows(flagged["prescription_id"])
     cash = money_at_risk(implicated)
     away_ids = sorted({i for ids in flagged["away_ids"] for i in ids})
     n_stays = sum(u.stays for u in chosen)
     n_away, n_strong = len(flagged), int(flagged["strong"].sum())
-    where = f"hospital {t.inst}" + (
-        f" (admitting doctor {', '.join(doctors)})" if chosen[0].doctor else ""
+    where = (
+        Msg(
+            "reason.ghost_hospitalisation.where_doctors",
+            hospital=t.inst,
+            doctors=Join(doctors, "sep.enum"),
+        )
+        if chosen[0].doctor
+        else Msg("reason.ghost_hospitalisation.where", hospital=t.inst)
     )
-    where_zh = f"医院{t.inst}" + (f"（收治医师{'、'.join(doctors)}）" if chosen[0].doctor else "")
     (away, strong), (p_away, p_strong) = t.counts, t.rates
     use_strong = log10_binom_sf(strong, t.stays, p_strong) < log10_binom_sf(away, t.stays, p_away)
-    who = f"doctor {t.doctor}" if t.doctor else "the hospital"
-    who_zh = f"医师{t.doctor}" if t.doctor else "该医院"
+    who = (
+        Msg("reason.ghost_hospitalisation.who_doctor", doctor=t.doctor)
+        if t.doctor
+        else Msg("reason.ghost_hospitalisation.who_hospital")
+    )
+    unit_key = (
+        "reason.ghost_hospitalisation.unit.strong"
+        if use_strong
+        else "reason.ghost_hospitalisation.unit.away"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=strong if use_strong else away,
         expected=round(t.stays * (p_strong if use_strong else p_away), 4),
-        unit=(
-            f"of {who}'s {t.stays} stays with settlements elsewhere on {cfg.strong_days_away}+ days"
-            if use_strong
-            else f"of {who}'s {t.stays} stays with settlements elsewhere during the stay"
+        **unit_texts(
+            Msg(
+                unit_key,
+                who=who,
+                stays=t.stays,
+                days=cfg.strong_days_away,
+            )
         ),
-        unit_zh=(
-            f"次（{who_zh}共{t.stays}次住院）住院期间在其他机构结算达{cfg.strong_days_away}日以上"
-            if use_strong
-            else f"次（{who_zh}共{t.stays}次住院）住院期间在其他机构另有结算"
-        ),
-        null_model=(
-            "each stay has settlements elsewhere independently at the rate of every other "
-            f"hospital ({p_away:.3%}; on {cfg.strong_days_away}+ days {p_strong:.3%}); "
-            "binomial, the stronger of the two tests Bonferroni-corrected"
-        ),
-        null_model_zh=(
-            f"每次住院按其他医院的比例独立发生院外结算（{p_away:.3%}；"
-            f"{cfg.strong_days_away}日以上{p_strong:.3%}）；二项分布，两项检验取较强者并作"
-            "Bonferroni校正"
+        **null_texts(
+            Msg(
+                "reason.ghost_hospitalisation.null",
+                p_away=p_away,
+                days=cfg.strong_days_away,
+                p_strong=p_strong,
+            )
         ),
         log10_p=t.log10_p,
         tests=tests,
     )
     reasons = Reasons()
     reasons.add(
-        f"{n_away} of {n_stays} inpatient stays at {where} have settlements at other "
-        f"institutions while the patient was registered in a bed ({n_strong} on "
-        f"{cfg.strong_days_away} or more days; {len(away_ids)} settlements elsewhere), "
-        f"{len(patients)} patients",
-        f"{where_zh}的{n_stays}次住院中，{n_away}次在患者登记住院期间于其他机构另有结算"
-        f"（其中{n_strong}次达{cfg.strong_days_away}日以上；院外结算{len(away_ids)}笔），"
-        f"涉及患者{len(patients)}名，疑似挂床住院",
+        *Msg(
+            "reason.ghost_hospitalisation.stays",
+            away=n_away,
+            stays=n_stays,
+            where=where,
+            strong=n_strong,
+            days=cfg.strong_days_away,
+            settlements=len(away_ids),
+            patients=len(patients),
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

@@ -34,10 +34,13 @@ from graphsvc.detection.common import (
     PYTHON_CLUSTERING,
     Clustering,
     Explainer,
+    RowIndex,
     UnionFind,
+    explainer_of,
     fmt_p,
     period,
     region_of_participants,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig, OrganisedVisitsConfig
 from graphsvc.detection.data import GraphData
@@ -52,6 +55,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -279,50 +283,84 @@ def group_surprise(
     keep = count >= min_present
     if not keep.any():
         return 0.0, pd.DataFrame(columns=["session", "provider", "slot", "x", "lam", "surprise"])
-    prov_all = gv["provider"].to_numpy()
+    prov_all = gv["provider"].to_numpy(dtype=object)
     sess_prov = prov_all[first][keep]
     x_s = count[keep]
     load = gv["load"].to_numpy()[first][keep]
-    # k_i: each member's visits at each provider; own: the group's visits there.
-    pairs, k = np.unique(
-        np.char.add(
-            np.char.add(prov_all.astype(str), "\x1f"), gv["participant_id"].to_numpy().astype(str)
-        ),
-        return_counts=True,
-    )
-    k_of: dict[str, list[float]] = {}
-    for pair, n in zip(pairs, k, strict=True):
-        k_of.setdefault(str(pair).split("\x1f", 1)[0], []).append(float(n))
-    stats = provider_stats.reindex(sess_prov)
-    own = np.array([sum(k_of[p]) for p in sess_prov])
-    others = stats["visits"].to_numpy(dtype=float) - own
-    w = (load - x_s + 1) / (others + stats["days"].to_numpy(dtype=float))
+    # k_i: each member's visits at each provider (in participant order, as the sums below
+    # have always added them); own: the group's visits there.
+    pv_code, pv_names = pd.factorize(prov_all)
+    pid_code, pid_names = pd.factorize(gv["participant_id"].to_numpy(dtype=object), sort=True)
+    pair, k = np.unique(pv_code.astype(np.int64) * len(pid_names) + pid_code, return_counts=True)
+    bounds = np.searchsorted(pair // len(pid_names), np.arange(len(pv_names) + 1))
+    k_at = [k[bounds[c] : bounds[c + 1]].astype(float) for c in range(len(pv_names))]
+    sess_pv = pv_code[first][keep]
+    at = provider_stats.index.get_indexer(pd.Index(sess_prov, dtype=object))
+    if (at < 0).any():
+        raise KeyError(f"providers without stats: {sorted(set(sess_prov[at < 0]))[:5]}")
+    visits_of = provider_stats["visits"].to_numpy(dtype=float)[at]
+    days_of = provider_stats["days"].to_numpy(dtype=float)[at]
+    own = np.array([float(k_at[c].sum()) for c in sess_pv])
+    others = visits_of - own
+    w = (load - x_s + 1) / (others + days_of)
     lam = np.array(
-        [
-            float(np.minimum(1.0, np.array(k_of[p]) * ws).sum())
-            for p, ws in zip(sess_prov, w, strict=True)
-        ]
+        [float(np.minimum(1.0, k_at[c] * ws).sum()) for c, ws in zip(sess_pv, w, strict=True)]
     )
-    out = pd.DataFrame(
-        {
-            "session": names[keep],
-            "provider": sess_prov,
-            "slot": gv["slot"].to_numpy()[first][keep],
-            "x": x_s.astype(int),
-            "lam": lam,
-            "day": gv["day"].to_numpy()[first][keep],
-        }
+    surprise = np.array(
+        [-log10_poisson_sf(int(xs), float(la)) for xs, la in zip(x_s, lam, strict=True)],
+        dtype=float,
     )
-    out["surprise"] = [
-        -log10_poisson_sf(int(xs), float(la)) for xs, la in zip(out["x"], out["lam"], strict=True)
-    ]
     # A session counts when its turnout would be unlikely on any of the provider's
     # working days (Bonferroni over its days): regulars of a busy clinic meeting on a
     # market day do not count, a coach party does.
-    need = np.log10(provider_stats.loc[out["provider"], "days"].to_numpy(dtype=float))
-    out = out[out["surprise"] >= need + min_session_surprise]
-    best = _counted(out, followup_gap_days).drop(columns="day")
-    return float(best["surprise"].sum()), best.sort_values("session").reset_index(drop=True)
+    ok = surprise >= np.log10(days_of) + min_session_surprise
+    sess = np.asarray(names, dtype=object)[keep][ok]
+    slot = gv["slot"].to_numpy(dtype=object)[first][keep][ok]
+    day = gv["day"].to_numpy(dtype="datetime64[D]")[first][keep][ok]
+    pos = _counted_positions(slot, sess, day, surprise[ok], followup_gap_days)
+    best = pd.DataFrame(
+        {
+            "session": sess[pos],
+            "provider": sess_prov[ok][pos],
+            "slot": slot[pos],
+            "x": x_s[ok][pos].astype(int),
+            "lam": lam[ok][pos],
+            "surprise": surprise[ok][pos],
+        }
+    )
+    total = float(best["surprise"].sum())
+    by_session = np.argsort(sess[pos], kind="stable")
+    return total, best.iloc[by_session].reset_index(drop=True)
+
+
+def _counted_positions(
+    slot: np.ndarray, session: np.ndarray, day: np.ndarray, surprise: np.ndarray, gap_days: int
+) -> np.ndarray:
+    """Positions of the sessions :func:`_counted` keeps, in its order: the recurring
+    sessions by (slot, session), then each other slot's best one by slot.
+
+    Plain numpy on a group's few sessions: sorting and filtering a small frame per
+    candidate group was most of this detector's time at scale.
+    """
+    if len(slot) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((session, slot))
+    sl = slot[order]
+    dd = day[order].astype("datetime64[D]")
+    same = sl[1:] == sl[:-1]
+    gaps = (dd[1:] - dd[:-1]).astype("timedelta64[D]").astype(int)
+    close = same & (gaps < gap_days)
+    recurring = np.zeros(len(order), dtype=bool)
+    recurring[1:] |= close
+    recurring[:-1] |= close
+    fast = order[recurring]
+    fast_slots = set(slot[fast])
+    rest = order[~recurring & np.array([s not in fast_slots for s in sl], dtype=bool)]
+    rest = rest[np.lexsort((session[rest], -surprise[rest], slot[rest]))]
+    rs = slot[rest]
+    head = np.ones(len(rest), dtype=bool)
+    head[1:] = rs[1:] != rs[:-1]
+    return np.concatenate([fast, rest[head]]).astype(np.int64)
 
 
 def _counted(sessions: pd.DataFrame, gap_days: int) -> pd.DataFrame:
@@ -341,22 +379,18 @@ def _counted(sessions: pd.DataFrame, gap_days: int) -> pd.DataFrame:
     >>> list(_counted(s, 0)["session"])
     ['D|2024-03-05']
     """
-    ordered = sessions.sort_values(["slot", "session"], kind="stable")
-    if "day" in ordered:
-        day = ordered["day"].to_numpy(dtype="datetime64[D]")
+    if "day" in sessions:
+        day = sessions["day"].to_numpy(dtype="datetime64[D]")
     else:
-        day = pd.to_datetime(ordered["session"].str.rsplit("|", n=1).str[-1]).to_numpy()
-    slot = ordered["slot"].to_numpy()
-    same = slot[1:] == slot[:-1]
-    gaps = (day[1:] - day[:-1]).astype("timedelta64[D]").astype(int)
-    close = same & (gaps < gap_days)
-    recurring = np.zeros(len(ordered), dtype=bool)
-    recurring[1:] |= close
-    recurring[:-1] |= close
-    fast = ordered[recurring]
-    rest = ordered[~recurring & ~ordered["slot"].isin(set(fast["slot"]))]
-    best = rest.sort_values(["slot", "surprise", "session"], ascending=[True, False, True])
-    return pd.concat([fast, best.drop_duplicates("slot")])
+        day = pd.to_datetime(sessions["session"].str.rsplit("|", n=1).str[-1]).to_numpy()
+    pos = _counted_positions(
+        sessions["slot"].to_numpy(dtype=object),
+        sessions["session"].to_numpy(dtype=object),
+        day,
+        sessions["surprise"].to_numpy(dtype=float),
+        gap_days,
+    )
+    return sessions.iloc[pos]
 
 
 def _regular(gaps: np.ndarray, tolerance_days: int) -> bool:
@@ -456,7 +490,8 @@ def detect(
     cfg = config.organised_visits
     visits = sessions_of(data)
     pool = catchment(data, visits)
-    explainer = Explainer(data, config.shared_identity.household_max)
+    # The same households as shared_identity's (its settings; one build shared).
+    explainer = explainer_of(data, config.shared_identity)
     rings = _level_rings(data, config, visits, pool, cfg.max_session_size, algos, explainer)
     # Second pass (issue #11): the institution is the provider whoever the doctor was,
     # so a group seen by another doctor on each trip is found. It reports only groups
@@ -527,21 +562,35 @@ class _Index:
     def __init__(self, visits: pd.DataFrame) -> None:
         self.visits = visits
         self._by: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._codes: dict[str, np.ndarray] = {}
         for col in ("participant_id", "session"):
             codes, names = pd.factorize(visits[col], sort=True)
+            self._codes[col] = codes.astype(np.int64)
             order = np.argsort(codes, kind="stable")
             starts = np.searchsorted(codes[order], np.arange(len(names) + 1))
             self._by[col] = (np.asarray(names, dtype=object), order, starts)
 
-    def rows(self, col: str, keys: Iterable[str]) -> pd.DataFrame:
+    def positions(self, col: str, keys: Iterable[str]) -> np.ndarray:
         names, order, starts = self._by[col]
         wanted = np.asarray(sorted(set(keys)), dtype=object)
         at = np.searchsorted(names, wanted)
         at = at[(at < len(names)) & (names[np.minimum(at, len(names) - 1)] == wanted)]
         if len(at) == 0:
-            return self.visits.iloc[:0]
-        pos = np.concatenate([order[starts[i] : starts[i + 1]] for i in at])
-        return self.visits.iloc[np.sort(pos)]
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate([order[starts[i] : starts[i + 1]] for i in at]))
+
+    def rows(self, col: str, keys: Iterable[str]) -> pd.DataFrame:
+        return self.visits.iloc[self.positions(col, keys)]
+
+    def regulars(self, sessions: Iterable[str]) -> list[str]:
+        """Who came to two or more of ``sessions``, sorted (integer codes, no frame)."""
+        pos = self.positions("session", sessions)
+        n_sessions = len(self._by["session"][0])
+        seen = np.unique(self._codes["participant_id"][pos] * n_sessions
+                         + self._codes["session"][pos])  # fmt: skip
+        person, times = np.unique(seen // n_sessions, return_counts=True)
+        names = self._by["participant_id"][0]
+        return sorted(str(p) for p in names[person[times >= 2]])
 
 
 def _merge_overlapping(groups: list[list[str]]) -> list[list[str]]:
@@ -594,12 +643,11 @@ def _level_rings(
     edges = linked.rename(columns={"s": "a", "t": "b"})[["a", "b", "surprise"]]
     pstats = provider_stats_of(visits)
     index = _Index(visits)
+    edge_rows = RowIndex(edges, "a")  # each component's edges without a scan of all
     stays = _stays_of(data)
 
     def regulars_of(part: list[str]) -> list[str]:
-        sv = index.rows("session", part)
-        times = sv.groupby("participant_id")["session"].nunique()
-        return sorted(str(p) for p in times[times >= 2].index)
+        return index.regulars(part)
 
     def stands_out(people: list[str]) -> bool:
         if len(people) < cfg.min_members:
@@ -616,12 +664,12 @@ def _level_rings(
     groups: list[list[str]] = []
     for sessions in algos.components(zip(linked["s"], linked["t"], strict=True)):
         parts = [sessions]
-        sub = edges[edges["a"].isin(set(sessions))]
         n = len(sessions)
         # Split only gatherings that are not one clique of mutually linked outings, and
         # keep the split only when it finds two or more groups that each stand out: one
         # group whose turnout varies (not every pair of its outings linked) must not be
         # cut into pieces too small to test (issue #11).
+        sub = edge_rows.rows(sessions) if n >= 4 else edges.iloc[:0]
         if n >= 4 and len(sub) < cfg.split_below_density * n * (n - 1) / 2:
             split = algos.leiden_communities(
                 sub, "surprise", seed=cfg.seed, resolution=cfg.leiden_resolution
@@ -633,7 +681,7 @@ def _level_rings(
             if len(regulars) >= cfg.min_members:
                 groups.append(regulars)
     groups = _merge_overlapping(groups)
-    rx = data.prescriptions
+    rx_rows = rows_by(data, "prescriptions", "participant_id")
     rings: list[Ring] = []
     for community in groups:
         if len(community) < cfg.min_members:
@@ -722,39 +770,42 @@ def _level_rings(
                         n_docs = int(by_doc["doctor_id"].nunique())
                         per = by_doc.groupby("participant_id")["doctor_id"].nunique()
                         moved = int((per >= 2).sum())
-                        rota_reason = (
-                            f"{n_docs} different doctors of the institution saw the group in "
-                            f"turn; {moved} of {len(group)} members saw a different doctor on "
-                            f"different trips",
-                            f"该机构{n_docs}名不同医师轮流接诊该团伙；{len(group)}名成员中"
-                            f"{moved}人在不同场次由不同医师接诊",
-                        )
+                        rota_reason = Msg(
+                            "reason.organised_visits.rotation",
+                            doctors=n_docs,
+                            moved=moved,
+                            members=len(group),
+                        ).pair()
                 if inst_id is not None:
                     members.append(Member("institution", inst_id, "institution"))
         start, end = period(joint_rows["day"] if len(joint_rows) else gv["day"])
-        implicated = rx[
-            rx["participant_id"].isin(gset)
-            & (rx["visit_type"] != "pharmacy")
-            & rx["date"].isin(joint_rows["day"].unique())
+        mine = rx_rows.rows(gset)
+        implicated = mine[
+            (mine["visit_type"] != "pharmacy") & mine["date"].isin(joint_rows["day"].unique())
         ]
         cash = money_at_risk(implicated)
         per_day = list(joint_rows.groupby("day")["participant_id"].nunique().items())
-        turnout = ", ".join(f"{d.date().isoformat()}: {int(n)}" for d, n in per_day)
-        turnout_zh = "，".join(f"{d.date().isoformat()}：{int(n)}人" for d, n in per_day)
+        turnout = Join(
+            [
+                Msg("reason.organised_visits.turnout_day", day=d.date().isoformat(), n=int(n))
+                for d, n in per_day
+            ],
+            "sep.list",
+        )
         reasons = Reasons()
         reasons.add(
-            f"{len(group)} participants came to the same provider on the same day in "
-            f"{n_sessions} sessions ({len(joint)} on distinct weekdays counted) with at least "
-            f"{present} of them ({len(providers)} providers); turnout {turnout}",
-            f"{len(group)}名参保人在{n_sessions}个场次中同日到同一医药机构或医师处就诊，"
-            f"每场次至少{present}人（涉及{len(providers)}个机构或医师；同一星期几的场次"
-            f"只计一次，共计入{len(joint)}个场次）；各日到诊人数：{turnout_zh}",
+            *Msg(
+                "reason.organised_visits.sessions",
+                members=len(group),
+                sessions=n_sessions,
+                counted=len(joint),
+                present=present,
+                providers=len(providers),
+                turnout=turnout,
+            ).pair()
         )
         reasons.add(
-            f"chance members would meet like this, given everyone else's use of those "
-            f"providers: {fmt_p(-surprise)} ({tests} pairs of sessions examined)",
-            f"按其他参保人在上述机构或医师处的就诊情况推算，成员偶然如此聚集就诊的概率："
-            f"{fmt_p(-surprise)}（共检查{tests}对场次）",
+            *Msg("reason.organised_visits.chance", chance=fmt_p(-surprise), tests=tests).pair()
         )
         if rota_reason is not None:
             reasons.add(*rota_reason)
@@ -762,8 +813,9 @@ def _level_rings(
         if any(m.role == "hub doctor" for m in members):
             reasons.insert(
                 1,
-                f"doctor {hub} saw the group together in {int(providers.iloc[0])} sessions",
-                f"医师{hub}在{int(providers.iloc[0])}个场次中集中接诊该团伙成员",
+                *Msg(
+                    "reason.organised_visits.hub", doctor=str(hub), sessions=int(providers.iloc[0])
+                ).pair(),
             )
         evidence = []
         for (pid, prov), days in joint_rows.groupby(["participant_id", "provider"])["day"]:

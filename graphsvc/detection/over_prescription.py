@@ -45,10 +45,17 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
-from graphsvc.detection.finding import Exemption, Finding, money_at_risk, render_finding
+from graphsvc.detection.finding import (
+    Exemption,
+    Finding,
+    money_at_risk,
+    null_texts,
+    render_finding,
+    unit_texts,
+)
 from graphsvc.detection.rings import (
     Evidence,
     Member,
@@ -58,6 +65,7 @@ from graphsvc.detection.rings import (
     sort_members,
 )
 from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +237,6 @@ def _ring(
     config: DetectConfig,
 ) -> Ring:
     cfg = config.over_prescription
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     (r_ex, r_ov), (p_ex, p_ov) = t.counts, t.rates
     use_overlap = log10_binom_sf(r_ov, t.stays, p_ov) < log10_binom_sf(r_ex, t.stays, p_ex)
@@ -245,57 +252,51 @@ def _ring(
         for p in patients
     ]
     members = sort_members(members)
-    implicated = rx[rx["prescription_id"].isin(set(flagged["rx_id"]))]
+    implicated = rows_by(data, "prescriptions", "prescription_id").rows(flagged["rx_id"])
     cash = money_at_risk(implicated)
     n_ex, n_ov = int(flagged["excess"].sum()), int(flagged["overlap"].sum())
     items = sorted(set(flagged["item_code"].astype(str)))
-    who = f"doctor {t.doctor}" if t.doctor else f"institution {t.inst}"
-    who_zh = f"医师{t.doctor}" if t.doctor else f"机构{t.inst}"
+    who = (
+        Msg("reason.who.doctor", doctor=t.doctor)
+        if t.doctor
+        else Msg("reason.who.institution", institution=t.inst)
+    )
+    unit_key = (
+        "reason.over_prescription.unit.overlap"
+        if use_overlap
+        else "reason.over_prescription.unit.excess"
+    )
     finding = Finding(
         typology=TYPOLOGY,
         clause="",
         members=members,
         observed=r_ov if use_overlap else r_ex,
         expected=round(t.stays * (p_ov if use_overlap else p_ex), 4),
-        unit=(
-            f"of {who}'s {t.stays} fills written while another doctor's supply still ran"
-            if use_overlap
-            else f"of {who}'s {t.stays} fills far above the item's norm"
+        **unit_texts(
+            Msg(
+                unit_key,
+                who=who,
+                fills=t.stays,
+            )
         ),
-        unit_zh=(
-            f"次（{who_zh}共{t.stays}次开药）在他人所开药量未用完时重复开药"
-            if use_overlap
-            else f"次（{who_zh}共{t.stays}次开药）用量远超该药品常规用量"
-        ),
-        null_model=(
-            "each fill is excess (resp. overlapping) independently at the rate of every "
-            f"other institution's fills ({p_ex:.3%}; overlapping {p_ov:.3%}); binomial, the "
-            "stronger of the two tests Bonferroni-corrected"
-        ),
-        null_model_zh=(
-            f"每次开药按其他机构的比例独立发生超量（{p_ex:.3%}）或重复（{p_ov:.3%}）；"
-            "二项分布，两项检验取较强者并作Bonferroni校正"
-        ),
+        **null_texts(Msg("reason.over_prescription.null", p_ex=p_ex, p_ov=p_ov)),
         log10_p=t.log10_p,
         tests=tests,
         exemptions=[
-            Exemption(
+            Exemption.of(
                 "long_prescription",
-                "a long prescription for stable chronic disease (at most "
-                f"{cfg.long_prescription_days} days, no overlap)",
-                f"慢性病长处方（不超过{cfg.long_prescription_days}日且无重叠）",
+                Msg(
+                    "reason.over_prescription.exempt.long_prescription",
+                    days=cfg.long_prescription_days,
+                ),
                 int(grp["long_ex"].sum()),
-                "excess fills",
-                "次超量开药",
+                Msg("reason.over_prescription.unit.excess_fills"),
             ),
-            Exemption(
+            Exemption.of(
                 "specialist",
-                "a specialist's prescription for the matching diagnosis, filled at "
-                "varying pharmacies",
-                "专科医师按相符诊断开药且患者未集中于一家药店取药",
+                Msg("reason.over_prescription.exempt.specialist"),
                 int(grp["specialist_ex"].sum()),
-                "excess fills",
-                "次超量开药",
+                Msg("reason.over_prescription.unit.excess_fills"),
             ),
         ],
     )
@@ -303,12 +304,16 @@ def _ring(
     ratio_txt = f"{float(ratio):.1f}" if pd.notna(ratio) else "?"
     reasons = Reasons()
     reasons.add(
-        f"{len(flagged)} fills of {', '.join(items[:5])} by {who} to {len(patients)} recurring "
-        f"patients: {n_ex} far above the item's norm in the province (median {ratio_txt}x "
-        f"the usual quantity), {n_ov} written while another doctor's supply still ran",
-        f"{who_zh}向{len(patients)}名反复就诊患者开具{'、'.join(items[:5])}共{len(flagged)}次："
-        f"其中{n_ex}次用量远超全省该药品常规用量（中位数为常规用量的{ratio_txt}倍），"
-        f"{n_ov}次在他人所开药量未用完时重复开药，疑似超量开药、重复开药",
+        *Msg(
+            "reason.over_prescription.fills",
+            fills=len(flagged),
+            items=Join(items[:5], "sep.enum"),
+            who=who,
+            patients=len(patients),
+            excess=n_ex,
+            ratio=ratio_txt,
+            overlap=n_ov,
+        ).pair()
     )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

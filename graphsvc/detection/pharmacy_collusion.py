@@ -39,6 +39,7 @@ from graphsvc.detection.common import (
     fmt_money,
     period,
     region_of_institutions,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -47,7 +48,9 @@ from graphsvc.detection.finding import (
     Finding,
     fisher_log10,
     money_at_risk,
+    null_texts,
     render_finding,
+    unit_texts,
 )
 from graphsvc.detection.rings import (
     Evidence,
@@ -58,6 +61,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
+from graphsvc.locale.msg import Msg
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +162,14 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         "doctor_id")}  # fmt: skip
     visited: set[str] | None = None
     care_home: set[str] = set()
+    # Row positions of each (doctor, pharmacy)'s fills and the line items of a settlement,
+    # looked up per candidate instead of scanning the fills and the items each time.
+    fills_at = fills.groupby(["doctor_id", "institution_id"], sort=False).indices
+    item_rows = rows_by(data, "items", "prescription_id")
+    # Plain dicts of the counts and shares: a pandas lookup per patient per candidate
+    # was most of this step's time.
+    dpph_of, n_p_ph_of = dpph.to_dict(), n_p_ph.to_dict()
+    share_of, region_of = reg_share.to_dict(), region.to_dict()
     out: list[_Candidate] = []
     for d, ph, c, n in zip(pairs["doctor_id"], pairs["institution_id"], pairs["c"], pairs["n"],
                            strict=True):  # fmt: skip
@@ -168,12 +180,13 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         # a patient with one or two other purchases is judged mostly by the region.
         own = pts["f"].to_numpy(dtype=float)
         other_n = pts["participant_id"].map(n_p).to_numpy(dtype=float) - own
-        mine_ph = np.array([dpph.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
+        mine_ph = np.array([dpph_of.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
         other_ph = (
-            np.array([n_p_ph.get((p, ph), 0) for p in pts["participant_id"]], dtype=float) - mine_ph
+            np.array([n_p_ph_of.get((p, ph), 0) for p in pts["participant_id"]], dtype=float)
+            - mine_ph
         )
         prior = np.array(
-            [reg_share.get((region.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
+            [share_of.get((region_of.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
             dtype=float,
         )
         wp = cfg.habit_prior_fills
@@ -186,7 +199,7 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         if weak(-lp, tests, config.scoring.min_adjusted_surprise):
             continue
         habit_share = f"{float(prob.mean()):.0%}"
-        mine = fills[(fills["doctor_id"] == d) & (fills["institution_id"] == ph)]
+        mine = fills.iloc[np.sort(fills_at[(d, ph)])]
         per_patient = mine.groupby("participant_id").size()
         # Recurring patients for whom this is not their usual pharmacy: the doctor's
         # chronic patients refilling at their neighbourhood pharmacy are not steered.
@@ -201,11 +214,11 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
             for p, k in per_patient.items()
             if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) > cfg.max_habit_share
         )
-        rec_fills = mine[mine["participant_id"].isin(recurring)]
-        items = items_all[items_all["prescription_id"].isin(set(rec_fills["prescription_id"]))]
-        hv = items[items["unit_price"] >= high_cut]
         if len(recurring) < cfg.min_recurring_patients:
             continue
+        rec_fills = mine[mine["participant_id"].isin(recurring)]
+        items = item_rows.rows(rec_fills["prescription_id"])
+        hv = items[items["unit_price"] >= high_cut]
         if visited is None:
             visited = _visited(rx, fills, cfg.visit_window_days, cfg.outpatient_visit_excuses_fill)
             # Care homes: the visiting doctor's round, then staff fetch the residents'
@@ -231,36 +244,22 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
                 members=[],
                 observed=c,
                 expected=round(expected, 4),
-                unit=f"of doctor {d}'s fills at pharmacy {ph}",
-                unit_zh=f"次医师{d}的处方在药店{ph}结算",
-                null_model=(
-                    "each fill lands at the pharmacy with the patient's own share of all "
-                    "their pharmacy purchases there (over the counter included), smoothed "
-                    f"towards the regional share with the weight of {cfg.habit_prior_fills:g} "
-                    "purchases (Poisson)"
-                ),
-                null_model_zh=(
-                    "每次购药按患者本人全部药店购药（含非处方）在该店的比例落在该店，并以"
-                    f"{cfg.habit_prior_fills:g}次购药的权重向本地区比例平滑（泊松分布）"
-                ),
+                **unit_texts(Msg("reason.pharmacy_collusion.unit", doctor=d, pharmacy=ph)),
+                **null_texts(Msg("reason.pharmacy_collusion.null", prior=cfg.habit_prior_fills)),
                 log10_p=lp,
                 tests=tests,
                 exemptions=[
-                    Exemption(
+                    Exemption.of(
                         "usual_pharmacy",
-                        "the patients' usual pharmacy (their own habits)",
-                        "患者常去的药店（本人购药习惯）",
+                        Msg("reason.pharmacy_collusion.exempt.usual_pharmacy"),
                         habitual,
-                        "recurring patients",
-                        "名复购患者",
+                        Msg("reason.pharmacy_collusion.unit.recurring"),
                     ),
-                    Exemption(
+                    Exemption.of(
                         "care_home",
-                        "a care home's round followed by staff fetching medicines",
-                        "养老机构巡诊后由工作人员代购药品",
+                        Msg("reason.pharmacy_collusion.exempt.care_home"),
                         excused_home,
-                        "fills",
-                        "次购药",
+                        Msg("reason.pharmacy_collusion.unit.fills"),
                     ),
                 ],
             )
@@ -271,29 +270,37 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         ] + [Member("participant", p, "patient") for p in sorted(recurring)]
         cand.settlements = set(rec_fills["prescription_id"])
         cand.reasons.add(
-            f"{c} of {n} pharmacy fills of doctor {d}'s prescriptions ({share:.0%}) were "
-            f"settled at pharmacy {ph}, where the patients' own habits predict "
-            f"{expected:.1f} (the patients fill {habit_share} of their other prescriptions "
-            f"there, over-the-counter purchases included)",
-            f"医师{d}开具的处方在药店购药结算{n}次，其中{c}次（{share:.0%}）在药店{ph}结算，"
-            f"而按患者本人的购药习惯预计仅{expected:.1f}次（患者其他处方在该店结算的比例为"
-            f"{habit_share}，含非处方购药）",
+            *Msg(
+                "reason.pharmacy_collusion.fills",
+                c=c,
+                n=n,
+                doctor=d,
+                share=share,
+                pharmacy=ph,
+                expected=expected,
+                habit=habit_share,
+            ).pair()
         )
         cand.reasons.add(
-            f"{len(recurring)} patients filled {len(rec_fills)} of them there "
-            f"({cfg.min_recurring_fills} or more each); {unvisited} of those fills had no "
-            f"visit with the doctor in the {cfg.visit_window_days} days before",
-            f"{len(recurring)}名患者在该店结算其中{len(rec_fills)}次（每人"
-            f"{cfg.min_recurring_fills}次及以上）；其中{unvisited}次购药前"
-            f"{cfg.visit_window_days}日内无该医师的就诊记录",
+            *Msg(
+                "reason.pharmacy_collusion.recurring",
+                patients=len(recurring),
+                fills=len(rec_fills),
+                each=cfg.min_recurring_fills,
+                unvisited=unvisited,
+                days=cfg.visit_window_days,
+            ).pair()
         )
         if len(hv):
             top_items = hv.groupby("item_code").size().sort_values(ascending=False)
             cand.reasons.add(
-                f"{len(hv)} lines of high-value items (unit price >= {fmt_money(high_cut)}), "
-                f"most often item {top_items.index[0]} ({int(top_items.iloc[0])} times)",
-                f"高值药品明细{len(hv)}条（单价不低于{fmt_money(high_cut)}），最常见的是"
-                f"{top_items.index[0]}（{int(top_items.iloc[0])}次）",
+                *Msg(
+                    "reason.pharmacy_collusion.high_value",
+                    lines=len(hv),
+                    price=fmt_money(high_cut),
+                    item=str(top_items.index[0]),
+                    times=int(top_items.iloc[0]),
+                ).pair()
             )
         cand.evidence.append(
             Evidence(
@@ -379,15 +386,9 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
                 members=[],
                 observed=repeats,
                 expected=round(packs * TRACE_ERROR_RATE, 6),
-                unit=f"drug packs settled again at pharmacy {ph}",
-                unit_zh=f"盒药品在药店{ph}重复结算",
-                null_model=(
-                    f"trace codes are unique by law; a repeat is a data-entry error at "
-                    f"{TRACE_ERROR_RATE:g} per traced settlement (Poisson over {packs} packs)"
-                ),
-                null_model_zh=(
-                    f"追溯码依法唯一，重复仅可能为录入差错，每笔追溯结算差错率{TRACE_ERROR_RATE:g}"
-                    f"（{packs}盒，泊松分布）"
+                **unit_texts(Msg("reason.pharmacy_collusion.unit.resold", pharmacy=ph)),
+                **null_texts(
+                    Msg("reason.pharmacy_collusion.null.resold", rate=TRACE_ERROR_RATE, packs=packs)
                 ),
                 log10_p=lp,
                 tests=tests,
@@ -400,10 +401,13 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
             cand.members.append(Member("doctor", str(doc), "prescribing doctor"))
         cand.settlements = set(grp["prescription_id"]) | set(first.loc[codes, "prescription_id"])
         cand.reasons.add(
-            f"pharmacy {ph} settled {repeats} drug packs whose trace codes had already been "
-            f"settled ({len(codes)} codes, first dispensed to {len(sellers)} participants)",
-            f"药店{ph}结算了{repeats}盒追溯码此前已结算过的药品（涉及{len(codes)}个追溯码，"
-            f"首次售予{len(sellers)}名参保人），疑似倒卖回流药",
+            *Msg(
+                "reason.pharmacy_collusion.resold",
+                pharmacy=ph,
+                repeats=repeats,
+                codes=len(codes),
+                sellers=len(sellers),
+            ).pair()
         )
         cand.evidence += [
             Evidence(
@@ -452,12 +456,12 @@ def detect(
             m.surprise = -fisher_log10([f.log10_p for f in m.findings])
         else:
             merged[key] = cand
-    rx = data.prescriptions
+    rx_rows = rows_by(data, "prescriptions", "prescription_id")
     rings: list[Ring] = []
     for key in sorted(merged):
         cand = merged[key]
         ph = cand.pharmacy
-        implicated = rx[rx["prescription_id"].isin(cand.settlements)]
+        implicated = rx_rows.rows(cand.settlements)
         cash = money_at_risk(implicated)
         start, end = period(implicated["date"])
         members = sort_members(cand.members)

@@ -267,6 +267,27 @@ def mask(value: str, keep: int = 4) -> str:
     return "*" * min(len(v) - keep, 8) + v[-keep:]
 
 
+_LGAMMA = np.zeros(0)
+_LGAMMA_MAX = 1 << 22  # 4M entries (32 MiB): beyond this, lgamma is computed per term
+
+
+def _lgamma1(upto: int) -> np.ndarray:
+    """``math.lgamma(i + 1)`` for ``i`` in ``0..upto``, from a table grown on demand.
+
+    The tails below sum a few hundred lgamma terms per call, and detection calls them
+    hundreds of thousands of times; the table holds exactly the values ``math.lgamma``
+    gives (same function, same arguments), so every tail is bit-for-bit what computing
+    each term would give.
+    """
+    global _LGAMMA
+    if upto >= len(_LGAMMA):
+        size = max(upto + 1, 2 * len(_LGAMMA), 4096)
+        start = len(_LGAMMA)
+        more = np.array([math.lgamma(float(i) + 1) for i in range(start, size)])
+        _LGAMMA = np.concatenate([_LGAMMA, more])
+    return _LGAMMA
+
+
 def log10_poisson_sf(k: int, mu: float) -> float:
     """log10 P(X >= k) for X ~ Poisson(mu); 0.0 when k <= mu (nothing surprising).
 
@@ -280,7 +301,11 @@ def log10_poisson_sf(k: int, mu: float) -> float:
     if k <= mu:
         return 0.0
     j = np.arange(k, k + 400, dtype=float)
-    logs = j * math.log(mu) - mu - np.array([math.lgamma(x + 1) for x in j])
+    if k + 400 <= _LGAMMA_MAX:
+        lg = _lgamma1(k + 400)[int(k) : int(k) + 400]
+    else:
+        lg = np.array([math.lgamma(x + 1) for x in j])
+    logs = j * math.log(mu) - mu - lg
     m = float(logs.max())
     return float((m + math.log(float(np.exp(logs - m).sum()))) / math.log(10))
 
@@ -298,7 +323,12 @@ def log10_binom_sf(k: int, n: int, p: float) -> float:
     p = min(max(p, 1e-12), 1 - 1e-12)
     # Past the mean the terms fall geometrically: the first few hundred carry the tail.
     j = np.arange(k, min(n, k + 400) + 1, dtype=float)
-    lg = np.array([math.lgamma(x + 1) + math.lgamma(n - x + 1) for x in j])
+    if n < _LGAMMA_MAX:
+        table = _lgamma1(int(n))
+        at = j.astype(np.int64)
+        lg = table[at] + table[int(n) - at]
+    else:
+        lg = np.array([math.lgamma(x + 1) + math.lgamma(n - x + 1) for x in j])
     logs = math.lgamma(n + 1) - lg + j * math.log(p) + (n - j) * math.log1p(-p)
     m = float(logs.max())
     return float((m + math.log(float(np.exp(logs - m).sum()))) / math.log(10))

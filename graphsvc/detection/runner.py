@@ -29,6 +29,7 @@ from graphsvc.detection.rings import (
     score_of,
 )
 from graphsvc.errors import InputError
+from graphsvc.locale.msg import Msg, Twin
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +180,12 @@ def _fold(host: Ring, r: Ring) -> None:
     host.also.append(r.summary())
     host.also.extend(r.also)
     host.findings.extend(r.findings)
-    host.reasons.append(f"also {r.typology.replace('_', ' ')} (ring {r.ring_id}):")
+    name = Twin(r.typology.replace("_", " "), TYPOLOGY_ZH.get(r.typology, r.typology))
+    also_en, also_zh = Msg("reason.also", typology=name, ring=r.ring_id).pair()
+    host.reasons.append(also_en)
     host.reasons.extend(r.reasons)
     if both:
-        zh_name = TYPOLOGY_ZH.get(r.typology, r.typology)
-        host.reasons_zh.append(f"同时存在{zh_name}情形（团伙 {r.ring_id}）：")
+        host.reasons_zh.append(also_zh)
         host.reasons_zh.extend(r.reasons_zh)
     else:
         # A ring without Chinese twins: half-translated reasons would pair wrongly.

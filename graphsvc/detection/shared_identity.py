@@ -47,10 +47,12 @@ from graphsvc.detection.common import (
     NOT_A_HOUSEHOLD,
     PYTHON_CLUSTERING,
     Clustering,
-    Explainer,
+    RowIndex,
+    explainer_of,
     fmt_p,
     period,
     region_of_participants,
+    rows_by,
 )
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
@@ -59,7 +61,9 @@ from graphsvc.detection.finding import (
     Finding,
     fisher_log10,
     money_at_risk,
+    null_texts,
     render_finding,
+    unit_texts,
 )
 from graphsvc.detection.rings import (
     Evidence,
@@ -70,6 +74,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
+from graphsvc.locale.msg import Msg
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +86,12 @@ KIND_LABEL = {
     "phone": "phone",
     "address": "address",
 }
-KIND_LABEL_ZH = {
-    "device": "设备",
-    "bank_account": "银行账户",
-    "email": "电子邮箱",
-    "phone": "手机号码",
-    "address": "地址",
-}
+
+
+def kind_label(kind: str) -> Msg | str:
+    """An identifier kind in a reason (``reason.identifier.<kind>``); a kind the
+    catalogs do not name reads as itself."""
+    return Msg(f"reason.identifier.{kind}") if kind in KIND_LABEL else kind
 
 
 def log10_hypergeom_sf(s: int, n_pop: int, m: int, d: int) -> float:
@@ -182,13 +186,7 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     if shared.empty:
         return []
 
-    explainer = Explainer(
-        data,
-        cfg.household_max,
-        generation_span_years=cfg.generation_span_years,
-        care_home_min_age=cfg.care_home_min_age,
-        care_home_elderly_share=cfg.care_home_elderly_share,
-    )
+    explainer = explainer_of(data, cfg)
     units = explainer.units()
     shared["unit"] = [units.find(p) for p in shared["participant_id"]]
     shared = shared.sort_values(["key", "participant_id"], kind="stable")
@@ -225,10 +223,12 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
     ]
     # Bonferroni over the candidate groups examined (finding.py's convention).
     tests = max(1, len(comps))
-    rx = data.prescriptions
+    # A component's and a group's rows, looked up instead of scanned per candidate.
+    unit_rows = RowIndex(per_unit, "unit")
+    key_rows = RowIndex(shared, "key")
     rings: list[Ring] = []
     for comp, comp_units in comps:
-        inside = per_unit[per_unit["unit"].isin(comp_units)]
+        inside = unit_rows.rows(comp_units)
         s_of = inside.groupby("key")["unit"].agg(set)
         region = region_of_participants(data, comp)
         n_pop = int(region_size.get(region, n_all)) if region is not None else n_all
@@ -296,11 +296,12 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
             if weak(surprise, tests, config.scoring.min_adjusted_surprise):
                 continue
             # Members: every holder of the group's own identifiers (not only unit representatives).
-            holders = shared[shared["key"].isin(set(own)) & shared["unit"].isin(group_units)]
+            of_own = key_rows.rows(own)
+            holders = of_own[of_own["unit"].isin(group_units)]
             group = sorted(set(holders["participant_id"]))
             # Every other identifier the members share (hubs included) is weighed against
             # the group by the same null and shown; only the group's own enter the chance.
-            gk = per_unit[per_unit["unit"].isin(group_units)].groupby("key")["unit"].nunique()
+            gk = unit_rows.rows(group_units).groupby("key")["unit"].nunique()
             tested: list[tuple[str, int, int, int, float]] = []
             for key in own:
                 rest = set().union(*(all_units[k2] for k2 in own if k2 != key))
@@ -320,9 +321,10 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
             by_strength = sorted(tested, key=lambda t: (t[4], t[0]))
             best = min(steps, key=lambda t: (t[4], t[0]))
             best_kind = key_kind[best[0]]
-            best_id = f"{KIND_LABEL.get(best_kind, best_kind)} {mask(best[0].split(':', 1)[1])}"
-            best_id_zh = (
-                f"{KIND_LABEL_ZH.get(best_kind, best_kind)}{mask(best[0].split(':', 1)[1])}"
+            best_id = Msg(
+                "reason.shared_identity.best_id",
+                kind=kind_label(best_kind),
+                value=mask(best[0].split(":", 1)[1]),
             )
             gset = set(group)
             counts = holders.groupby("participant_id")["key"].nunique()
@@ -351,36 +353,24 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
                 members=[],
                 observed=sum(t[1] for t in steps),
                 expected=round(sum(t[2] * t[3] / max(n_pop, 1) for t in steps), 4),
-                unit=f"holders of {len(steps)} identifiers who also hold the group's others "
-                f"(strongest: {best_id})",
-                unit_zh=f"名持有人同时持有团伙其他标识（涉及{len(steps)}个标识，最强：{best_id_zh}）",
-                null_model=(
-                    f"each identifier's holders placed independently among the region's {n_pop} "
-                    "participants (hypergeometric, one identifier after another), "
-                    "combined by Fisher's method"
+                **unit_texts(
+                    Msg("reason.shared_identity.unit", identifiers=len(steps), strongest=best_id)
                 ),
-                null_model_zh=(
-                    f"各标识的持有人在本地区{n_pop}名参保人中相互独立分布（逐一按超几何分布），"
-                    "以Fisher法合并"
-                ),
+                **null_texts(Msg("reason.shared_identity.null", population=n_pop)),
                 log10_p=log10_p,
                 tests=tests,
                 exemptions=[
-                    Exemption(
+                    Exemption.of(
                         "household",
-                        "registered family or a plausible household",
-                        "登记亲属或合理的家庭户",
+                        Msg("reason.shared_identity.exempt.household"),
                         removed_pairs - care,
-                        "pairs",
-                        "对",
+                        Msg("reason.unit.pairs"),
                     ),
-                    Exemption(
+                    Exemption.of(
                         "care_home",
-                        "residents of one care home",
-                        "同一养老机构的住户",
+                        Msg("reason.shared_identity.exempt.care_home"),
                         care,
-                        "pairs",
-                        "对",
+                        Msg("reason.unit.pairs"),
                     ),
                 ],
             )
@@ -388,38 +378,29 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
             for key, s, _m, _d, lp in by_strength[:4]:
                 kind = key_kind[key]
                 value = key.split(":", 1)[1]
-                kind_zh = KIND_LABEL_ZH.get(kind, kind)
                 n_in = int(holders[holders["key"] == key]["participant_id"].nunique()) or s
                 total = int(key_deg[key])
                 reasons.add(
-                    f"{n_in} participants share {KIND_LABEL.get(kind, kind)} "
-                    f"{mask(value)} (held by {total} participants in all); "
-                    f"chance of this overlap under independent sharing {fmt_p(lp)}",
-                    f"{n_in}名参保人共用同一{kind_zh} {mask(value)}"
-                    f"（该{kind_zh}共关联{total}名参保人）；独立共用下出现此重合的概率{fmt_p(lp)}",
+                    *Msg(
+                        "reason.shared_identity.shared",
+                        n=n_in,
+                        kind=kind_label(kind),
+                        value=mask(value),
+                        total=total,
+                        chance=fmt_p(lp),
+                    ).pair()
                 )
             if len(by_strength) > 4:
-                reasons.add(
-                    f"{len(by_strength) - 4} more identifiers are shared inside the group",
-                    f"团伙内另有{len(by_strength) - 4}项标识信息被共用",
-                )
+                reasons.add(*Msg("reason.shared_identity.more", n=len(by_strength) - 4).pair())
             if removed_pairs == 0:
-                reasons.add(
-                    "none of them are registered family or share a household",
-                    "上述人员之间均无登记的亲属关系，也不属于同一家庭户",
-                )
+                reasons.add(*Msg("reason.shared_identity.no_family").pair())
             for _value, size in rejected[:2]:
                 # The address itself is not printed: it is personal, and only a
                 # household claim that failed, not an identifier of the ring.
-                reasons.add(
-                    f"{size} participants registered at one address do not fit a household "
-                    "(size, ages or surnames): the address explains none of them",
-                    f"登记于同一地址的{size}名参保人不符合家庭户特征（人数、年龄或姓氏），"
-                    "该地址不能解释其共用关系",
-                )
+                reasons.add(*Msg("reason.shared_identity.not_household", size=size).pair())
             for en, zh in render_finding(finding):
                 reasons.add(en, zh)
-            mrx = rx[rx["participant_id"].isin(gset)]
+            mrx = rows_by(data, "prescriptions", "participant_id").rows(gset)
             cash = money_at_risk(mrx)
             reasons.add(*cash.sentence())
             start, end = period(mrx["date"])

@@ -31,14 +31,16 @@ import logging
 import numpy as np
 import pandas as pd
 
-from graphsvc.detection.common import Clustering, period, region_of_institutions
+from graphsvc.detection.common import Clustering, period, region_of_institutions, rows_by
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.finding import (
     Exemption,
     Finding,
     money_at_risk,
+    null_texts,
     render_finding,
+    unit_texts,
 )
 from graphsvc.detection.rings import (
     Evidence,
@@ -50,6 +52,7 @@ from graphsvc.detection.rings import (
 )
 from graphsvc.detection.stays import inpatient_stays
 from graphsvc.detection.units import UnitTest, hospital_groups, unit_tests
+from graphsvc.locale.msg import Join, Msg
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +116,6 @@ def _ring(
     config: DetectConfig,
 ) -> Ring:
     cfg = config.split_hospitalisation
-    rx = data.prescriptions
     t = chosen[0]  # the strongest unit carries the statistic
     inst, s, lp = t.inst, t.stays, t.log10_p
     (r_split, r_b2b), (p_split, p_b2b) = t.counts, t.rates
@@ -133,14 +135,24 @@ def _ring(
     members += [Member("institution", i, "discharging institution") for i in sisters]
     members = sort_members(members)
     ids = set(flagged["prescription_id"]) | set(flagged["prev_id"].dropna())
-    implicated = rx[rx["prescription_id"].isin(ids)]
+    implicated = rows_by(data, "prescriptions", "prescription_id").rows(ids)
     cash = money_at_risk(implicated)
     n_stays, n_split = len(grp), len(flagged)
     n_b2b = int((flagged["gap_days"] <= cfg.back_to_back_days).sum())
-    where = f"institution {inst}" + (f" (admitting doctor {', '.join(doctors)})" if doctors else "")
-    where_zh = f"定点医疗机构{inst}" + (f"（收治医师{'、'.join(doctors)}）" if doctors else "")
-    who = f"doctor {t.doctor}'s" if t.doctor else "the institution's"
-    who_zh = f"医师{t.doctor}" if t.doctor else "该机构"
+    where = (
+        Msg(
+            "reason.split_hospitalisation.where_doctors",
+            institution=inst,
+            doctors=Join(doctors, "sep.enum"),
+        )
+        if doctors
+        else Msg("reason.split_hospitalisation.where", institution=inst)
+    )
+    who = (
+        Msg("reason.split_hospitalisation.who_doctor", doctor=t.doctor)
+        if t.doctor
+        else Msg("reason.split_hospitalisation.who_institution")
+    )
     strongest_b2b = lp_b2b < lp_split
     finding = Finding(
         typology=TYPOLOGY,
@@ -148,66 +160,62 @@ def _ring(
         members=members,
         observed=r_b2b if strongest_b2b else r_split,
         expected=round(s * (p_b2b if strongest_b2b else p_split), 4),
-        unit=(
-            f"of {who} {s} stays readmitted within {cfg.back_to_back_days} days, same diagnosis"
-            if strongest_b2b
-            else f"of {who} {s} stays readmitted within {cfg.readmission_window_days} days, "
-            "same diagnosis"
+        **unit_texts(
+            Msg(
+                "reason.split_hospitalisation.unit",
+                who=who,
+                stays=s,
+                days=cfg.back_to_back_days if strongest_b2b else cfg.readmission_window_days,
+            )
         ),
-        unit_zh=(
-            f"次（{who_zh}共{s}次住院）于出院后{cfg.back_to_back_days}日内以相同诊断再入院"
-            if strongest_b2b
-            else f"次（{who_zh}共{s}次住院）于出院后{cfg.readmission_window_days}日内"
-            "以相同诊断再入院"
-        ),
-        null_model=(
-            "each stay is a same-diagnosis readmission independently at the rate of every "
-            f"other admitting unit ({p_split:.3%} within {cfg.readmission_window_days} days, "
-            f"{p_b2b:.3%} within {cfg.back_to_back_days}; binomial, the stronger of the two "
-            "tests Bonferroni-corrected)"
-        ),
-        null_model_zh=(
-            f"每次住院按其他收治单元的再入院比例独立发生（{cfg.readmission_window_days}日内"
-            f"{p_split:.3%}，{cfg.back_to_back_days}日内{p_b2b:.3%}；二项分布，两项检验取较强者"
-            "并作Bonferroni校正）"
+        **null_texts(
+            Msg(
+                "reason.split_hospitalisation.null",
+                p_split=p_split,
+                window=cfg.readmission_window_days,
+                p_b2b=p_b2b,
+                b2b=cfg.back_to_back_days,
+            )
         ),
         log10_p=lp,
         tests=tests,
         exemptions=[
-            Exemption(
+            Exemption.of(
                 "treatment_cycle",
-                "a planned treatment series (treatment diagnosis at a regular cadence)",
-                "计划性治疗疗程（治疗性诊断且周期规律）",
+                Msg("reason.split_hospitalisation.exempt.treatment_cycle"),
                 int(grp["cycle_ex"].sum()),
-                "readmissions",
-                "次再入院",
+                Msg("reason.split_hospitalisation.unit.readmissions"),
             ),
-            Exemption(
+            Exemption.of(
                 "referred_transfer",
-                "a transfer with a referral record from the previous institution",
-                "有转诊记录的转院",
+                Msg("reason.split_hospitalisation.exempt.referred_transfer"),
                 int(grp["referred_ex"].sum()),
-                "readmissions",
-                "次再入院",
+                Msg("reason.split_hospitalisation.unit.readmissions"),
             ),
         ],
     )
     gaps = flagged["gap_days"].dropna()
     reasons = Reasons()
     reasons.add(
-        f"{n_split} of {n_stays} stays at {where} are readmissions for the same diagnosis "
-        f"{int(gaps.min())}-{int(gaps.max())} days after discharge ({n_b2b} within "
-        f"{cfg.back_to_back_days} days), {len(patients)} patients",
-        f"{where_zh}的{n_stays}次住院中，{n_split}次为出院后{int(gaps.min())}-{int(gaps.max())}日内"
-        f"以相同诊断再次入院（其中{n_b2b}次在{cfg.back_to_back_days}日内），涉及患者"
-        f"{len(patients)}名，疑似分解住院",
+        *Msg(
+            "reason.split_hospitalisation.stays",
+            split=n_split,
+            stays=n_stays,
+            where=where,
+            low=int(gaps.min()),
+            high=int(gaps.max()),
+            b2b=n_b2b,
+            days=cfg.back_to_back_days,
+            patients=len(patients),
+        ).pair()
     )
     if sisters:
         reasons.add(
-            f"patients discharged by {', '.join(sisters)} and readmitted here for the same "
-            f"diagnosis without a referral ({int(elsewhere[sisters].sum())} readmissions)",
-            f"患者由{'、'.join(sisters)}出院后无转诊记录即在此以相同诊断再次入院"
-            f"（{int(elsewhere[sisters].sum())}次）",
+            *Msg(
+                "reason.split_hospitalisation.sisters",
+                sisters=Join(sisters, "sep.enum"),
+                readmissions=int(elsewhere[sisters].sum()),
+            ).pair()
         )
     for en, zh in render_finding(finding):
         reasons.add(en, zh)

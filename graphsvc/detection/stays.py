@@ -32,7 +32,20 @@ def _empty(st: pd.DataFrame) -> pd.DataFrame:
 
 
 def inpatient_stays(data: GraphData, config: DetectConfig) -> pd.DataFrame:
-    """Every inpatient stay with its readmission, referral, cycle and away columns."""
+    """Every inpatient stay with its readmission, referral, cycle and away columns.
+
+    Built once per GraphData and settings (split and ghost hospitalisation both read
+    it); each caller gets its own copy to add columns to.
+    """
+    key = (
+        "inpatient_stays",
+        config.section_json("split_hospitalisation"),
+        config.ghost_hospitalisation.min_stay_days,
+    )
+    return data.derived(key, lambda d: _inpatient_stays(d, config)).copy()
+
+
+def _inpatient_stays(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     cfg = config.split_hospitalisation
     rx = data.prescriptions
     st = rx[(rx["visit_type"] == "inpatient") & rx["date"].notna()].copy()

@@ -1,4 +1,5 @@
-"""The gettext catalogs of every user-visible text: pages, case reports, errors (issue #13).
+"""The gettext catalogs of every user-visible text: pages, case reports, errors, and the
+reasons of detection and screening (issue #13; ``graphsvc.locale.msg`` renders those).
 
 One mechanism instead of three (the pages' table, the report's pairs, per-route
 dictionaries): ``graphsvc/locale/{zh_CN,en}/LC_MESSAGES/graphsvc.po``, read with Babel.

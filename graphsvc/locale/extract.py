@@ -21,6 +21,8 @@ from babel.messages.extract import extract_python as _babel_python
 from jinja2.ext import babel_extract as _jinja
 
 PAGE_CALLS = frozenset({"t"})
+# Msg("reason.…", **values): detection and screening texts (graphsvc.locale.msg)
+MSG_CALLS = frozenset({"Msg"})
 REPORT_CALLS = frozenset({"both", "pair", "one", "ct"})
 REPORT_CONTEXT = "report"
 
@@ -31,15 +33,19 @@ Extracted = tuple[int, str, Any, list[str]]
 _IMPORTS = {
     "graphsvc.web.i18n": PAGE_CALLS,
     "graphsvc.cases.texts": REPORT_CALLS,
+    "graphsvc.locale.msg": MSG_CALLS,
 }
-_FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)\)?", re.M)
+# ``from m import (a, b)`` may span lines; ``from m import a, b`` ends at its line (a
+# pattern that crossed it swallowed the next import's module name).
+_FROM = re.compile(r"^[ \t]*from\s+([\w.]+)\s+import\s+(?:\(([\w\s,]+)\)|([\w \t,]+))", re.M)
 
 
 def _imported(source: str) -> frozenset[str]:
     """The project's text calls a module imports (``from graphsvc.web import i18n``
     brings ``i18n.t``)."""
     names: set[str] = set()
-    for module, imported in _FROM.findall(source):
+    for module, grouped, inline in _FROM.findall(source):
+        imported = grouped or inline
         items = {n.strip() for n in imported.split(",")}
         names |= _IMPORTS.get(module, frozenset()) & items
         for full, calls in _IMPORTS.items():
@@ -56,7 +62,7 @@ def _translate(
         first = messages[0] if isinstance(messages, tuple) else messages
         if not isinstance(first, str):
             continue  # a key built at run time
-        if funcname in page_calls:
+        if funcname in page_calls or funcname in MSG_CALLS:
             yield lineno, "gettext", first, list(comments)
         elif funcname in REPORT_CALLS:
             yield lineno, "pgettext", (REPORT_CONTEXT, first), list(comments)

@@ -8,6 +8,7 @@ from graphsvc.screening.rules import (
     Verdict,
     parse_settlement,
     screen,
+    screen_batch,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "build_index",
     "parse_settlement",
     "screen",
+    "screen_batch",
 ]

@@ -20,6 +20,7 @@ from graphsvc.detection.common import Explainer
 from graphsvc.detection.config import DetectConfig
 from graphsvc.detection.data import GraphData
 from graphsvc.detection.io import FIELD_SEP, id_bound, read_table
+from graphsvc.locale.msg import Msg
 from graphsvc.screening.rules import GradeRef, RingRef, ScreenIndex, Settlement
 from graphsvc.store.base import Store
 from graphsvc.supervision.grades import (
@@ -76,20 +77,11 @@ class PlausibleFamily:
         cfg = self.cfg
         if rel is not None:
             if rel == "child" and gap is not None and gap < cfg.min_parent_gap_years:
-                return (
-                    f"registered as child but only {gap:.0f} years younger",
-                    f"登记为子女但仅小 {gap:.0f} 岁",
-                )
+                return Msg("screen.why.child_gap", years=gap).pair()
             if rel == "parent" and gap is not None and -gap < cfg.min_parent_gap_years:
-                return (
-                    f"registered as parent but only {-gap:.0f} years older",
-                    f"登记为父母但仅大 {-gap:.0f} 岁",
-                )
+                return Msg("screen.why.parent_gap", years=-gap).pair()
             if rel == "spouse" and gap is not None and abs(gap) > cfg.max_spouse_gap_years:
-                return (
-                    f"registered as spouse but {abs(gap):.0f} years apart",
-                    f"登记为配偶但年龄相差 {abs(gap):.0f} 岁",
-                )
+                return Msg("screen.why.spouse_gap", years=abs(gap)).pair()
             return None
         ex = self.explainer
         if (
@@ -98,10 +90,7 @@ class PlausibleFamily:
             or ex.relative_of_household(holder, member)
         ):
             return None
-        return (
-            "no registered family link and no shared household",
-            "无登记的共济家庭关系，也不同住一户",
-        )
+        return Msg("screen.why.no_family_or_household").pair()
 
 
 def _case_status(store: Store) -> dict[str, str]:
@@ -155,17 +144,43 @@ def build_index(
     for g in compute_grades(members, status, grade_config or GradeConfig()):
         if g.kind in ("doctor", "institution"):
             index.grades[(g.kind, g.id)] = GradeRef(g.grade, g.explanation, g.explanation_zh)
-    items = read_table(store, "items", page_size=page_size, bound=bound)
-    codes: dict[str, list[str]] = {}
-    for sid, code in zip(items["prescription_id"], items["trace_code"], strict=True):
-        text = _text(code)
-        if text:
-            got = codes.setdefault(str(sid), [])
-            if text not in got:
-                got.append(text)
+    for sid, code in _trace_code_pairs(store, page_size, bound):
+        index.trace_codes.setdefault(code, sid)
     rx = read_table(store, "prescriptions", page_size=page_size, bound=bound)
+    _add_settlements(index, rx)
+    return index
+
+
+def _trace_code_pairs(store: Store, page_size: int, bound: int) -> list[tuple[str, str]]:
+    """(settlement id, trace code) of every item that has one, in a stable order (the
+    first settlement of a code is the smallest id: the same index from the same data)."""
+    pairs: list[tuple[str, str]] = []
+    for lo in range(0, bound, page_size):
+        res = store.run(
+            "screen_read_trace_codes", {"lo": lo, "hi": lo + page_size, "sep": FIELD_SEP}
+        )
+        for line in res.rows[0][0] if res.rows else []:
+            sid, _, code = str(line).partition(FIELD_SEP)
+            pairs.append((sid, code))
+    pairs.sort()
+    return pairs
+
+
+def _add_settlements(index: ScreenIndex, rx: pd.DataFrame) -> None:
+    """Inpatient stays as :class:`Settlement` objects (the only settlements a rule looks
+    back at: readmission, a visit during a stay elsewhere, the alert's recent stays) and,
+    for everyone, the day of the last settlement (the alert's reference day). One object
+    per settlement for all 1.3M settlements of a 200k-participant province was most of the
+    build's time and memory (docs/benchmarks.md, Screening)."""
+    if rx.empty:
+        return
+    end = rx["discharge_date"].fillna(rx["date"]).astype(str).str.slice(0, 10)
+    last = end.groupby(rx["participant_id"].astype(str), sort=True).max()
+    for pid, day in zip(last.index.tolist(), last.tolist(), strict=True):
+        index.last_day[pid] = date.fromisoformat(day)
+    stays = rx[rx["visit_type"] == "inpatient"]
     cols = [
-        rx[c].tolist()
+        stays[c].tolist()
         for c in (
             "prescription_id",
             "participant_id",
@@ -179,7 +194,7 @@ def build_index(
         )
     ]
     for sid, pid, iid, did, day, out, visit, dx, holder in zip(*cols, strict=True):
-        end = _text(out)
+        end_day = _text(out)
         index.add_settlement(
             Settlement(
                 prescription_id=str(sid),
@@ -187,14 +202,12 @@ def build_index(
                 institution_id=str(iid),
                 date=date.fromisoformat(str(day)[:10]),
                 doctor_id=_text(did),
-                discharge_date=date.fromisoformat(end[:10]) if end else None,
+                discharge_date=date.fromisoformat(end_day[:10]) if end_day else None,
                 visit_type=_text(visit),
                 diagnosis_code=_text(dx),
                 account_holder_id=_text(holder),
-                trace_codes=tuple(codes.get(str(sid), ())),
             )
         )
-    return index
 
 
 class IndexHolder:

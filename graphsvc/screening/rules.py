@@ -18,12 +18,15 @@ sentence naming the facts an auditor can check.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from graphsvc.contract.typologies import TYPOLOGY_ZH
 from graphsvc.errors import InputError
+from graphsvc.locale.msg import Join, Msg, Twin, label
 
 VERDICTS = ("pass", "review", "hold")
 
@@ -90,6 +93,12 @@ class Reason:
     zh: str
     detail: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, code: str, msg: Msg, detail: dict[str, Any] | None = None) -> Reason:
+        """A reason worded by the catalog entry ``msg`` (``screen.<code>``) in both languages."""
+        en, zh = msg.pair()
+        return cls(code, en, zh, detail if detail is not None else {})
+
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "en": self.en, "zh": self.zh, "detail": self.detail}
 
@@ -118,9 +127,12 @@ class ScreenIndex:
     by_id_number: dict[str, set[str]] = field(default_factory=dict)
     family: set[tuple[str, str]] = field(default_factory=set)  # (holder, member)
     rings: dict[tuple[str, str], list[RingRef]] = field(default_factory=dict)
-    settlements: dict[str, Settlement] = field(default_factory=dict)
-    by_participant: dict[str, list[str]] = field(default_factory=dict)  # -> settlement ids
-    trace_codes: dict[str, str] = field(default_factory=dict)  # code -> first settlement id
+    # Inpatient stays from the store (the only settlements a rule looks back at), plus
+    # a batch's own earlier rows in a batch view; keyed by id, so never held twice.
+    settlements: MutableMapping[str, Settlement] = field(default_factory=dict)
+    by_participant: MutableMapping[str, list[str]] = field(default_factory=dict)  # -> ids
+    last_day: dict[str, date] = field(default_factory=dict)  # participant -> last settled
+    trace_codes: MutableMapping[str, str] = field(default_factory=dict)  # code -> first id
     grades: dict[tuple[str, str], GradeRef] = field(default_factory=dict)  # (kind, id)
     kinship: Kinship | None = None
     version: str | None = None
@@ -143,6 +155,32 @@ class ScreenIndex:
         for code in s.trace_codes:
             self.trace_codes.setdefault(code, s.prescription_id)
         return True
+
+    def for_batch(self) -> ScreenIndex:
+        """A view of this index for one batch: it shares everything known (never changed)
+        and keeps the batch's own earlier settlements in small maps in front of the shared
+        ones, so the second row of a batch is screened against the first (a trace code
+        settled twice in one batch, a readmission or a stay elsewhere sent together)
+        without the shared index, read by concurrent requests, ever seeing the batch."""
+        return replace(
+            self,
+            settlements=ChainMap({}, self.settlements),
+            by_participant=ChainMap({}, self.by_participant),
+            trace_codes=ChainMap({}, self.trace_codes),
+        )
+
+    def remember(self, s: Settlement) -> None:
+        """Add a screened settlement to a batch view (copy-on-write: the shared lists are
+        never appended to)."""
+        if not isinstance(self.settlements, ChainMap):
+            raise TypeError("remember() is for a batch view (ScreenIndex.for_batch())")
+        if s.prescription_id in self.settlements:
+            return
+        self.settlements[s.prescription_id] = s
+        pid = s.participant_id
+        self.by_participant[pid] = [*self.by_participant.get(pid, ()), s.prescription_id]
+        for code in s.trace_codes:
+            self.trace_codes.setdefault(code, s.prescription_id)
 
     def history(self, pid: str) -> list[Settlement]:
         """A participant's settlements, oldest first (stable: date, then id)."""
@@ -245,12 +283,17 @@ def _ring_reasons(index: ScreenIndex, s: Settlement) -> list[Reason]:
             continue
         for ref in sorted(index.rings.get((kind, eid), ()), key=lambda r: (-r.score, r.ring_id)):
             out.append(
-                Reason(
+                Reason.of(
                     "ring_member",
-                    f"{kind} {eid} is {ref.role} of current ring {ref.ring_id} "
-                    f"({ref.typology}, score {ref.score:.2f})",
-                    f"{kind} {eid} 是当前团伙 {ref.ring_id}（{ref.typology}，评分 "
-                    f"{ref.score:.2f}）的{ref.role}",
+                    Msg(
+                        "screen.ring_member",
+                        kind=label("kind", kind),
+                        id=eid,
+                        role=label("role", ref.role),
+                        ring=ref.ring_id,
+                        typology=Twin(ref.typology, TYPOLOGY_ZH.get(ref.typology, ref.typology)),
+                        score=ref.score,
+                    ),
                     {
                         "kind": kind,
                         "id": eid,
@@ -279,12 +322,14 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
             ):
                 days = (s.date - h.discharge_date).days
                 out.append(
-                    Reason(
+                    Reason.of(
                         "readmission",
-                        f"readmitted {days} days after discharge ({h.prescription_id}) at the "
-                        f"same institution with the same diagnosis {s.diagnosis_code}",
-                        f"出院（{h.prescription_id}）{days} 天后在同一机构以相同诊断 "
-                        f"{s.diagnosis_code} 再次入院",
+                        Msg(
+                            "screen.readmission",
+                            days=days,
+                            previous=h.prescription_id,
+                            diagnosis=s.diagnosis_code,
+                        ),
                         {"previous": h.prescription_id, "days": days},
                     )
                 )
@@ -297,12 +342,15 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
             and h.date < s.date < h.discharge_date
         ):
             out.append(
-                Reason(
+                Reason.of(
                     "inpatient_elsewhere",
-                    f"settled while an inpatient at {h.institution_id} "
-                    f"({h.prescription_id}, {h.date} to {h.discharge_date})",
-                    f"结算时正在 {h.institution_id} 住院（{h.prescription_id}，"
-                    f"{h.date} 至 {h.discharge_date}）",
+                    Msg(
+                        "screen.inpatient_elsewhere",
+                        institution=h.institution_id,
+                        stay=h.prescription_id,
+                        start=h.date,
+                        end=h.discharge_date,
+                    ),
                     {"stay": h.prescription_id, "institution": h.institution_id},
                 )
             )
@@ -311,11 +359,9 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
         first = index.trace_codes.get(code)
         if first is not None and first != s.prescription_id:
             out.append(
-                Reason(
+                Reason.of(
                     "trace_code_settled",
-                    f"drug pack with trace code {code} was already settled in {first}: "
-                    "one pack settled twice is resale (回流药)",
-                    f"追溯码 {code} 的药品已在 {first} 中结算过：同一盒药两次结算（回流药）",
+                    Msg("screen.trace_code_settled", code=code, first=first),
                     {"trace_code": code, "first": first},
                 )
             )
@@ -327,15 +373,17 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
         elif (holder, s.participant_id) in index.family:
             why = None
         else:
-            why = ("no registered family link", "无登记的共济家庭关系")
+            why = Msg("screen.why.no_family_link").pair()
         if why is not None:
             out.append(
-                Reason(
+                Reason.of(
                     "account_not_family",
-                    f"personal account of {holder} pays for {s.participant_id}, who is not "
-                    f"plausibly family of the holder (Hainan Art. 14): {why[0]}",
-                    f"{holder} 的个人账户为难以认定为其家庭成员的 {s.participant_id} 支付"
-                    f"（海南办法第十四条）：{why[1]}",
+                    Msg(
+                        "screen.account_not_family",
+                        holder=holder,
+                        patient=s.participant_id,
+                        why=Twin(*why),
+                    ),
                     {"holder": holder, "why": why[0]},
                 )
             )
@@ -344,11 +392,13 @@ def _pattern_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Re
         twins = sorted(index.by_id_number.get(number, set()) - {s.participant_id})
         if twins:
             out.append(
-                Reason(
+                Reason.of(
                     "duplicate_enrolment",
-                    f"participant {s.participant_id} shares its ID number with "
-                    f"{', '.join(twins)}: a second card of one person",
-                    f"参保人 {s.participant_id} 与 {'、'.join(twins)} 身份证号相同：重复参保",
+                    Msg(
+                        "screen.duplicate_enrolment",
+                        participant=s.participant_id,
+                        others=Join(twins, "sep.enum"),
+                    ),
                     {"others": twins},
                 )
             )
@@ -361,10 +411,15 @@ def _grade_reasons(index: ScreenIndex, s: Settlement, rules: Rules) -> list[Reas
         ref = index.grades.get((kind, eid)) if eid is not None else None
         if ref is not None and ref.grade in rules.review_grades:
             out.append(
-                Reason(
+                Reason.of(
                     "risk_grade",
-                    f"{kind} {eid} has credit grade {ref.grade} ({ref.en})",
-                    f"{kind} {eid} 的信用等级为 {ref.grade}（{ref.zh}）",
+                    Msg(
+                        "screen.risk_grade",
+                        kind=label("kind", kind),
+                        id=str(eid),
+                        grade=ref.grade,
+                        explanation=Twin(ref.en, ref.zh),
+                    ),
                     {"kind": kind, "id": eid, "grade": ref.grade},
                 )
             )
@@ -377,18 +432,16 @@ def screen(index: ScreenIndex, s: Settlement, rules: Rules | None = None) -> Ver
     reasons: list[Reason] = []
     if s.participant_id not in index.participants:
         reasons.append(
-            Reason(
+            Reason.of(
                 "unknown_participant",
-                f"participant {s.participant_id} is not known to the fund",
-                f"参保人 {s.participant_id} 不在参保库中",
+                Msg("screen.unknown_participant", participant=s.participant_id),
             )
         )
     if s.institution_id not in index.institutions:
         reasons.append(
-            Reason(
+            Reason.of(
                 "unknown_institution",
-                f"institution {s.institution_id} is not a known designated institution",
-                f"机构 {s.institution_id} 不是已知的定点医药机构",
+                Msg("screen.unknown_institution", institution=s.institution_id),
             )
         )
     ring = _ring_reasons(index, s)
@@ -404,6 +457,21 @@ def screen(index: ScreenIndex, s: Settlement, rules: Rules | None = None) -> Ver
     else:
         verdict = "pass"
     return Verdict(s.prescription_id, verdict, tuple(reasons))
+
+
+def screen_batch(
+    index: ScreenIndex, rows: list[dict[str, Any]], rules: Rules | None = None
+) -> list[dict[str, Any]]:
+    """Verdicts on a batch, in its order. Every row is parsed first (a bad one stops the
+    batch naming it, nothing half-screened); each row is then screened against what is
+    known plus the batch's earlier rows (:meth:`ScreenIndex.for_batch`)."""
+    parsed = [parse_settlement(r, f"prescriptions[{n}]") for n, r in enumerate(rows)]
+    view = index.for_batch()
+    out = []
+    for s in parsed:
+        out.append(screen(view, s, rules).to_json())
+        view.remember(s)
+    return out
 
 
 def audit_detail(

@@ -129,13 +129,21 @@ def _sha256(value: str) -> str:
 
 def check_role(role: str) -> Role:
     if role not in ROLES:
-        raise InputError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        raise InputError(
+            f"unknown role {role!r} (one of {', '.join(ROLES)})",
+            text_key="err.bad_role",
+            role=role[:40],
+        )
     return role
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"password must have at least {MIN_PASSWORD} characters")
+        raise InputError(
+            f"password must have at least {MIN_PASSWORD} characters",
+            text_key="err.short_password",
+            n=MIN_PASSWORD,
+        )
 
 
 class UserDB:
@@ -185,7 +193,10 @@ class UserDB:
     ) -> UserRecord:
         """A new user; ``one_time``: the password logs in once and must then be changed."""
         if not USERNAME_RE.match(username):
-            raise InputError("username: 2-32 of a-z 0-9 _ . -, starting with a letter")
+            raise InputError(
+                "username: 2-32 of a-z 0-9 _ . -, starting with a letter",
+                text_key="err.bad_username",
+            )
         role_ = check_role(role)
         check_password(password)
         now = time.time()
@@ -203,7 +214,9 @@ class UserDB:
                     ),
                 )
         except sqlite3.IntegrityError as exc:
-            raise Conflict(f"user {username!r} exists") from exc
+            raise Conflict(
+                f"user {username!r} exists", text_key="err.user_exists", username=username
+            ) from exc
         return UserRecord(username, role_, False, now, must_change_password=one_time)
 
     def get_user(self, username: str) -> UserRecord | None:
@@ -228,9 +241,26 @@ class UserDB:
                 "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
             )
             if cur.rowcount == 0:
-                raise NotFound(f"no user {username!r}")
+                raise NotFound(
+                    f"no user {username!r}", text_key="err.no_user", username=username[:40]
+                )
             if disabled:
                 con.execute("DELETE FROM sessions WHERE username = ?", (username,))
+
+    def set_role(self, username: str, role: str) -> UserRecord:
+        """A user's new role; their sessions end, so no page keeps the old role's rights."""
+        role_ = check_role(role)
+        with self._connect() as con:
+            cur = con.execute("UPDATE users SET role = ? WHERE username = ?", (role_, username))
+            if cur.rowcount == 0:
+                raise NotFound(
+                    f"no user {username!r}", text_key="err.no_user", username=username[:40]
+                )
+            con.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        rec = self.get_user(username)
+        if rec is None:  # removed between the update and this read
+            raise NotFound(f"no user {username!r}", text_key="err.no_user", username=username[:40])
+        return rec
 
     def set_password(self, username: str, password: str) -> None:
         check_password(password)
@@ -240,7 +270,9 @@ class UserDB:
                 (hash_secret(password), PASSWORD_OK, username),
             )
             if cur.rowcount == 0:
-                raise NotFound(f"no user {username!r}")
+                raise NotFound(
+                    f"no user {username!r}", text_key="err.no_user", username=username[:40]
+                )
             con.execute("DELETE FROM sessions WHERE username = ?", (username,))
 
     def authenticate(self, username: str, password: str) -> UserRecord | None:
@@ -283,7 +315,7 @@ class UserDB:
         """A new token; the clear text is returned once and never stored."""
         user = self.get_user(username)
         if user is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(f"no user {username!r}", text_key="err.no_user", username=username[:40])
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         clear = f"{TOKEN_PREFIX}{token_id}.{secret}"
@@ -299,7 +331,9 @@ class UserDB:
         with self._connect() as con:
             cur = con.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", (token_id,))
         if cur.rowcount == 0:
-            raise NotFound(f"no token {token_id!r}")
+            raise NotFound(
+                f"no token {token_id!r}", text_key="err.no_token", token_id=token_id[:40]
+            )
         with self._lock:
             self._token_cache = {k: v for k, v in self._token_cache.items() if v[0] != token_id}
 

@@ -167,6 +167,11 @@ class Pii:
                 self._cache[k] = got
         return got
 
+    def unique_key(self, kind: str, value: str) -> str:
+        """:meth:`key` for a value that does not repeat (a row's content hash): not
+        memoised, so a 1.2M-settlement load does not fill the cache with them."""
+        return pseudonym(self.hmac_key, kind, value)
+
 
 _OPEN: dict[tuple[str, str], Pii] = {}
 _OPEN_LOCK = threading.Lock()

@@ -158,11 +158,14 @@ class Store(ABC):
         batch_size: int = 5_000,
         extra: Mapping[str, Any] | None = None,
         on_batch: Any = None,
+        counters: dict[str, float] | None = None,
     ) -> int:
         """Send ``rows`` as ``$rows`` in UNWIND batches; returns rows sent.
 
         ``name_or_cypher`` is a named query when it has no whitespace.
         ``on_batch(n)`` is called after each batch (progress bars).
+        ``counters``: the statements' write counters (``COUNTERS``) are added into it,
+        so a caller learns what was created without scanning the graph afterwards.
         """
         text = (
             self.named(name_or_cypher).text
@@ -174,7 +177,10 @@ class Store(ABC):
             params: dict[str, Any] = {"rows": list(chunk)}
             if extra:
                 params.update(extra)
-            self.query(text, params, write=True)
+            result = self.query(text, params, write=True)
+            if counters is not None:
+                for name in COUNTERS:
+                    counters[name] = counters.get(name, 0.0) + result.stats.get(name, 0.0)
             sent += len(chunk)
             if on_batch is not None:
                 on_batch(len(chunk))

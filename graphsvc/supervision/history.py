@@ -163,7 +163,7 @@ def run_config(settings: Settings, run_id: str) -> dict[str, Any]:
     with connect(db_path(settings)) as con:
         row = con.execute("SELECT config_json FROM grade_runs WHERE run_id=?", (run_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no grades for run {run_id}")
+        raise NotFound(f"no grades for run {run_id}", text_key="err.no_grades", run_id=run_id)
     out: dict[str, Any] = json.loads(row["config_json"])
     return out
 

@@ -91,7 +91,7 @@ def _digest(inputs: Mapping[str, Any]) -> str:
 def draw(inputs: Mapping[str, Any], seed: int) -> list[dict[str, Any]]:
     """The inspections drawn from ``inputs`` (see the module docstring); pure."""
     if seed < 0:
-        raise InputError("the seed is a non-negative integer")
+        raise InputError("the seed is a non-negative integer", text_key="err.draw_seed")
     per = int(inputs["per"])
     if per < MIN_INSPECTORS:
         raise InputError(f"at least {MIN_INSPECTORS} inspectors per inspection (Hainan Art. 29)")
@@ -163,7 +163,7 @@ def gather_inputs(
 ) -> dict[str, Any]:
     """The draw's inputs: institutions with region and latest grade, the roster, weights."""
     if not 1 <= count <= MAX_COUNT:
-        raise InputError(f"count is 1 to {MAX_COUNT}")
+        raise InputError(f"count is 1 to {MAX_COUNT}", text_key="err.draw_count", n=MAX_COUNT)
     run_id: str | None = None
     try:
         run_id, _ = history.compute_current(store, settings)
@@ -183,7 +183,7 @@ def gather_inputs(
         for r in store.run("inspections_institutions", {}).records()
     ]
     if not institutions:
-        raise NotFound("no institutions loaded: nothing to inspect")
+        raise NotFound("no institutions loaded: nothing to inspect", text_key="err.no_institutions")
     return {
         "algorithm": ALGORITHM,
         "grades_run": run_id,
@@ -257,7 +257,9 @@ def get_draw(settings: Settings, draw_id: str) -> dict[str, Any]:
     with connect(settings) as con:
         row = con.execute("SELECT * FROM draws WHERE id=?", (draw_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no inspection draw {draw_id}")
+            raise NotFound(
+                f"no inspection draw {draw_id}", text_key="err.no_draw", draw_id=draw_id[:60]
+            )
         results = {
             str(r["n"]): {k: r[k] for k in ("result", "note", "recorded_by", "recorded_at")}
             for r in con.execute("SELECT * FROM results WHERE draw_id=?", (draw_id,))

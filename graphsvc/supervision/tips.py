@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from graphsvc import model
 from graphsvc.config import Settings
-from graphsvc.errors import InputError, NotFound
+from graphsvc.errors import InputError, NotFound, Term
 from graphsvc.store.base import Store
 from graphsvc.supervision import history, sealed
 
@@ -149,7 +149,11 @@ def parse_targets(raw: str) -> list[dict[str, str]]:
             continue
         kind, sep, ident = part.partition(":")
         if not sep or kind not in TARGET_KINDS or not ident:
-            raise InputError(f"expected participant:ID, doctor:ID or institution:ID, got {part!r}")
+            raise InputError(
+                f"expected participant:ID, doctor:ID or institution:ID, got {part!r}",
+                text_key="err.tip_target",
+                value=part[:60],
+            )
         out.append({"kind": kind, "id": ident})
     return out
 
@@ -222,9 +226,14 @@ def triage(store: Store, settings: Settings, targets: list[dict[str, str]]) -> d
 
 def _check_text(subject: str, body: str) -> None:
     if not subject.strip():
-        raise InputError("a tip-off needs a subject (what is reported)")
+        raise InputError("a tip-off needs a subject (what is reported)", text_key="err.tip_subject")
     if len(subject) > MAX_SUBJECT or len(body) > MAX_BODY:
-        raise InputError(f"subject {MAX_SUBJECT} and text {MAX_BODY} characters at most")
+        raise InputError(
+            f"subject {MAX_SUBJECT} and text {MAX_BODY} characters at most",
+            text_key="err.tip_too_long",
+            subject=MAX_SUBJECT,
+            body=MAX_BODY,
+        )
 
 
 def _store_files(
@@ -233,13 +242,20 @@ def _store_files(
     """Attachments written under ``DATA_DIR/tips/ID/`` as ``N-name``, SHA-256 recorded
     (the hash is what a case later cites: the file is the one received)."""
     if len(files) > settings.tips_attachments_max:
-        raise InputError(f"{settings.tips_attachments_max} attachments at most")
+        raise InputError(
+            f"{settings.tips_attachments_max} attachments at most",
+            text_key="err.tip_attachments",
+            n=settings.tips_attachments_max,
+        )
     rows = []
     for f in files:
         if len(f.content) > settings.tips_attachment_bytes:
             raise InputError(
                 f"attachment {f.name[:60]!r} is {len(f.content)} bytes; "
-                f"{settings.tips_attachment_bytes} at most"
+                f"{settings.tips_attachment_bytes} at most",
+                text_key="err.tip_attachment_size",
+                name=f.name[:60],
+                n=f"{settings.tips_attachment_bytes:,}",
             )
     directory = files_dir(settings, tip_id)
     for n, f in enumerate(files, start=1):
@@ -271,10 +287,12 @@ def create(
     have = {(t["kind"], t["id"]) for t in chosen}
     chosen += [t for t in resolve_about(store, about) if (t["kind"], t["id"]) not in have]
     if len(chosen) > MAX_TARGETS:
-        raise InputError(f"{MAX_TARGETS} entities at most per tip-off")
+        raise InputError(
+            f"{MAX_TARGETS} entities at most per tip-off", text_key="err.tip_targets", n=MAX_TARGETS
+        )
     identity = {k: str(v).strip() for k, v in (reporter or {}).items() if str(v).strip()}
     if len(identity.get("name", "")) > MAX_NAME or len(identity.get("phone", "")) > MAX_PHONE:
-        raise InputError("reporter name or phone too long")
+        raise InputError("reporter name or phone too long", text_key="err.tip_reporter")
     tip_id = f"T{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
     box = sealed.seal(sealed.load_key(settings), tip_id, identity) if identity else None
     result = triage(store, settings, chosen)
@@ -396,11 +414,19 @@ def advance(
     tip = get(settings, tip_id)
     if status not in NEXT.get(tip.status, ()):
         allowed = ", ".join(NEXT.get(tip.status, ())) or "none (final)"
-        raise InputError(f"tip {tip_id} is {tip.status}; next: {allowed}")
+        raise InputError(
+            f"tip {tip_id} is {tip.status}; next: {allowed}",
+            text_key="err.tip_status",
+            tip_id=tip_id,
+            status=Term("tip_status", tip.status),
+        )
     if status == "verified" and reward_eligible is None:
-        raise InputError("verifying a tip records whether the reporter is eligible for a reward")
+        raise InputError(
+            "verifying a tip records whether the reporter is eligible for a reward",
+            text_key="err.tip_reward",
+        )
     if len(note) > MAX_BODY:
-        raise InputError(f"note {MAX_BODY} characters at most")
+        raise InputError(f"note {MAX_BODY} characters at most", text_key="err.too_long", n=MAX_BODY)
     reward = tip.reward_eligible if reward_eligible is None else reward_eligible
     with connect(settings) as con:
         con.execute(

@@ -115,4 +115,16 @@ def error_text(exc: BaseException, lang: str, mask: Callable[[str], str] = str) 
     if not isinstance(key, str) or not key:
         return mask(str(exc))
     params = getattr(exc, "text_params", None) or {}
-    return t(key, lang, **{k: mask(str(v)) for k, v in params.items()})
+    return t(key, lang, **{k: _term(v, lang) or mask(str(v)) for k, v in params.items()})
+
+
+def _term(value: object, lang: str) -> str | None:
+    """A ``graphsvc.errors.Term`` in ``lang`` (duck-typed: this leaf imports no error
+    types); None for other values, which are shown masked as they are."""
+    prefix, word = getattr(value, "prefix", None), getattr(value, "value", None)
+    if not isinstance(prefix, str) or not isinstance(word, str):
+        return None
+    context = getattr(value, "context", None)
+    key = f"{prefix}.{word}"
+    text = locale.pgettext(context, key, lang) if context else locale.gettext(key, lang)
+    return word if text == key else text

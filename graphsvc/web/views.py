@@ -8,6 +8,7 @@ same subgraph are the same picture.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment
 from markupsafe import Markup
 
+from graphsvc.errors import GraphsvcError, InputError
 from graphsvc.model import ENTITY_KINDS
 from graphsvc.privacy import mask_any, mask_properties
 from graphsvc.security import sessions
@@ -27,6 +29,7 @@ from graphsvc.services.explore.masking import entity_link, masked
 from graphsvc.services.explore.subgraph import Subgraph
 from graphsvc.templating import environment
 from graphsvc.web import i18n
+from viz.evidence_layout import evidence_layout
 from viz.model import GraphView, build_view
 from viz.render import legend_svg, network_fragment, network_html
 
@@ -53,10 +56,16 @@ def remember_lang(request: Request, response: ResponseT) -> ResponseT:
     return response
 
 
-def view_of(sub: Subgraph, cap: int) -> GraphView:
-    """Masked, styled, capped. ``sub`` must already be masked (see ``masked``)."""
+def view_of(sub: Subgraph, cap: int, lang: str | None = None) -> GraphView:
+    """Masked, styled, capped. ``sub`` must already be masked (see ``masked``); with
+    ``lang`` its tooltips and edge labels are said in that language."""
     view = build_view(
-        sub.nodes.values(), sub.rels, highlight=sub.highlight, cap=cap, link=entity_link
+        sub.nodes.values(),
+        sub.rels,
+        highlight=sub.highlight,
+        cap=cap,
+        link=entity_link,
+        lang=lang,
     )
     view.hidden_nodes += sub.hidden
     return view
@@ -84,8 +93,21 @@ def subgraph_page(sub: Subgraph, lang: str, title: str, cap: int) -> str:
 
 
 def masked_page(sub: Subgraph, lang: str, title: str, cap: int) -> str:
-    """The whole network document of an already masked ``sub``."""
-    return network_html(view_of(sub, cap), lang=lang, title=title)
+    """The whole network document of an already masked ``sub`` (a ring's laid out for
+    its evidence, as on the ring page)."""
+    return network_html(_laid_out(sub, cap, lang), lang=lang, title=title)
+
+
+def _laid_out(m: Subgraph, cap: int, lang: str) -> GraphView:
+    view = view_of(m, cap, lang)
+    if not m.meta.get("ring"):
+        return view
+    births = {
+        key: n.properties["birth_date"]
+        for key, n in m.nodes.items()
+        if n.properties.get("birth_date")
+    }
+    return evidence_layout(view, m.meta.get("typology"), {**m.meta, "birth_dates": births}, lang)
 
 
 def json_answer(data: dict[str, Any]) -> Answer:
@@ -167,7 +189,14 @@ def masked_hits(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @lru_cache
 def env() -> Environment:
-    return environment(TEMPLATES, legend_svg=legend_svg)
+    return environment(TEMPLATES, legend_svg=legend_svg, iso_time=iso_time)
+
+
+def iso_time(ts: float | None) -> str:
+    """A stored UNIX time as the pages show it (UTC, to the minute)."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def page_user(request: Request) -> dict[str, str] | None:
@@ -184,6 +213,12 @@ def page_user(request: Request) -> dict[str, str] | None:
         key = request.app.state.settings.resolved_secret_key()
         csrf = sessions.csrf_for_session(key, session_id)
     return {"username": str(user.username), "role": str(user.role), "csrf": csrf}
+
+
+def page_status(exc: GraphsvcError) -> int:
+    """The status of a page answering ``exc``: 400 for input a form or filter sent that
+    cannot be used (the JSON API keeps 422), the error's own status otherwise."""
+    return 400 if isinstance(exc, InputError) else exc.http_status
 
 
 def render_page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -207,4 +242,10 @@ def render_page(request: Request, template: str, **context: Any) -> HTMLResponse
 
 
 def fragment(sub: Subgraph, lang: str, cap: int, dom_id: str = "network") -> Markup:
-    return network_fragment(view_of(masked(sub), cap), lang=lang, dom_id=dom_id)
+    return network_fragment(view_of(masked(sub), cap, lang), lang=lang, dom_id=dom_id, expand=True)
+
+
+def ring_fragment(sub: Subgraph, lang: str, cap: int) -> Markup:
+    """A ring's network laid out for its typology's evidence (``viz.evidence_layout``):
+    the hubs, the loop, the fan or the flow first, settlement edges off by default."""
+    return network_fragment(_laid_out(masked(sub), cap, lang), lang=lang, expand=True)

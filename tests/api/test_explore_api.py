@@ -498,7 +498,7 @@ def test_ring_list_page_sorts_filters_and_links(
     body = filtered.split("<tbody>", 1)[-1]
     assert all(f">{o}<" not in body for o in others)
     bad = client.get("/rings?lang=en&min_score=abc")
-    assert bad.status_code == 422 and "Minimum score" in bad.text
+    assert bad.status_code == 400 and "Minimum score" in bad.text
 
 
 def test_ring_page_shows_network_reasons_evidence_and_entity_links(

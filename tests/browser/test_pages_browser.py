@@ -23,8 +23,12 @@ MIN_DRAWN_PIXELS = 800  # a few styled nodes and edges; an empty canvas has none
 
 
 def network_rect(page: Page) -> dict[str, float]:
+    """The network's box in document coordinates (a screenshot's clip is in those),
+    scrolled into view: entity pages put their summary above it."""
     rect = page.evaluate(
-        "JSON.stringify(document.querySelector('.gs-network').getBoundingClientRect())"
+        "(function(){var e=document.querySelector('.gs-network');e.scrollIntoView();"
+        "var r=e.getBoundingClientRect();return JSON.stringify({x:r.x+window.scrollX,"
+        "y:r.y+window.scrollY,width:r.width,height:r.height});})()"
     )
     r = json.loads(rect)
     return {"x": r["x"], "y": r["y"] + 0.0, "width": r["width"], "height": r["height"]}

@@ -240,7 +240,7 @@ def test_transfer_pages_show_localised_refusals_and_confirm(
         data={"liaison": "nosuchliaison", "reason": "r", "csrf_token": csrf},
         follow_redirects=False,
     )
-    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
     assert "用户 nosuchliaison 不存在" in r.text
     r = client.post(
         f"{url}/transfer?lang=en",
@@ -266,7 +266,7 @@ def test_transfer_pages_show_localised_refusals_and_confirm(
     r = client.post(
         f"{url}/transfer/approve?lang=zh", data={"csrf_token": csrf}, follow_redirects=False
     )
-    assert r.status_code == 422 and "请勾选确认" in r.text
+    assert r.status_code == 400 and "请勾选确认" in r.text
     r = client.post(
         f"{url}/transfer/approve",
         data={"confirm": "yes", "csrf_token": csrf},

@@ -85,3 +85,61 @@ def test_bad_input_names_the_field() -> None:
         }
     )
     assert s.account_holder_id is None and s.visit_type == "inpatient"
+
+
+def _row(sid: str, pid: str, inst: str, day: str, **extra: object) -> dict[str, object]:
+    return {
+        "prescription_id": sid,
+        "participant_id": pid,
+        "institution_id": inst,
+        "date": day,
+        **extra,
+    }
+
+
+def test_a_batch_sees_its_own_earlier_rows() -> None:
+    """Two rows of one batch: the second is screened against the first (a trace code settled
+    twice, a readmission and a visit elsewhere during a stay, all sent together), and the
+    shared index never learns the batch (a second request sees none of it)."""
+    from graphsvc.screening import screen_batch
+
+    ix = _index()
+    pack = {"trace_code": "81234567890123456789"}
+    rows = [
+        _row("B1", "P1", "H2", "2026-03-01", visit_type="pharmacy", items=[pack]),
+        _row("B2", "P4", "H2", "2026-03-02", visit_type="pharmacy", items=[pack]),
+        _row(
+            "B3",
+            "P4",
+            "H1",
+            "2026-04-01",
+            visit_type="inpatient",
+            diagnosis_code="I63",
+            discharge_date="2026-04-09",
+        ),
+        _row("B4", "P4", "H2", "2026-04-05", visit_type="outpatient"),
+        _row("B5", "P4", "H1", "2026-04-11", visit_type="inpatient", diagnosis_code="I63"),
+    ]
+    verdicts = {v["prescription_id"]: v for v in screen_batch(ix, rows)}
+    codes = {sid: [r["code"] for r in v["reasons"]] for sid, v in verdicts.items()}
+    assert codes["B1"] == [] and verdicts["B1"]["verdict"] == "pass"
+    assert "trace_code_settled" in codes["B2"]
+    assert (
+        next(r for r in verdicts["B2"]["reasons"] if r["code"] == "trace_code_settled")["detail"][
+            "first"
+        ]
+        == "B1"
+    )
+    assert codes["B3"] == [] and codes["B4"] == ["inpatient_elsewhere"]
+    assert codes["B5"] == ["readmission"]
+    # the shared index is untouched: the same rows one by one, each alone, all pass
+    for r in rows:
+        assert screen_batch(ix, [r])[0]["verdict"] == "pass", r["prescription_id"]
+    assert "B1" not in ix.settlements and "81234567890123456789" not in ix.trace_codes
+    assert [s.prescription_id for s in ix.history("P4")] == []
+
+
+def test_remember_refuses_the_shared_index() -> None:
+    ix = _index()
+    with pytest.raises(TypeError, match="batch view"):
+        ix.remember(Settlement("S5", "P1", "H1", date(2026, 5, 1)))

@@ -60,6 +60,26 @@ def test_large_parameter_batches(any_store: Store) -> None:
     assert res.scalar() == 10
 
 
+def test_write_batches_adds_up_the_statements_counters(any_store: Store) -> None:
+    """The loader verifies its writes from these counters (issue #20): a MATCH that
+    misses must show as fewer relationships created, not as the rows sent."""
+    any_store.write_batches(
+        "UNWIND $rows AS row CREATE (:Doctor {id: row.id})",
+        [{"id": f"D{i}"} for i in range(7)],
+        batch_size=3,
+    )
+    counters: dict[str, float] = {}
+    sent = any_store.write_batches(
+        "UNWIND $rows AS row MATCH (d:Doctor {id: row.id}) CREATE (d)-[:WORKS_AT]->(:Institution)",
+        [{"id": f"D{i}"} for i in range(10)],  # D7-D9 do not exist: no edge, no node
+        batch_size=4,
+        counters=counters,
+    )
+    assert sent == 10
+    assert counters["relationships_created"] == 7
+    assert counters["nodes_created"] == 7
+
+
 def test_schema_is_idempotent_and_ids_unique(any_store: Store) -> None:
     any_store.ensure_schema()
     any_store.ensure_schema()

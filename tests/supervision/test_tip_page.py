@@ -91,7 +91,7 @@ def test_tip_page_per_role(detected_settings: Settings, tmp_path: Path) -> None:
         assert csrf is not None
         token = csrf.group(1)
         bad = c.post(url, data={"csrf_token": token, "action": "verified"}, follow_redirects=False)
-        assert bad.status_code == 422
+        assert bad.status_code == 400
         assert c.post(url, data={"action": "verified", "reward": "yes"}).status_code == 403  # CSRF
         ok = c.post(
             url,

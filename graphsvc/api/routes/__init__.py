@@ -26,5 +26,6 @@ ROUTERS: tuple[str, ...] = (
     "tips",
     "inspections",
     "published",
+    "admin_pages",
     "pages",
 )

@@ -24,11 +24,11 @@ from graphsvc.api.routes.cases_api import (
 from graphsvc.cases import service, workflow
 from graphsvc.cases.evidence import gather, member_rows, subgraph
 from graphsvc.cases.texts import one
-from graphsvc.errors import GraphsvcError, InputError, NotFound
+from graphsvc.errors import GraphsvcError, NotFound
 from graphsvc.privacy import mask_any
 from graphsvc.security import sessions
 from graphsvc.web.i18n import error_text
-from graphsvc.web.views import lang_of, render_page
+from graphsvc.web.views import lang_of, page_status, render_page
 from viz.model import build_view
 from viz.render import network_fragment
 
@@ -45,7 +45,7 @@ def refused_page(request: Request, exc: GraphsvcError) -> HTMLResponse:
     resp = render_page(
         request, "error.html", lang=lang, title=one("transfer_refused", lang), message=message
     )
-    resp.status_code = exc.http_status
+    resp.status_code = page_status(exc)
     return resp
 
 
@@ -69,16 +69,15 @@ def cases_page(
     lang = lang_of(request)
     per_page = 50
     error = ""
-    try:
-        rows, total = service.list_cases(
-            store,
-            viewer=viewer_of(user),
-            status=status or None,
-            offset=(page - 1) * per_page,
-            limit=per_page,
-        )
-    except InputError as exc:
-        error, rows, total = str(exc), [], 0
+    # An unknown status is an InputError: the error page (400) says so in the reader's
+    # language, rather than an empty list that reads as "no such cases".
+    rows, total = service.list_cases(
+        store,
+        viewer=viewer_of(user),
+        status=status or None,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
     return render_page(
         request,
         "cases/list.html",

@@ -88,7 +88,7 @@ def run_console_query(
             # A plain StoreError on a read is the store refusing the statement (syntax,
             # types, a negative LIMIT): the analyst's to fix, so 400 with its message.
             # Timeouts, lost connections and write attempts keep their own codes.
-            raise QueryRejected(str(exc)) from exc
+            raise QueryRejected(str(exc), text_key="err.console.store", reason=str(exc)) from exc
         raise
     shaped = shape_result(
         result.columns,

@@ -23,6 +23,7 @@ from graphsvc.api.deps import (
 )
 from graphsvc.services import cache as answers
 from graphsvc.services import explore
+from graphsvc.services.explore.aggregate import aggregate_by_kind
 from graphsvc.web.views import answer_response, cached_view, json_answer, masked_facts
 
 router = APIRouter(tags=["entities"])
@@ -43,13 +44,20 @@ def neighborhood(
     format: Literal["json", "html"] = "json",
 ) -> Response:
     """Everything within ``hops`` steps (rings, cases shown but not walked through),
-    at most ``limit`` nodes; ``hidden_nodes`` says how many more exist."""
+    at most ``limit`` nodes; ``hidden_nodes`` says how many more exist. The HTML view
+    draws it aggregated by kind (settlements, referrals and items as counted edges,
+    issue #13); the JSON answer is the store's own shape."""
     cap = limit or settings.subgraph_node_cap
+
+    def make() -> explore.Subgraph:
+        sub = explore.neighbourhood(store, kind, entity_id, hops=hops, limit=cap)
+        return aggregate_by_kind(sub) if format == "html" else sub
+
     return cached_view(
         request,
         cache,
         ("neighbourhood", user.role, kind, entity_id, hops),
-        lambda: explore.neighbourhood(store, kind, entity_id, hops=hops, limit=cap),
+        make,
         store=store,
         title=f"{kind} · {hops}",
         cap=cap,

@@ -23,8 +23,10 @@ from graphsvc.api.deps import (
     User,
     require_roles,
 )
+from graphsvc.errors import InputError
 from graphsvc.supervision import history
 from graphsvc.supervision.grades import GRADES as GRADE_LETTERS
+from graphsvc.web.i18n import label
 from graphsvc.web.views import lang_of, render_page
 
 router = APIRouter(tags=["grades"])
@@ -32,6 +34,26 @@ Reader = Annotated[User, Depends(require_roles(*GRADES))]
 Admin = Annotated[User, Depends(require_roles(*ADMINISTRATION))]
 Kind = Literal["participant", "doctor", "institution"]
 GradeQ = Literal["A", "B", "C", "D"]
+
+
+KINDS = ("participant", "doctor", "institution")
+
+
+def _choice(field: str, value: str, allowed: tuple[str, ...], lang: str) -> str | None:
+    """A filter's value, or None for "any"; a value not on offer is an error that says
+    so (it used to be dropped, showing the unfiltered list as if it were the answer)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value not in allowed:
+        raise InputError(
+            f"{field}: not one of {', '.join(allowed)}",
+            text_key="err.bad_filter",
+            field=label("field", field, lang),
+            value=value[:40],
+            allowed=", ".join(label("kind", a, lang) if field == "kind" else a for a in allowed),
+        )
+    return value
 
 
 def _current(store: Any, settings: Any) -> str:
@@ -92,9 +114,9 @@ def grades_page(
     kind: str = "",
     grade: str = "",
 ) -> HTMLResponse:
+    k = _choice("kind", kind, KINDS, lang_of(request))
+    g = _choice("grade", grade, GRADE_LETTERS, lang_of(request))
     run_id = _current(store, settings)
-    k = kind if kind in ("participant", "doctor", "institution") else None
-    g = grade if grade in GRADE_LETTERS else None
     grades = history.list_grades(settings, run_id, kind=k, grade=g)
     audit.record("grades.page", run_id, rows=len(grades))
     lang = lang_of(request)
@@ -106,6 +128,6 @@ def grades_page(
         grades=grades[:1000],
         kind=k or "",
         grade=g or "",
-        kinds=("participant", "doctor", "institution"),
+        kinds=KINDS,
         all_grades=GRADE_LETTERS,
     )

@@ -16,12 +16,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
 from graphsvc import model
 from graphsvc.api.deps import (
     CONSOLE,
     GRADES,
     INVESTIGATION,
+    AnswerCacheDep,
     SettingsDep,
     StoreDep,
     User,
@@ -30,15 +32,25 @@ from graphsvc.api.deps import (
 from graphsvc.cases import workflow
 from graphsvc.errors import InputError, NotFound
 from graphsvc.services import explore
+from graphsvc.services.cache import data_generation
+from graphsvc.services.explore.aggregate import aggregate_by_kind
+from graphsvc.services.explore.ring_charts import ring_charts
+from graphsvc.services.explore.ring_totals import ring_totals
+from graphsvc.services.explore.summary import SUMMARY_KINDS, entity_summary
 from graphsvc.supervision import history
+from graphsvc.web.charts import amounts_chart, months_chart, plot_block
+from graphsvc.web.entity_summary import summary_view
 from graphsvc.web.i18n import error_text, t
+from graphsvc.web.ring_evidence import chart_block, evidence_rows
 from graphsvc.web.views import (
     fragment,
     lang_of,
     mask_ring,
     masked_facts,
     masked_hits,
+    page_status,
     render_page,
+    ring_fragment,
 )
 from viz.model import EDGE_STYLES, KIND_STYLES, OTHER_EDGE, OTHER_STYLE, PHYSICS_NODE_LIMIT
 
@@ -50,7 +62,7 @@ def _error_page(request: Request, exc: NotFound | InputError) -> HTMLResponse:
     lang = lang_of(request)
     title = t("not_found", lang) if isinstance(exc, NotFound) else t("error", lang)
     resp = render_page(request, "error.html", title=title, message=error_text(exc, lang))
-    resp.status_code = exc.http_status
+    resp.status_code = page_status(exc)
     return resp
 
 
@@ -174,27 +186,29 @@ def rings_page(
             typologies=explore.TYPOLOGIES,
             grade_filters=GRADE_FILTERS,
             grade_kinds=GRADE_KINDS,
-            error="; ".join(errors),
+            error=errors,
         )
-        resp.status_code = 422
+        # 400: the request is wrong, said on the page (form kept, no list under it)
+        resp.status_code = 400
         return resp
-    error = ""
+    ring_filters = explore.RingFilters(
+        typology=filters.get("typology"),
+        region=filters.get("region"),
+        min_score=_num(filters.get("min_score")),
+        min_amount=_num(filters.get("min_amount")),
+        period_from=filters.get("period_from"),
+        period_to=filters.get("period_to"),
+        ring_ids=_graded_rings(store, settings, filters),
+    )
     try:
         data = explore.list_rings(
             store,
-            explore.RingFilters(
-                typology=filters.get("typology"),
-                region=filters.get("region"),
-                min_score=_num(filters.get("min_score")),
-                min_amount=_num(filters.get("min_amount")),
-                period_from=filters.get("period_from"),
-                period_to=filters.get("period_to"),
-                ring_ids=_graded_rings(store, settings, filters),
-            ),
+            ring_filters,
             sort=sort if sort in explore.SORT_KEYS else "score",
             order=order if order in ("asc", "desc") else "desc",
             page=page,
         )
+        charts = ring_list_charts(ring_totals(store, ring_filters), lang)
     except InputError as exc:
         return _error_page(request, exc)
     data["rings"] = [mask_ring(r) for r in data["rings"]]
@@ -209,8 +223,23 @@ def rings_page(
         typologies=explore.TYPOLOGIES,
         grade_filters=GRADE_FILTERS,
         grade_kinds=GRADE_KINDS,
-        error=error,
+        error=[],
+        charts=charts if data["total"] else [],
     )
+
+
+def ring_list_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Markup]]:
+    """The ring list's charts, captioned: amounts at risk by month, typology and region."""
+    charts = (
+        ("rings-by-month", "months", None, "chart.by_month"),
+        ("rings-by-typology", "typologies", "typology", "chart.by_typology"),
+        ("rings-by-region", "regions", None, "chart.by_region"),
+    )
+    out = []
+    for dom_id, key, names, caption in charts:
+        spec = amounts_chart(totals[key], lang, names=names, months=key == "months")
+        out.append((t(caption, lang), plot_block(dom_id, spec, t(caption, lang))))
+    return out
 
 
 @router.get("/rings/{ring_id}", dependencies=[Guard], response_class=HTMLResponse)
@@ -219,22 +248,40 @@ def ring_page(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: AnswerCacheDep,
     user: Annotated[User, Guard],
 ) -> HTMLResponse:
     lang = lang_of(request)
+    cap = settings.subgraph_node_cap
+    generation = data_generation(store)
+    key = ("ring_page", user.role, ring_id, lang, cap, generation) if generation else None
     try:
-        ring = mask_ring(explore.ring_detail(store, ring_id))
-        sub = explore.ring_subgraph(store, ring["id"], cap=settings.subgraph_node_cap)
+        # The ring's picture, charts and evidence table are the same for every reader
+        # of the page's language until the store changes: built once (the page around
+        # them, with the reader's name and CSRF token, is rendered per request).
+        parts = cache.get_or_build(key, lambda: ring_parts(store, ring_id, lang, cap))
     except NotFound as exc:
         return _error_page(request, exc)
     return render_page(
         request,
         "ring.html",
         lang=lang,
-        ring=ring,
-        network=fragment(sub, lang, settings.subgraph_node_cap),
+        **parts,
         can_open_case=user.role in workflow.EDITOR_ROLES,
     )
+
+
+def ring_parts(store: Any, ring_id: str, lang: str, cap: int) -> dict[str, Any]:
+    """What the ring page shows of the ring, masked and in ``lang``."""
+    ring = mask_ring(explore.ring_detail(store, ring_id))
+    sub = explore.ring_subgraph(store, ring["id"], cap=cap)
+    charts = ring_charts(store, ring["id"], ring.get("typology"))
+    return {
+        "ring": ring,
+        "network": ring_fragment(sub, lang, cap),
+        "charts": chart_block(charts, lang),
+        "evidence_rows": evidence_rows(ring.get("evidence") or [], lang, ring.get("typology")),
+    }
 
 
 @router.get("/entities/{kind}/{entity_id}", dependencies=[Guard], response_class=HTMLResponse)
@@ -250,9 +297,21 @@ def entity_page(
     lang = lang_of(request)
     try:
         facts = explore.entity_facts(store, kind, entity_id)
-        sub = explore.neighbourhood(
-            store, kind, entity_id, hops=hops, limit=settings.subgraph_node_cap
-        )
+        summary = None
+        if kind in SUMMARY_KINDS:
+            summary = entity_summary(store, kind, entity_id)
+        if summary is not None and hops == 1:
+            # one hop is the summary's picture: partners with aggregated edges, not
+            # hundreds of settlement dots (issue #13)
+            sub = summary.network
+        else:
+            # further out: the store's neighbourhood with its settlements, referrals and
+            # items folded into counts and weighted edges, each kind capped (issue #13)
+            sub = aggregate_by_kind(
+                explore.neighbourhood(
+                    store, kind, entity_id, hops=hops, limit=settings.subgraph_node_cap
+                )
+            )
     except (NotFound, InputError) as exc:
         return _error_page(request, exc)
     grade = None
@@ -268,6 +327,15 @@ def entity_page(
         hops=hops,
         max_hops=explore.MAX_HOPS,
         network=fragment(sub, lang, settings.subgraph_node_cap),
+        summary=summary_view(summary) if summary else None,
+        aggregated=sub.meta.get("aggregated") or [],
+        months_chart=plot_block(
+            "entity-months",
+            months_chart(summary.months, lang),
+            t("summary.months", lang),
+        )
+        if summary and summary.months
+        else None,
     )
 
 
@@ -314,9 +382,21 @@ def paths_page(
     )
 
 
-def console_styles() -> dict[str, Any]:
-    """The view model's styles keyed by store label, for the console's client-side graph."""
+def console_styles(lang: str = "zh") -> dict[str, Any]:
+    """The view model's styles keyed by store label, for the console's client-side graph,
+    and the names it draws in the page's language (kinds, edge types, typologies,
+    properties): the canvas is not HTML, so nothing else would translate it."""
+    from graphsvc.contract.typologies import TYPOLOGIES
+    from graphsvc.web.i18n import TEXTS, fact_label, label
+
+    facts = sorted(k[5:] for k in TEXTS["en"] if k.startswith("fact."))
     return {
+        "names": {
+            "kinds": {lb: label("kind", kind, lang) for kind, lb in model.ENTITY_KINDS.items()},
+            "edges": {rt: label("edge", rt, lang) for rt in (*model.REL_TYPES, *EDGE_STYLES)},
+            "typologies": {ty: label("typology", ty, lang) for ty in TYPOLOGIES},
+            "facts": {f: fact_label(f, lang) for f in facts},
+        },
         "nodes": {
             label: asdict(KIND_STYLES[kind])
             for kind, label in model.ENTITY_KINDS.items()
@@ -333,4 +413,4 @@ def console_styles() -> dict[str, Any]:
     "/console", dependencies=[Depends(require_roles(*CONSOLE))], response_class=HTMLResponse
 )
 def console_page(request: Request) -> HTMLResponse:
-    return render_page(request, "console.html", styles=console_styles())
+    return render_page(request, "console.html", styles=console_styles(lang_of(request)))

@@ -56,7 +56,7 @@ def change_password(
     """Set a new password (at least 10 characters); required after a one-time password."""
     problem = _change(users, audit, user, body.current_password, body.new_password)
     if problem is not None:  # 422, not 401: the session is fine, the form is not
-        raise InputError(t(problem, "en", n=MIN_PASSWORD))
+        raise InputError(t(problem, "en", n=MIN_PASSWORD), text_key=problem, n=MIN_PASSWORD)
     return {"changed": True}
 
 

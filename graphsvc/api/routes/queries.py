@@ -75,12 +75,18 @@ def run_saved(
     saved = {q.name: q for q in store.library.saved(store.backend)}
     q = saved.get(name)
     if q is None:
-        raise NotFound(f"no saved query named {name!r}")
+        raise NotFound(
+            f"no saved query named {name!r}", text_key="err.no_saved_query", name=name[:80]
+        )
     # Declared defaults fill what the caller leaves out (the header's ``defaults:``).
     parameters = {**q.defaults, **body.parameters}
     missing = [p for p in q.params if p not in parameters]
     if missing:
-        raise InputError(f"missing parameters: {', '.join(missing)}")
+        raise InputError(
+            f"missing parameters: {', '.join(missing)}",
+            text_key="err.missing_parameters",
+            names=", ".join(missing),
+        )
     return run_console_query(
         store,
         settings,

@@ -16,8 +16,8 @@ import anyio
 from fastapi import APIRouter, Body, Depends, Request
 
 from graphsvc.api.deps import INVESTIGATION, AuditDep, Auditor, User, require_roles
-from graphsvc.screening import IndexHolder, parse_settlement, screen
-from graphsvc.screening.rules import ScreenIndex, ScreenInputError, audit_detail
+from graphsvc.screening import IndexHolder
+from graphsvc.screening.rules import ScreenInputError, audit_detail, screen_batch
 from graphsvc.supervision.grades import load_config
 
 router = APIRouter(tags=["screen"])
@@ -53,12 +53,6 @@ def _settlements(body: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def screen_rows(index: ScreenIndex, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Parse every row first (a bad one stops the batch naming it), then screen."""
-    parsed = [parse_settlement(r, f"prescriptions[{n}]") for n, r in enumerate(rows)]
-    return [screen(index, s).to_json() for s in parsed]
-
-
 def _screen_and_audit(
     holder: IndexHolder, audit: Auditor, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -68,7 +62,7 @@ def _screen_and_audit(
     (group commit in ``graphsvc.audit``: one fsync covers every request waiting)."""
     index = holder.get()
     try:
-        verdicts = screen_rows(index, rows)
+        verdicts = screen_batch(index, rows)
     except ScreenInputError as exc:
         audit.record("screen", "settlements", "error", len(rows), {"error": str(exc)})
         raise
@@ -94,7 +88,10 @@ async def participant_alert(
     index = await anyio.to_thread.run_sync(_holder(request).get)
     known = participant_id in index.participants
     history = index.history(participant_id)
-    last = max((s.discharge_date or s.date for s in history), default=None)
+    days = [s.discharge_date or s.date for s in history]
+    if participant_id in index.last_day:
+        days.append(index.last_day[participant_id])
+    last = max(days, default=None)
     since = last - timedelta(days=RECENT_DAYS) if last else None
     stays = [
         {

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from graphsvc.api.deps import ADMINISTRATION, ANY, AuditDep, User, UsersDep, require_roles
-from graphsvc.errors import InputError, PermissionDenied
+from graphsvc.errors import InputError, NotFound, PermissionDenied
 from graphsvc.security.roles import Role
 from graphsvc.security.users import TokenRecord, UserRecord
 
@@ -52,6 +52,7 @@ class UserIn(BaseModel):
 
 class UserPatch(BaseModel):
     disabled: bool | None = None
+    role: Role | None = None
     password: str | None = Field(None, min_length=10, max_length=256)
 
 
@@ -97,17 +98,22 @@ def patch_user(
 ) -> UserOut:
     if body.disabled is not None:
         if body.disabled and username == admin.username:
-            raise InputError("an admin cannot disable their own account")
+            raise InputError(
+                "an admin cannot disable their own account", text_key="err.self_disable"
+            )
         users.set_disabled(username, body.disabled)
         audit.record("users.disable" if body.disabled else "users.enable", f"user:{username}")
+    if body.role is not None:
+        if username == admin.username:
+            raise InputError("an admin cannot change their own role", text_key="err.self_role")
+        users.set_role(username, body.role)
+        audit.record("users.role", f"user:{username}", detail={"role": body.role})
     if body.password is not None:
         users.set_password(username, body.password)
         audit.record("users.password", f"user:{username}")
     rec = users.get_user(username)
     if rec is None:
-        from graphsvc.errors import NotFound
-
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}", text_key="err.no_user", username=username[:40])
     return UserOut.of(rec)
 
 
@@ -125,7 +131,8 @@ def create_token(
         audit.record("tokens.create", f"user:{username}", outcome="PermissionDenied")
         raise PermissionDenied(
             "a token is minted only by its own user: an admin can disable the account "
-            "or revoke its tokens, never mint one for it"
+            "or revoke its tokens, never mint one for it",
+            text_key="err.token_own",
         )
     rec, clear = users.create_token(username, body.name)
     audit.record("tokens.create", f"token:{rec.id}", detail={"for": username, "name": body.name})

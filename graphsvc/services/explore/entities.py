@@ -20,7 +20,10 @@ def parse_ref(ref: str) -> tuple[str, str]:
     """
     kind, sep, ident = (ref or "").strip().partition(":")
     if not sep or not ident:
-        raise InputError(f"expected kind:id, e.g. participant:P000123 (got {len(ref or '')} chars)")
+        raise InputError(
+            f"expected kind:id, e.g. participant:P000123 (got {len(ref or '')} chars)",
+            text_key="err.bad_ref",
+        )
     label_of(kind)
     return kind, ident
 

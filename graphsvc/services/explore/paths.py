@@ -24,7 +24,7 @@ def shortest_paths(store: Store, from_ref: str, to_ref: str, limit: int = 5) -> 
     fk, fid = parse_ref(from_ref)
     tk, tid = parse_ref(to_ref)
     if (fk, fid) == (tk, tid):
-        raise InputError("from and to are the same entity")
+        raise InputError("from and to are the same entity", text_key="err.same_entity")
     a = find_entity(store, fk, fid)
     b = find_entity(store, tk, tid)
     limit = max(1, min(limit, 50))

@@ -27,26 +27,25 @@ def ring_subgraph(store: Store, ring_id: str, cap: int = 500) -> Subgraph:
     """
     g = find_ring(store, ring_id)
     rid = g.properties["id"]
-    sub = Subgraph(meta={"ring": rid, "typology": g.properties.get("typology")})
+    sub = Subgraph(
+        meta={
+            "ring": rid,
+            "typology": g.properties.get("typology"),
+            "period_end": g.properties.get("period_end"),
+        }
+    )
     for row in _read(store, "explore_ring_member_nodes", {"id": rid}):
         key = sub.add(row["node"])
         sub.highlight.add(key)
     members = set(sub.highlight)
 
-    for ev in parse_evidence(g.properties.get("evidence_json")):
-        src, tgt = ev.get("source") or {}, ev.get("target") or {}
-        s, t = f"{src.get('kind')}:{src.get('id')}", f"{tgt.get('kind')}:{tgt.get('id')}"
+    typology = g.properties.get("typology")
+    evidence = parse_evidence(g.properties.get("evidence_json"))
+    sub.meta["evidence_count"] = len(evidence)
+    for (s, t, kind), props in _evidence_edges(evidence, typology).items():
         if s in sub.nodes and t in sub.nodes:
-            sub.link(
-                EVIDENCE,
-                s,
-                t,
-                {
-                    "evidence_type": ev.get("type"),
-                    "weight": ev.get("weight"),
-                    "detail": ev.get("detail"),
-                },
-            )
+            sub.link(EVIDENCE, s, t, {"evidence_type": kind, **props})
+    _annotate_evidence(store, sub, rid, typology)
 
     # Fetch up to the view maximum, not ``cap``: _capped counts what is cut as hidden.
     for row in _read(store, "explore_ring_identifiers", {"id": rid, "limit": MAX_VIEW_NODES}):
@@ -83,6 +82,58 @@ def ring_subgraph(store: Store, ring_id: str, cap: int = 500) -> Subgraph:
         i = sub.add(row["node"])
         sub.link("WORKS_AT", f"doctor:{row['doctor']}", i)
     return _capped(sub, cap)
+
+
+def _evidence_edges(
+    evidence: list[dict[str, Any]], typology: Any
+) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Detection's evidence, one edge per (source, target, type) with how many records
+    it stands for: 39 far settlements of 7 cards are 7 edges, not 39 parallel lines.
+
+    Shared identity draws none: its evidence pairs (N holders make N(N-1)/2 of them)
+    are what the identifier hubs already show, so they are summarised, not drawn.
+    """
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    if typology == "shared_identity":
+        return out
+    for ev in evidence:
+        src, tgt = ev.get("source") or {}, ev.get("target") or {}
+        key = (
+            f"{src.get('kind')}:{src.get('id')}",
+            f"{tgt.get('kind')}:{tgt.get('id')}",
+            str(ev.get("type")),
+        )
+        edge = out.setdefault(key, {"records": 0, "weight": 0.0, "detail": ev.get("detail")})
+        edge["records"] += 1
+        weight = ev.get("weight")
+        if isinstance(weight, int | float):
+            edge["weight"] = round(edge["weight"] + float(weight), 4)
+    return out
+
+
+def _annotate_evidence(store: Store, sub: Subgraph, rid: str, typology: Any) -> None:
+    """What the evidence edges of a typology carry beyond detection's record: the
+    patients on each referral-loop arc, the fills and money of each doctor -> pharmacy
+    flow (read from the store, so the picture says what the settlements say)."""
+    if typology == "fake_referral":
+        arcs = {
+            (f"institution:{r['source']}", f"institution:{r['target']}"): r
+            for r in _read(store, "explore_ring_loop_patients", {"id": rid})
+        }
+        for rel in sub.rels:
+            arc = arcs.get((rel.start, rel.end))
+            if rel.type == EVIDENCE and arc is not None:
+                rel.properties["patients"] = int(arc["patients"])
+    elif typology == "pharmacy_collusion":
+        flows = {
+            (f"doctor:{r['doctor']}", f"institution:{r['pharmacy']}"): r
+            for r in _read(store, "explore_ring_pharmacy_flows", {"id": rid})
+        }
+        for rel in sub.rels:
+            flow = flows.get((rel.start, rel.end))
+            if rel.type == EVIDENCE and flow is not None:
+                rel.properties["fills"] = int(flow["fills"])
+                rel.properties["amount"] = _money(flow.get("amount"))
 
 
 def _money(value: Any) -> float | None:

@@ -107,6 +107,21 @@ def list_rings(
     }
     if run_id is None:
         return answer
+    rows = matching_rings(store, f, run_id)
+    # Ties by ascending id (stable sorts), rings without the value last in both orders.
+    rows.sort(key=lambda r: str(r.get("id")))
+    present = [r for r in rows if r.get(sort) is not None]
+    present.sort(key=lambda r: r[sort], reverse=order == "desc")
+    rows = present + [r for r in rows if r.get(sort) is None]
+    answer["total"] = len(rows)
+    chunk = rows[(page - 1) * per_page : page * per_page]
+    members = _members(store, [r["id"] for r in chunk])
+    answer["rings"] = [_ring_summary(r, members.get(r["id"], [])) for r in chunk]
+    return answer
+
+
+def matching_rings(store: Store, f: RingFilters, run_id: str) -> list[dict[str, Any]]:
+    """The rows of ``run_id``'s rings that pass the (validated) filters, unsorted."""
     rows = _read(
         store,
         "explore_rings",
@@ -120,18 +135,9 @@ def list_rings(
             "period_to": f.period_to or None,
         },
     )
-    # Ties by ascending id (stable sorts), rings without the value last in both orders.
     if f.ring_ids is not None:
         rows = [r for r in rows if str(r.get("id")) in f.ring_ids]
-    rows.sort(key=lambda r: str(r.get("id")))
-    present = [r for r in rows if r.get(sort) is not None]
-    present.sort(key=lambda r: r[sort], reverse=order == "desc")
-    rows = present + [r for r in rows if r.get(sort) is None]
-    answer["total"] = len(rows)
-    chunk = rows[(page - 1) * per_page : page * per_page]
-    members = _members(store, [r["id"] for r in chunk])
-    answer["rings"] = [_ring_summary(r, members.get(r["id"], [])) for r in chunk]
-    return answer
+    return rows
 
 
 def _members(store: Store, ring_ids: list[str]) -> dict[str, list[dict[str, str]]]:

@@ -44,9 +44,11 @@ def search(store: Store, q: str, limit: int = 50) -> list[dict[str, Any]]:
     """Entities matching an id, ID number, person name, institution name part, or an
     identifier value (the participants holding it too). One entry per entity."""
     if not q or not q.strip():
-        raise InputError("empty search")
+        raise InputError("empty search", text_key="err.empty_search")
     if len(q) > 200:
-        raise InputError("search text too long (200 characters at most)")
+        raise InputError(
+            "search text too long (200 characters at most)", text_key="err.too_long", n=200
+        )
     limit = max(1, min(limit, 200))
     # the graph holds keyed pseudonyms, not values (issue #14): hash the query the same way
     keys = keyed_search(pii_for_store(store), search_keys(q))

@@ -45,10 +45,11 @@
       // tooltips carry the properties; a JSON blob per cell hides the table.
       if (value.labels && value.properties) {
         var p = value.properties;
-        return (value.labels[0] || "") + " " + String(p.id !== undefined ? p.id : value.id);
+        return named("kinds", value.labels[0] || "") + " " +
+          String(p.id !== undefined ? p.id : value.id);
       }
       if (value.type && value.properties && value.start !== undefined) {
-        return ":" + value.type;
+        return ":" + named("edges", value.type);
       }
       return JSON.stringify(value);
     }
@@ -115,19 +116,29 @@
     table.appendChild(t);
   }
 
+  // Names in the page's language, from the server (pages.console_styles): the canvas
+  // draws text no catalog check of the HTML can see (issue #13).
+  function named(group, key) {
+    var names = (styles.names || {})[group] || {};
+    return Object.prototype.hasOwnProperty.call(names, key) ? names[key] : key;
+  }
+
   function nodeLabel(n) {
     var p = n.properties || {};
     var kind = (n.labels || [])[0] || "";
     if (kind === "Institution" && p.name) { return String(p.name); }
-    if (kind === "Ring" && p.typology) { return String(p.typology); }
+    if (kind === "Ring" && p.typology) { return named("typologies", String(p.typology)); }
     return String(p.id !== undefined ? p.id : n.id);
   }
 
   function tooltip(head, props) {
     var lines = [head];
     Object.keys(props || {}).sort().slice(0, 12).forEach(function (k) {
-      if (k === "evidence_json" || k === "params_json") { return; }
-      lines.push(k + ": " + cellText(props[k]));
+      if (k === "evidence_json" || k === "params_json" || k === "load_id" ||
+          k === "row_hash") { return; }
+      var v = props[k];
+      if (k === "typology") { v = named("typologies", String(v)); }
+      lines.push(named("facts", k) + ": " + cellText(v));
     });
     return lines.join("\n");
   }
@@ -136,13 +147,13 @@
     var nodes = graph.nodes.map(function (n) {
       var kind = (n.labels || [])[0] || "";
       var s = styles.nodes[kind] || styles.other;
-      return { id: n.id, label: nodeLabel(n), title: tooltip(kind, n.properties),
+      return { id: n.id, label: nodeLabel(n), title: tooltip(named("kinds", kind), n.properties),
                shape: s.shape, size: s.size, color: { background: s.color, border: s.color } };
     });
     var edges = graph.edges.map(function (e) {
       var s = styles.edges[e.type] || styles.other_edge;
-      return { id: "e" + e.id, from: e.start, to: e.end, label: e.type,
-               title: tooltip(e.type, e.properties), color: { color: s.color }, dashes: s.dashes };
+      return { id: "e" + e.id, from: e.start, to: e.end, label: named("edges", e.type),
+               title: tooltip(named("edges", e.type), e.properties), color: { color: s.color }, dashes: s.dashes };
     });
     var big = nodes.length > styles.physics_limit;
     return { nodes: nodes, edges: edges, options: {
@@ -195,7 +206,9 @@
       if (mine !== seq) { return; }
       if (!r.ok) {
         status.textContent = "#" + mine + " HTTP " + r.status;
-        showError(typeof r.body.detail === "string" ? r.body.detail : JSON.stringify(r.body.detail));
+        // ``message``: the error in the page's language (issue #13); ``detail`` is English
+        showError(typeof r.body.message === "string" ? r.body.message :
+          typeof r.body.detail === "string" ? r.body.detail : JSON.stringify(r.body.detail));
         return;
       }
       var res = r.body;

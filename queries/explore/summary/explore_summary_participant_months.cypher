@@ -1,0 +1,8 @@
+// description: A participant's settlements by month: count, amount and fund share
+// params: id, limit
+// mode: read
+MATCH (s:Prescription)-[:PATIENT]->(p:Participant {id: $id})
+WITH substring(s.date, 0, 7) AS month, s
+RETURN month, count(s) AS count, sum(s.total_amount) AS amount, sum(s.fund_paid) AS fund_paid
+ORDER BY month
+LIMIT $limit
