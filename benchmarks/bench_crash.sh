@@ -20,4 +20,5 @@ cat ${TMPDIR:-/tmp}/start-$3.out | grep -v INFO
 cmd=$(grep "to finish it, run:" ${TMPDIR:-/tmp}/start-$3.out | sed 's/.*run: graphsvc //')
 t=$(date +%s.%N); $PY -m graphsvc $cmd --no-progress > ${TMPDIR:-/tmp}/resume-$3.out 2>&1; echo "resume rc=$? $(echo "$(date +%s.%N) - $t" | bc) s"; grep -o "done: .*" ${TMPDIR:-/tmp}/resume-$3.out
 $PY -m graphsvc store status | tail -12
+$PY -m benchmarks.graph_counts  # nodes per label and relationships per type, JSON
 $PY -m graphsvc store stop >/dev/null

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -50,9 +51,9 @@ def one_case(province: Path) -> dict[str, Any]:
     data = from_csv_dir(province)
     read_s = time.perf_counter() - t0
     rss_after_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     result = run_detectors(data, DetectConfig())
-    detect_s = time.perf_counter() - t1
+    detect_s, detect_cpu_s = time.perf_counter() - t1, time.process_time() - c1
     rss_detect = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     truth = load_ground_truth(province)
     ours = evaluate([r.to_json() for r in result.rings], truth, TYPOLOGIES)
@@ -65,6 +66,11 @@ def one_case(province: Path) -> dict[str, Any]:
         "sizes": data.sizes(),
         "read_s": round(read_s, 1),
         "detect_s": round(detect_s, 1),
+        # CPU seconds of this process: on a shared machine the wall time includes the
+        # others' share of the cores, this does not (it does include the GIL-free
+        # threads numpy/pandas may use, so it can exceed the wall time when idle).
+        "detect_cpu_s": round(detect_cpu_s, 1),
+        "load_average_1min_before": round(os.getloadavg()[0], 2),
         "detector_s": result.timings,
         "baseline_s": round(base_s, 1),
         "peak_rss_mib_after_read": round(rss_after_read),
@@ -133,10 +139,12 @@ def main() -> int:
             res = json.loads(proc.stdout.strip().splitlines()[-1])
             results.append(res)
             print(
-                f"{province.name}: detect {res['detect_s']}s, peak {res['peak_rss_mib']} MiB, "
+                f"{province.name}: detect {res['detect_s']}s ({res['detect_cpu_s']} CPU s), "
+                f"peak {res['peak_rss_mib']} MiB, "
                 f"problems {res['ours_problems'] or 'none'}",
                 file=sys.stderr,
             )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print(table(results))
     return 0

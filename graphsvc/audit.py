@@ -52,6 +52,8 @@ from graphsvc.config import Settings
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from graphsvc.audit_head import HeldHead
+
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
@@ -120,6 +122,7 @@ class VerifyResult:
     bad_seq: int | None = None  # the first record found wrong (or missing)
     legacy_until: int = 0  # records 1..N carry no MAC (written before keying)
     anchored: int = 0  # sequence number of the latest signed anchor checked
+    held: int = 0  # highest externally held head checked (``verify(held=...)``)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +133,7 @@ class VerifyResult:
             "reason": self.reason,
             "legacy_until": self.legacy_until,
             "anchored": self.anchored,
+            "held": self.held,
         }
 
     def summary(self) -> str:
@@ -138,6 +142,8 @@ class VerifyResult:
         if self.legacy_until:
             notes.append(f"legacy, unkeyed up to seq {self.legacy_until}")
         notes.append(f"anchored at seq {self.anchored}" if self.anchored else "no anchor yet")
+        if self.held:
+            notes.append(f"matches the held head of seq {self.held}")
         if self.ok:
             return f"intact: {self.records} records ({'; '.join(notes)})"
         where = f"line {self.bad_line}" + (f", seq {self.bad_seq}" if self.bad_seq else "")
@@ -335,7 +341,7 @@ class AuditLog:
                 return self._first_keyed_seq
         return 0
 
-    def write_anchor(self, seq: int, digest: str) -> dict[str, Any] | None:
+    def write_anchor(self, seq: int, digest: str, ts: str | None = None) -> dict[str, Any] | None:
         """Append a head signed with the fund's Ed25519 key to the anchor file.
 
         ``keyed_from`` pins where MACs begin, so rewriting the log as "legacy" records
@@ -349,7 +355,7 @@ class AuditLog:
             "seq": seq,
             "hash": digest,
             "keyed_from": self._first_keyed(),
-            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "ts": ts or datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
         anchor = {**body, "signature": keys.sign(self._signer, _canonical(body))}
         self.anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -361,6 +367,39 @@ class AuditLog:
             os.close(fd)
         self._anchored_seq = seq
         return anchor
+
+    def signed_head(self) -> dict[str, Any] | None:
+        """The current head, signed, for people outside this machine to hold (issue #19).
+
+        Case packages and their reports carry it (docs/cases.md), so a liaison holds a
+        head a local attacker cannot reach; ``verify(held=...)`` (``audit verify
+        --head``) then catches a log cut or rewritten below it, even with the audit key
+        stolen and the local anchors and ``audit.head`` replaced. Its ``ts`` is the
+        head record's own time, not the signing time, and Ed25519 signatures are
+        deterministic, so the same log gives the same bytes (packages stay
+        reproducible). It is also written to the anchor file when newer than the last
+        anchor. None without a signing key, an empty log, or a last record whose MAC
+        is wrong (a forged head is not signed).
+        """
+        if self._signer is None:
+            return None
+        with self._lock:
+            last = self._tail()
+        if last is None or not self._mac_ok(last):
+            if last is not None:
+                log.error("audit head not signed: the last record's MAC is wrong")
+            return None
+        from graphsvc.security import keys
+
+        seq, digest, ts = int(last["seq"]), str(last["hash"]), str(last["ts"])
+        body = {"seq": seq, "hash": digest, "keyed_from": self._first_keyed(), "ts": ts}
+        head = {**body, "signature": keys.sign(self._signer, _canonical(body))}
+        if self._anchored_seq is None:
+            latest = self._latest_anchor()
+            self._anchored_seq = int(latest["seq"]) if latest else 0
+        if seq > self._anchored_seq:
+            self.write_anchor(seq, digest, ts)
+        return head
 
     def anchors(self) -> list[dict[str, Any]]:
         if not self.anchor_path.exists():
@@ -448,8 +487,14 @@ class AuditLog:
         hits.reverse()
         return len(hits), hits[offset : offset + limit]
 
-    def verify(self, *, anchor: bool = True) -> VerifyResult:  # noqa: C901  (debt)
+    def verify(  # noqa: C901  (debt)
+        self, *, anchor: bool = True, held: list[HeldHead] | None = None
+    ) -> VerifyResult:
         """Check chain, MACs, head and anchors; name the first bad record and how.
+
+        ``held``: heads kept outside this machine (from case packages or reports,
+        :func:`graphsvc.audit_head.read_held`); the log must still hold each of them,
+        the same record at the same sequence number.
 
         On success (and ``anchor``), a signed anchor of the current head is written, so
         each verify also pins what it saw.
@@ -559,7 +604,39 @@ class AuditLog:
                         first_keyed or kf,
                     )
                 anchored = max(anchored, a_seq)
-            if anchor and seq > anchored:
-                self.write_anchor(seq, hashes[-1])
-                anchored = seq
-        return VerifyResult(True, seq, legacy_until=legacy_until, anchored=anchored)
+        for h in held or []:
+            wrong = self._held_mismatch(h, seq, hashes)
+            if wrong is not None:
+                return bad(wrong[0], wrong[1], wrong[2], anchored=anchored)
+        if self._signer is not None and anchor and seq > anchored:
+            self.write_anchor(seq, hashes[-1])
+            anchored = seq
+        top = max((h.seq for h in held or []), default=0)
+        return VerifyResult(True, seq, legacy_until=legacy_until, anchored=anchored, held=top)
+
+    def _held_mismatch(
+        self, h: HeldHead, seq: int, hashes: list[str]
+    ) -> tuple[int, str, int] | None:
+        """(line, reason, seq) when the log no longer holds the externally held head."""
+        if h.signature is not None and not self._anchor_signature_ok(h.signed()):
+            return (
+                seq + 1,
+                f"held head from {h.source}: signature invalid (not signed by this fund's key)",
+                h.seq,
+            )
+        if h.seq > seq:
+            return (
+                seq + 1,
+                f"log ends at record {seq} but the head held from {h.source} says {h.seq} "
+                f"(record of {h.ts or 'unknown time'}): records {seq + 1}..{h.seq} removed "
+                "or the log rewritten below it",
+                seq + 1,
+            )
+        if h.seq >= 1 and hashes[h.seq - 1] != h.hash:
+            return (
+                h.seq,
+                f"record {h.seq} differs from the head held from {h.source}: the log was "
+                f"rewritten at or below seq {h.seq}",
+                h.seq,
+            )
+        return None

@@ -43,6 +43,8 @@ LAYERS: dict[str, int] = {
     "graphsvc.security": 2,
     # the audit trail signs its anchors with the security keys (issue #19)
     "graphsvc.audit": 2,
+    # reads heads held outside the machine (case packages) for audit verify --head
+    "graphsvc.audit_head": 2,
     # 3: services built on detection and the store.
     "graphsvc.services": 3,
     "graphsvc.screening": 3,

@@ -253,6 +253,10 @@ class Auditor:
         self._request.scope.setdefault("state", {})[STATE_AUDITED] = True
         return rec
 
+    def signed_head(self) -> dict[str, Any] | None:
+        """The audit log's signed head, for case packages to carry (issue #19)."""
+        return self._log.signed_head()
+
 
 async def get_auditor(request: Request, user: CurrentUser) -> Auditor:
     return Auditor(get_audit_log(request), user, request)

@@ -15,9 +15,12 @@ Layout::
     graph/subgraph.anx         the same for i2 Analyst's Notebook (ANX XML, anx.py)
     graph/subgraph.json        the same as JSON
 
-Everything but the manifest depends only on the case and the data, so two
-exports of the same case are byte-identical there. A transferred case carries
-personal data in full for its liaison only; any other export is masked
+Everything but the manifest depends only on the case, the data and the audit
+head it carries (``manifest.json`` ``audit_head``, printed in both reports: the
+signed head of the audit log at export, issue #19), so two exports of the same case
+are byte-identical there while the audit log has not grown in between. The head's
+time is its record's own time, not the export time, which only the manifest carries.
+A transferred case carries personal data in full for its liaison only; any other export is masked
 (``workflow.masked_export``).
 """
 
@@ -130,8 +133,9 @@ def package_files(
     masked: bool,
     lang: str = "zh",
     font_file: Path | None = None,
+    audit_head: dict[str, Any] | None = None,
 ) -> dict[str, bytes]:
-    """Every file but the manifest (pure given the gathered evidence)."""
+    """Every file but the manifest (pure given the gathered evidence and audit head)."""
     if masked:
         case, events = masked_case(case, events)
     nodes, rels = subgraph(case, ev, masked)
@@ -143,7 +147,7 @@ def package_files(
     files["case.json"] = case_json_bytes(case, events)
     files["network.html"] = network_html_bytes(case, nodes, rels, lang)
     listed = sorted([*files, "report.html", "report.pdf", mf.MANIFEST, mf.SUMS, mf.VERIFIER])
-    model = report_model(case, events, ev, nodes, rels, masked, listed)
+    model = report_model(case, events, ev, nodes, rels, masked, listed, audit_head)
     files["report.html"] = render_html(model)
     files["report.pdf"] = render_pdf(model, font_file)
     return mf.with_verifier(files)
@@ -158,14 +162,22 @@ def export_case(
     lang: str = "zh",
     font_file: Path | None = None,
     exported_at: str | None = None,
+    audit_head: dict[str, Any] | None = None,
 ) -> Package:
-    """Build and sign a case's package. Liaisons only get the cases transferred to them."""
+    """Build and sign a case's package. Liaisons only get the cases transferred to them.
+
+    ``audit_head``: the audit log's signed head (``AuditLog.signed_head()``), carried
+    in the manifest and printed in the report, so the recipient holds a head that
+    ``audit verify --head`` checks the fund's log against (issue #19).
+    """
     workflow.require_role(viewer.role, workflow.EXPORT_ROLES, "export case packages")
     case = service.get_case(store, case_id, viewer)
     events = service.get_events(store, case_id)
     masked = workflow.masked_export(case.status, viewer.role)
     ev = gather(store, case, unmasked=not masked)
-    files = package_files(case, events, ev, masked=masked, lang=lang, font_file=font_file)
+    files = package_files(
+        case, events, ev, masked=masked, lang=lang, font_file=font_file, audit_head=audit_head
+    )
     meta = {
         "case_id": case.id,
         "case_version": case.version,
@@ -178,6 +190,7 @@ def export_case(
         "params": case.params,
         "masked": masked,
         "liaison": case.liaison,
+        "audit_head": audit_head,
     }
     manifest = mf.sign_manifest(
         mf.build_manifest(

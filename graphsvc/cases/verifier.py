@@ -20,6 +20,7 @@ Every check is reported on its own line::
     files: ok (14 files)          or  files: changed <path> / missing <path> / added <path>
     signature: valid (Ed25519, key id <id>)
                                   or  signature: invalid (...) / not checked (...) / missing
+    audit head: seq <n>, record of <time> (...)   the fund's audit log at export: keep it
 
 Exit code 0 only when every file matches the manifest and the signature is valid;
 1 otherwise; 2 for usage errors. The same hashes are in ``SHA256SUMS`` for
@@ -115,6 +116,13 @@ class Verification:
             out.append(f"files: ok ({len(self.manifest.get('files', []))} files)")
         note = f" ({self.signature_note})" if self.signature_note else ""
         out.append(f"signature: {self.signature}{note}")
+        head = self.manifest.get("audit_head")
+        if isinstance(head, dict):  # information, covered by the signature above
+            out.append(
+                f"audit head: seq {head.get('seq')}, record of {head.get('ts')} "
+                f"(keep it; the fund checks its log with: graphsvc audit verify --head "
+                f"{head.get('seq')}:{head.get('hash')})"
+            )
         return out
 
     def problems(self) -> list[str]:
@@ -122,7 +130,9 @@ class Verification:
         return [
             line
             for line in self.lines()
-            if not (line.startswith(("zip: ok", "manifest: ok", "files: ok", "signature: valid")))
+            if not line.startswith(
+                ("zip: ok", "manifest: ok", "files: ok", "signature: valid", "audit head:")
+            )
         ]
 
     def to_json(self) -> dict[str, Any]:

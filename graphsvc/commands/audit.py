@@ -7,6 +7,7 @@ import json
 import sys
 
 from graphsvc.audit import AuditLog
+from graphsvc.audit_head import read_held
 from graphsvc.config import get_settings
 
 
@@ -20,6 +21,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "on success, write a signed anchor of the head",
     )
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
+    verify.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="FILE_OR_VALUE",
+        help="a head held outside this machine, which the log must still hold: a case "
+        "package zip, its manifest.json, a head as JSON, or SEQ:HASH as printed in the "
+        "case report (repeatable)",
+    )
     verify.set_defaults(func=run_verify)
 
     show = ps.add_parser("show", help="print recent records as JSON lines, newest first")
@@ -30,8 +40,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    held = [read_held(h) for h in args.head]
     log = AuditLog.from_settings(get_settings())
-    result = log.verify()
+    result = log.verify(held=held)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:

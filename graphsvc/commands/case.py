@@ -271,6 +271,7 @@ def run_export(args: argparse.Namespace) -> int:
                 key=keys.load(settings),
                 lang=args.lang,
                 font_file=settings.report_font,
+                audit_head=audit.signed_head(),
             )
         except GraphsvcError as exc:
             audit.append(

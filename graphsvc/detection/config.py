@@ -227,7 +227,7 @@ class FamilySharingConfig(Section):
 class PharmacyCollusionConfig(Section):
     min_doctor_fills: int = _f(10, 2, 100_000, "A doctor's fills at one pharmacy to test.")
     min_share: float = _f(0.2, 0.0, 1.0, "Share of the doctor's fills there.")
-    min_lift: float = _f(2.0, 1.0, 1000.0, "Share compared with peers' share.")
+    min_lift: float = _f(2.0, 1.0, 1000.0, "Patients who chose the pharmacy / expected.")
     visit_window_days: int = _f(7, 0, 90, "Days before a fill a visit to the prescriber counts.")
     min_unvisited_share: float = _f(0.5, 0.0, 1.0, "Share of fills without consultation.")
     min_recurring_fills: int = _f(2, 1, 1000, "Fills making a patient recurring.")

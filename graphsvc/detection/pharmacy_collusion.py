@@ -6,17 +6,18 @@ Two patterns, merged when they meet at the same pharmacy and doctor (the doctor 
 first prescribed a resold pack):
 
 * *Steering*: a doctor's prescriptions filled at pharmacies (pharmacy settlements with
-  the doctor as prescriber) go to one pharmacy far above the share that pharmacy gets
-  from the doctor's peers at the same institution (or, without peers, from every
-  prescriber in the province) — the pharmacy next door to a hospital is popular with
-  all its doctors and is not a ring. Chance: ``-log10 P(Binomial(n, b) >= c)`` for
-  ``c`` of the doctor's ``n`` fills at the pharmacy with baseline share ``b``. The
-  ring is the doctor, the pharmacy and the patients who filled the doctor's
-  prescriptions there repeatedly (``min_recurring_fills``), with the same high-value
-  items where line items exist. Most of those fills must come without a visit to the
-  doctor in the ``visit_window_days`` before (or during a stay): a designated (DTP)
-  pharmacy dispensing an oncologist's drugs after each chemotherapy stay is care, not
-  steering.
+  the doctor as prescriber) go to one pharmacy for far more of the doctor's patients than
+  their own habits and their region explain. Patients, not fills, are the trials (a
+  patient's pharmacy choice is one choice repeated, issue #11): of the doctor's recurring
+  patients, ``c`` fill the doctor's prescriptions mainly at the pharmacy, each with chance
+  ``pi_p`` under the null = the pharmacy's share of ``p``'s other pharmacy purchases (over
+  the counter included) smoothed towards the share of ``p``'s region's patients whose main
+  pharmacy it is. Chance: ``-log10 P(S >= c)``, ``S`` Poisson-binomial over the ``pi_p``.
+  The ring is the doctor, the pharmacy and the patients who chose it and for whom it is
+  not their usual pharmacy, with the same high-value items where line items exist. Most of
+  those fills must come without a visit to the doctor in the ``visit_window_days`` before
+  (or during a stay): a designated (DTP) pharmacy dispensing an oncologist's drugs after
+  each chemotherapy stay is care, not steering.
 * *Resale*: a drug pack's trace code settled more than once. Chance: trace codes are
   unique by law; a code seen twice is at worst a data-entry error at rate
   ``trace_error_rate`` per pack; ``-log10 P(Poisson(packs * rate) >= repeats)`` per
@@ -114,6 +115,64 @@ def _visited(
     return set(m["prescription_id"])
 
 
+def _main_share(n_p_ph: pd.Series, region: pd.Series) -> dict[tuple[object, str], float]:
+    """(region, pharmacy) -> share of the region's purchasing patients whose main pharmacy
+    (most of all their pharmacy purchases; ties to the smaller id) it is: the null of a
+    patient's choice, counted per patient (a pharmacy many of the county's patients use
+    as theirs is expected for a doctor's patients too). Key ``(region, "")`` holds the
+    floor of the region: half a patient's share.
+
+    >>> n = pd.Series({("A", "S1"): 3, ("A", "S2"): 1, ("B", "S1"): 1, ("C", "S2"): 2})
+    >>> r = pd.Series({"A": "R", "B": "R", "C": "R"})
+    >>> sorted((k[1], round(v, 3)) for k, v in _main_share(n, r).items())
+    [('', 0.125), ('S1', 0.667), ('S2', 0.333)]
+    """
+    if n_p_ph.empty:
+        return {}
+    t = n_p_ph.rename("k").reset_index()
+    t.columns = pd.Index(["participant_id", "institution_id", "k"])
+    t = t.sort_values(["participant_id", "k", "institution_id"], ascending=[True, False, True])
+    main = t.drop_duplicates("participant_id", keep="first")
+    reg = main["participant_id"].map(region).astype(object)
+    main = main.assign(region=reg.where(reg.notna(), "?"))
+    counts = main.groupby(["region", "institution_id"]).size()
+    totals = main.groupby("region").size()
+    shares = counts / counts.index.get_level_values(0).map(totals).to_numpy()
+    out: dict[tuple[object, str], float] = {}
+    for (r, ph), v in shares.items():
+        out[(r, str(ph))] = float(v)
+    out.update({(r, ""): 0.5 / (float(v) + 1.0) for r, v in totals.items()})
+    return out
+
+
+def _prior(share_of: dict[tuple[object, str], float], region: object, ph: str) -> float:
+    """The region's main-pharmacy share of ``ph``; a pharmacy no patient of the region
+    calls theirs gets half a patient's share (a floor, so that no null is zero)."""
+    floor = share_of.get((region, ""), 1e-3)
+    return max(share_of.get((region, ph), 0.0), floor)
+
+
+def log10_poisson_binom_sf(k: int, probs: np.ndarray) -> float:
+    """log10 P(S >= k), S the number of successes of independent trials with chances
+    ``probs`` (Poisson-binomial; exact, by dynamic programming truncated at ``k``).
+
+    >>> round(log10_poisson_binom_sf(2, np.array([0.5, 0.5])), 4)
+    -0.6021
+    >>> log10_poisson_binom_sf(0, np.array([0.1]))
+    0.0
+    """
+    if k <= 0:
+        return 0.0
+    pmf = np.zeros(k + 1)
+    pmf[0] = 1.0
+    for q in np.clip(probs, 0.0, 1.0):
+        top = pmf[k] + pmf[k - 1] * q
+        pmf[1:] = pmf[1:] * (1.0 - q) + pmf[:-1] * q
+        pmf[0] *= 1.0 - q
+        pmf[k] = top
+    return float(np.log10(max(float(pmf[k]), 1e-300)))
+
+
 def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], int]:
     cfg = config.pharmacy_collusion
     rx = data.prescriptions
@@ -134,15 +193,12 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
     ]
     n_p = all_fills.groupby("participant_id").size()
     n_p_ph = all_fills.groupby(["participant_id", "institution_id"]).size()
-    # Prior: the pharmacy's share of all fills by people of the patient's region.
+    # Prior: the share of the region's patients whose *main* pharmacy (most of all their
+    # pharmacy purchases) is the pharmacy, counted per patient, not per fill.
     region = data.participants.drop_duplicates("participant_id").set_index("participant_id")[
         "region_code"
     ]
-    reg_of = all_fills["participant_id"].map(region).astype(object)
-    reg_fills = all_fills.assign(region=reg_of.where(reg_of.notna(), "?"))
-    reg_share = (
-        reg_fills.groupby(["region", "institution_id"]).size() / reg_fills.groupby("region").size()
-    )
+    share_of = _main_share(n_p_ph, region)
     per_doc = fills.groupby("doctor_id").size()
     per_doc_ph = fills.groupby(["doctor_id", "institution_id"]).size()
     dp = fills.groupby(["doctor_id", "participant_id"]).size().rename("f").reset_index()
@@ -169,51 +225,46 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
     # Plain dicts of the counts and shares: a pandas lookup per patient per candidate
     # was most of this step's time.
     dpph_of, n_p_ph_of = dpph.to_dict(), n_p_ph.to_dict()
-    share_of, region_of = reg_share.to_dict(), region.to_dict()
+    region_of = region.to_dict()
     out: list[_Candidate] = []
     for d, ph, c, n in zip(pairs["doctor_id"], pairs["institution_id"], pairs["c"], pairs["n"],
                            strict=True):  # fmt: skip
         d, ph, c, n = str(d), str(ph), int(c), int(n)
         pts = dp_of[d]
-        # P(a fill of patient p lands at ph) from p's other fills, smoothed towards the
-        # pharmacy's share in p's region with the weight of ``habit_prior_fills`` fills:
-        # a patient with one or two other purchases is judged mostly by the region.
+        # Patients, not fills: a patient's pharmacy choice is one choice repeated. X_p:
+        # ph is where p fills most (and >= min_recurring_fills) of d's prescriptions.
+        # P(X_p) under the null: p's own habit at ph (every other pharmacy purchase, over
+        # the counter included), smoothed towards the share of p's region's patients whose
+        # main pharmacy ph is, with the weight of ``habit_prior_fills`` purchases.
+        # The trials are the doctor's recurring patients (>= min_recurring_fills fills of
+        # d's prescriptions anywhere): a patient with one fill cannot have chosen a main
+        # pharmacy and would only swell the expectation.
+        pts = pts[pts["f"] >= cfg.min_recurring_fills]
+        pids = pts["participant_id"]
         own = pts["f"].to_numpy(dtype=float)
-        other_n = pts["participant_id"].map(n_p).to_numpy(dtype=float) - own
-        mine_ph = np.array([dpph_of.get((d, p, ph), 0) for p in pts["participant_id"]], dtype=float)
-        other_ph = (
-            np.array([n_p_ph_of.get((p, ph), 0) for p in pts["participant_id"]], dtype=float)
-            - mine_ph
-        )
-        prior = np.array(
-            [share_of.get((region_of.get(p, "?"), ph), 0.0) for p in pts["participant_id"]],
-            dtype=float,
-        )
+        other_n = pids.map(n_p).to_numpy(dtype=float) - own
+        mine_ph = np.array([dpph_of.get((d, p, ph), 0) for p in pids], dtype=float)
+        other_ph = np.array([n_p_ph_of.get((p, ph), 0) for p in pids], dtype=float) - mine_ph
+        prior = np.array([_prior(share_of, region_of.get(p, "?"), ph) for p in pids])
         wp = cfg.habit_prior_fills
         prob = (other_ph + wp * prior) / (other_n + wp)
-        expected = float((own * prob).sum())
+        chose = (mine_ph >= cfg.min_recurring_fills) & (2 * mine_ph > own)
+        c_pat = int(chose.sum())
+        expected = float(prob.sum())
         share = c / n
-        if c < cfg.min_lift * expected:
+        if c_pat < cfg.min_recurring_patients or c_pat < cfg.min_lift * expected:
             continue
-        lp = log10_poisson_sf(c, expected)
+        lp = log10_poisson_binom_sf(c_pat, prob)
         if weak(-lp, tests, config.scoring.min_adjusted_surprise):
             continue
-        habit_share = f"{float(prob.mean()):.0%}"
+        habit_share = f"{float(prob[chose].mean()):.0%}"
         mine = fills.iloc[np.sort(fills_at[(d, ph)])]
         per_patient = mine.groupby("participant_id").size()
-        # Recurring patients for whom this is not their usual pharmacy: the doctor's
+        # Patients who chose ph and for whom it is not their usual pharmacy: the doctor's
         # chronic patients refilling at their neighbourhood pharmacy are not steered.
-        habit = dict(zip(pts["participant_id"].astype(str), prob, strict=True))
-        recurring = {
-            str(p)
-            for p, k in per_patient.items()
-            if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) <= cfg.max_habit_share
-        }
-        habitual = sum(
-            1
-            for p, k in per_patient.items()
-            if k >= cfg.min_recurring_fills and habit.get(str(p), 0.0) > cfg.max_habit_share
-        )
+        usual = prob > cfg.max_habit_share
+        recurring = set(pids[chose & ~usual].astype(str))
+        habitual = int((chose & usual).sum())
         if len(recurring) < cfg.min_recurring_patients:
             continue
         rec_fills = mine[mine["participant_id"].isin(recurring)]
@@ -242,10 +293,17 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
                 typology=TYPOLOGY,
                 clause="",
                 members=[],
-                observed=c,
+                observed=c_pat,
                 expected=round(expected, 4),
                 **unit_texts(Msg("reason.pharmacy_collusion.unit", doctor=d, pharmacy=ph)),
-                **null_texts(Msg("reason.pharmacy_collusion.null", prior=cfg.habit_prior_fills)),
+                **null_texts(
+                    Msg(
+                        "reason.pharmacy_collusion.null",
+                        prior=cfg.habit_prior_fills,
+                        patients=len(pids),
+                        each=cfg.min_recurring_fills,
+                    )
+                ),
                 log10_p=lp,
                 tests=tests,
                 exemptions=[
@@ -272,6 +330,9 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
         cand.reasons.add(
             *Msg(
                 "reason.pharmacy_collusion.fills",
+                chose=c_pat,
+                patients=len(pids),
+                each=cfg.min_recurring_fills,
                 c=c,
                 n=n,
                 doctor=d,
@@ -308,7 +369,7 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
                 ("institution", ph),
                 "STEERS_TO",
                 float(share),
-                f"{c}/{n} fills, expected {expected:.1f}",
+                f"{c_pat}/{len(pids)} patients ({c}/{n} fills), expected {expected:.1f} patients",
             )
         )
         cand.evidence += [

@@ -47,10 +47,18 @@ def test_create_list_update_export_verify(
     out = tmp_path / "pkg" / f"{case_id}.zip"
     assert "masked" in ok(["export", case_id, "--out", str(out), "--as", "alice"], settings)
     n = len(mf.read_zip(out.read_bytes())) - 1
-    assert ok(["verify", str(out)], settings).splitlines()[-2:] == [
+    checked = ok(["verify", str(out)], settings).splitlines()
+    assert checked[-3:-1] == [
         f"files: ok ({n} files)",
         f"signature: valid (Ed25519, key id {keys.key_id(keys.load(settings))})",
     ]
+    # the export carries the audit head at export (issue #19): the record just before
+    # the export's own
+    head = json.loads(mf.read_zip(out.read_bytes())["manifest.json"])["audit_head"]
+    records = list(AuditLog.from_settings(settings).records())
+    last = records[head["seq"] - 1]
+    assert head["hash"] == last["hash"] and records[head["seq"]]["action"] == "case.export"
+    assert checked[-1].startswith(f"audit head: seq {head['seq']}, record of {last['ts']}")
 
     bad = tmp_path / "bad.zip"
     bad.write_bytes(rezip(out.read_bytes(), {"evidence/line_items.csv": b"x", "extra.txt": b"y"}))

@@ -262,7 +262,7 @@ def test_ring_without_the_habit_is_steering(make_data: Callable[..., GraphData])
     ring = rings[0]
     assert ring.money is not None and ring.money.account == 10 * 6 * 20.0
     assert ring.amount_at_risk == ring.money.total > 0
-    assert ring.findings[0].observed == 60
+    assert ring.findings[0].observed == 10  # patients, not their 60 fills
 
 
 def test_one_token_purchase_does_not_make_a_habit(make_data: Callable[..., GraphData]) -> None:

@@ -328,6 +328,7 @@ def case_package(
             key=keys.load(settings),
             lang=lang,
             font_file=settings.report_font,
+            audit_head=audit.signed_head(),
         )
     except GraphsvcError as exc:
         audit.record("case.export", case_id, outcome=type(exc).__name__)

@@ -31,6 +31,37 @@ class ReportModel:
     counts: dict[str, int]
     truncated: bool
     files: list[str]
+    # the signed audit head at export (issue #19): what the liaison keeps; see
+    # graphsvc.audit.AuditLog.signed_head
+    audit_head: dict[str, Any] | None = None
+
+    def audit_head_rows(self) -> list[tuple[str, str]]:
+        """(text key, value) rows of the audit head, as both renderings print them."""
+        h = self.audit_head
+        if not h:
+            return []
+        sig = h.get("signature") or {}
+        return [
+            ("audit_head_seq", str(h.get("seq"))),
+            ("audit_head_hash", str(h.get("hash"))),
+            ("audit_head_time", str(h.get("ts"))),
+            ("audit_head_key", f"{sig.get('alg', '—')} {sig.get('key_id', '—')}"),
+            ("audit_head_signature", _grouped(str(sig.get("value", "—")))),
+        ]
+
+    def audit_head_value(self) -> str:
+        """``SEQ:HASH``, what ``audit verify --head`` takes from paper."""
+        h = self.audit_head or {}
+        return f"{h.get('seq')}:{h.get('hash')}"
+
+
+def _grouped(text: str, size: int = 22) -> str:
+    """Long tokens split by spaces so a PDF cell can wrap them.
+
+    >>> _grouped("abcdef", 4)
+    'abcd ef'
+    """
+    return " ".join(text[i : i + size] for i in range(0, len(text), size))
 
 
 def report_model(
@@ -41,6 +72,7 @@ def report_model(
     rels: list[Relationship],
     masked: bool,
     files: list[str],
+    audit_head: dict[str, Any] | None = None,
 ) -> ReportModel:
     members = member_rows(case, ev, masked)
     settled = {str(r["prescription_id"]): float(r.get("fund_paid") or 0.0) for r in ev.settlements}
@@ -63,6 +95,7 @@ def report_model(
         },
         truncated=ev.truncated,
         files=sorted(files),
+        audit_head=audit_head,
     )
 
 

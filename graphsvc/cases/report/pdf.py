@@ -255,6 +255,15 @@ def render_pdf(m: ReportModel, font_file: Path | None = None) -> bytes:
     story.append(p(both("files"), h2))
     story.append(p(", ".join(m.files), small))
     story.append(p(both("verify_hint"), small))
+    story.append(p(both("audit_head"), h2))
+    if m.audit_head:
+        rows = [[both(k), v] for k, v in m.audit_head_rows()]
+        story.append(table(rows, [45 * mm, 125 * mm], header=False))
+        zh, en = pair("audit_head_hint")
+        value = m.audit_head_value()
+        story.append(p(f"{zh.format(value=value)} / {en.format(value=value)}", small))
+    else:
+        story.append(p(both("audit_head_none"), small))
 
     return kit.build(
         story,
