@@ -450,6 +450,17 @@ class LinkageConfig(Section):
         100_000_000,
         "Random record pairs sampled to estimate how often fields agree by chance (u).",
     )
+    require_own_name_and_birth: bool = Field(
+        True,
+        description="A link also needs the person's own name to agree (same folded or "
+        "pinyin form, not only the surname) and the birth date to agree or be a plausible "
+        "typo (one digit, day and month swapped). Why: household members share the phone, "
+        "address, surname, sex and ID-number prefix by construction, so that evidence is not "
+        "independent and summed it cleared the threshold for a parent and child with "
+        "homophone names and for twins on an independent 200k province "
+        "(docs/detection.md, Record linkage); a name and a birth date are what tell one "
+        "person from a relative.",
+    )
     seed: int = _f(15, 0, 2**31 - 1, "Seed of that sample: same data, same links.")
     em_max_iterations: int = _f(25, 1, 1000, "EM iterations per training session, at most.")
 

@@ -249,6 +249,14 @@ def features(data: GraphData, max_holders: int) -> pd.DataFrame:
     return out.sort_values("participant_id", kind="stable").reset_index(drop=True)
 
 
+# The comparison vectors' levels (splink numbers them from the last, 0 = else): a link
+# needs the name at "pinyin" or better (2: pinyin, 3: folded form; 1 is the surname only)
+# and the birth date at "day and month swapped" or better (2: swapped, 3: one digit off,
+# 4: exact; 1 is the year only). LinkageConfig.require_own_name_and_birth says why.
+NAME_LEVEL_NEEDED = 2
+BIRTH_LEVEL_NEEDED = 2
+
+
 def _comparisons() -> list[Any]:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -559,6 +567,11 @@ def _result(
             match_probability=pred["match_probability"].astype(float).round(_PROB_DIGITS)
         )
         pred = pred[pred["match_probability"] >= cfg.match_threshold]
+        if cfg.require_own_name_and_birth and len(pred):
+            pred = pred[
+                (pred["gamma_person_name"].astype(int) >= NAME_LEVEL_NEEDED)
+                & (pred["gamma_birth_date"].astype(int) >= BIRTH_LEVEL_NEEDED)
+            ]
     pred = pred.sort_values(["participant_id_l", "participant_id_r"], kind="stable")
     links = [
         Link(

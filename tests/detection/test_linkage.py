@@ -221,3 +221,34 @@ def test_linkage_cache_key_reads_exactly_what_linkage_compares(
     genders.iloc[0] = "F" if genders.iloc[0] != "F" else "M"
     assert digest(_fresh(base, gender=genders)) != d0
     assert linkage_cache.input_digest(base, cfg.model_copy(update={"seed": 16}), []) != d0
+
+
+def _with(data: GraphData, pid: str, **values: str) -> GraphData:
+    people = data.participants.copy()
+    at = people.index[people["participant_id"] == pid][0]
+    for col, value in values.items():
+        people.loc[at, col] = value
+    return GraphData.create(participants=people, identifiers=data.identifiers.copy())
+
+
+def test_a_relative_sharing_the_household_is_not_taken_for_the_person(
+    provinces: dict[int, Path],
+) -> None:
+    """Adversarial for ``require_own_name_and_birth``: a planted same-person pair (one
+    phone, one flat, one surname, one sex) is linked; made into a parent (the birth date
+    34 years earlier, the name a homophone, as 云燕芳 / 云艳芳 on the 200k province) or a
+    twin (same birth date, another given name, as 吴涛 / 吴慧) it is not, although all the
+    household evidence still agrees."""
+    d = provinces[SEEDS[1]]
+    truth = GroundTruth.read(d / "ground_truth.json")
+    a, b = sorted(m.id for m in next(r for r in truth.rings if r.shape == "mistyped_id").members)
+    data = from_csv_dir(d)
+    got = link_records(data)
+    assert got.person(a) == got.person(b)
+    people = data.participants.set_index("participant_id")
+    born = str(people.loc[b, "birth_date"])
+    parent = _with(data, b, birth_date=f"{int(born[:4]) - 34}{born[4:]}")
+    twin = _with(data, b, name=str(people.loc[b, "name"])[0] + "慧琳")
+    for variant in (parent, twin):
+        linked = link_records(variant)
+        assert linked.person(a) != linked.person(b)
