@@ -104,6 +104,14 @@ DETAIL_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ),
     (
         "STEERS_TO",
+        re.compile(
+            r"(?P<cp>\d+)/(?P<np>\d+) patients \((?P<c>\d+)/(?P<n>\d+) fills\), "
+            r"expected (?P<e>[\d.]+) patients"
+        ),
+        "steers_to_patients",
+    ),
+    (
+        "STEERS_TO",
         re.compile(r"(?P<c>\d+)/(?P<n>\d+) fills, expected (?P<e>[\d.]+)"),
         "steers_to",
     ),
@@ -127,7 +135,29 @@ DETAIL_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         re.compile(r"(?P<k>bank account|device|phone|email|address) (?P<v>\S+)"),
         "shares_identifier",
     ),
+    (
+        "SAME_PERSON",
+        re.compile(
+            r"records (?P<a>\S+) and (?P<b>\S+) taken for one person "
+            r"\(match probability (?P<p>[\d.]+)\): (?P<what>.+)"
+        ),
+        "same_person",
+    ),
 )
+# record linkage's level labels (graphsvc.detection.linkage.LEVELS) -> their catalog keys
+LINKAGE_LEVELS = {
+    "same name": "reason.linkage.level.person_name.same",
+    "same name in pinyin": "reason.linkage.level.person_name.pinyin",
+    "same surname": "reason.linkage.level.person_name.surname",
+    "same birth date": "reason.linkage.level.birth_date.same",
+    "birth date one digit off or two swapped": "reason.linkage.level.birth_date.typo",
+    "birth day and month swapped": "reason.linkage.level.birth_date.day_month",
+    "same birth year": "reason.linkage.level.birth_date.year",
+    "same sex": "reason.linkage.level.gender.same",
+    "same ID number": "reason.linkage.level.id_number.same",
+    "a phone in common": "reason.linkage.level.phones.shared",
+    "an address in common": "reason.linkage.level.addresses.shared",
+}
 IDENTIFIER_WORDS = {"bank account": "bank_account"}
 
 
@@ -154,5 +184,8 @@ def detail_text(kind: str, detail: Any, lang: str) -> str:
         if key == "shares_identifier":
             raw = parts["k"]
             parts["k"] = str(fact_value("kind", IDENTIFIER_WORDS.get(raw, raw), lang))
+        if key == "same_person":
+            words = [LINKAGE_LEVELS.get(w, w) for w in parts["what"].split("; ")]
+            parts["what"] = t("sep.semi", lang).join(t(w, lang) for w in words)
         return t(f"evidence_detail.{key}", lang, **parts)
     return text

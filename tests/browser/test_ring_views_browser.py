@@ -58,12 +58,19 @@ def top_rings(settings: Settings) -> dict[str, str]:
     try:
         rows = store.query(
             "MATCH (:DetectionRun {current: true})<-[:IN_RUN]-(g:Ring) "
-            "RETURN g.typology AS typology, g.id AS id ORDER BY typology, g.score DESC, id"
+            "OPTIONAL MATCH (g)-[m:HAS_MEMBER]->(:Doctor) WHERE m.role = 'hub doctor' "
+            "WITH g, count(m) AS hubs "
+            "RETURN g.typology AS typology, g.id AS id, hubs "
+            "ORDER BY typology, g.score DESC, id"
         ).records()
     finally:
         store.close()
     out: dict[str, str] = {}
     for r in rows:
+        # pharmacy_collusion has two shapes: the page's doctor -> pharmacy flow is the
+        # steering one (a hub doctor); a resale ring has no doctor flow to draw
+        if r["typology"] == "pharmacy_collusion" and not r["hubs"]:
+            continue
         out.setdefault(str(r["typology"]), str(r["id"]))
     return out
 

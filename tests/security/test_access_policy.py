@@ -57,6 +57,14 @@ POLICY: dict[tuple[str, str], Any] = {
     ("DELETE", "/api/tokens/{}"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
     ("GET", "/api/audit/verify"): ADMIN,
+    # administration pages (issue 13): the same role as the API they stand for
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/{}"): ADMIN,
+    ("GET", "/admin/tokens"): ADMIN,
+    ("POST", "/admin/tokens"): ADMIN,
+    ("POST", "/admin/tokens/{}/revoke"): ADMIN,
+    ("GET", "/admin/audit"): ADMIN,
     # console
     ("POST", "/api/cypher"): CONSOLE,
     ("GET", "/api/queries"): CONSOLE,
