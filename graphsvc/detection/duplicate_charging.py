@@ -287,11 +287,7 @@ def _ring(
     cash = money_at_risk(rows_by(data, "prescriptions", "prescription_id").rows(ids))
     n_dup, n_split = int(flagged["dup"].sum()), int(flagged["split"].sum())
     two_settlements = int((flagged["dup"] & (flagged["rx_ids"].map(len) >= 2)).sum())
-    who = (
-        Msg("reason.who.doctor", doctor=t.doctor)
-        if t.doctor
-        else Msg("reason.who.institution", institution=t.inst)
-    )
+    who = t.who()
     unit_key = (
         "reason.duplicate_charging.unit.split"
         if use_split

@@ -256,11 +256,7 @@ def _ring(
     cash = money_at_risk(implicated)
     n_ex, n_ov = int(flagged["excess"].sum()), int(flagged["overlap"].sum())
     items = sorted(set(flagged["item_code"].astype(str)))
-    who = (
-        Msg("reason.who.doctor", doctor=t.doctor)
-        if t.doctor
-        else Msg("reason.who.institution", institution=t.inst)
-    )
+    who = t.who()
     unit_key = (
         "reason.over_prescription.unit.overlap"
         if use_overlap

@@ -16,6 +16,7 @@ import pandas as pd
 
 from graphsvc.detection.finding import bonferroni_max_log10
 from graphsvc.detection.rings import log10_binom_sf, weak
+from graphsvc.locale.msg import Msg
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class UnitTest:
     counts: tuple[int, ...]  # flagged stays per statistic
     rates: tuple[float, ...]  # the null rate of each statistic
     log10_p: float  # Bonferroni-corrected maximum over the statistics
+
+    def who(self) -> Msg:
+        """The unit as a reason names it: the doctor, or the hospital when no doctor is tested."""
+        if self.doctor:
+            return Msg("reason.who.doctor", doctor=self.doctor)
+        return Msg("reason.who.institution", institution=self.inst)
 
 
 class UnitRows:
