@@ -48,7 +48,10 @@ def environment(folder: Path, **globals_: Any) -> Environment:
     )
     env.globals.update(t=i18n.t, label=i18n.label, quote=_quote, urlencode=urlencode)
     env.globals.update(
-        fact_label=i18n.fact_label, fact_value=i18n.fact_value, clause_text=clause_text
+        fact_label=i18n.fact_label,
+        fact_value=i18n.fact_value,
+        clause_text=clause_text,
+        region_label=i18n.region_label,
     )
     env.globals.update(globals_)
     return env

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graphsvc.web.i18n import fact_value, t
+from graphsvc.web.i18n import fact_value, region_label, t
 
 # (evidence type, pattern, catalog key); named groups are the catalog's placeholders.
 DETAIL_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
@@ -179,6 +179,8 @@ def detail_text(kind: str, detail: Any, lang: str) -> str:
         if m is None:
             continue
         parts = dict(m.groupdict())
+        if key == "far_settlement":
+            parts["r"], parts["h"] = region_label(parts["r"], lang), region_label(parts["h"], lang)
         if "r" in parts and key.startswith("paid_"):
             parts["r"] = str(fact_value("relation", parts["r"], lang))
         if key == "shares_identifier":

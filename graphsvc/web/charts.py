@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from graphsvc.web.i18n import label, t
+from graphsvc.web.i18n import label, region_label, t
 
 
 def months_chart(months: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
@@ -51,7 +51,8 @@ def amounts_chart(
     months: bool = False,
 ) -> dict[str, Any]:
     """Amount at risk per category (``key``). ``months``: bars with the ring count on a second
-    axis; named categories (``names``: the catalog prefix, e.g. ``typology``) and regions:
+    axis; named categories (``names``: the catalog prefix, e.g. ``typology``, or
+    ``region_code`` for division codes) and regions:
     one bar each, largest first, the ring count in the category's name."""
     if months:
         return {
@@ -96,6 +97,8 @@ def amounts_chart(
 def _category(key: str, names: str | None, lang: str) -> str:
     if key == "other":  # graphsvc.services.explore.ring_charts.OTHER: the regions left
         return t("chart.other", lang)
+    if names == "region_code":  # division codes: their names from the catalogs
+        return region_label(key, lang)
     return label(names, key, lang) if names else key
 
 

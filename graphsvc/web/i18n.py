@@ -102,9 +102,30 @@ def fact_value(prop: str, value: object, lang: str) -> object:
     """
     if not isinstance(value, str):
         return value
+    if prop == "region_code":
+        return region_label(value, lang)
     key = f"fact_value.{prop}.{value}"
     text = t(key, lang)
     return value if text == key else text
+
+
+def region_label(code: object, lang: str) -> str:
+    """An administrative division code (GB/T 2260) with its name: ``海口市（460100）``.
+
+    Investigators search and file by the code, and read the name; a code the catalogs do
+    not name (another province's, or a prefix such as ``4601``) shows as it is.
+
+    >>> region_label("460100", "zh"), region_label("460100", "en"), region_label("4601", "zh")
+    ('海口市（460100）', 'Haikou (460100)', '4601')
+    >>> region_label(None, "zh")
+    ''
+    """
+    if code is None or code == "":
+        return ""
+    text = str(code)
+    key = f"region_name.{text}"
+    name = t(key, lang)
+    return text if name == key else t("region.named", lang, name=name, code=text)
 
 
 def error_text(exc: BaseException, lang: str, mask: Callable[[str], str] = str) -> str:

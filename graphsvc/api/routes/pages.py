@@ -233,7 +233,7 @@ def ring_list_charts(totals: dict[str, Any], lang: str) -> list[tuple[str, Marku
     charts = (
         ("rings-by-month", "months", None, "chart.by_month"),
         ("rings-by-typology", "typologies", "typology", "chart.by_typology"),
-        ("rings-by-region", "regions", None, "chart.by_region"),
+        ("rings-by-region", "regions", "region_code", "chart.by_region"),
     )
     out = []
     for dom_id, key, names, caption in charts:
