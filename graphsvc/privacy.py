@@ -74,6 +74,7 @@ TEXT_KEYS: frozenset[str] = frozenset(
         "reasons",
         "reasons_zh",
         "detail",
+        "detail_zh",
         "description",
         "comment",
         "text",

@@ -161,8 +161,17 @@ LINKAGE_LEVELS = {
 IDENTIFIER_WORDS = {"bank account": "bank_account"}
 
 
-def detail_text(kind: str, detail: Any, lang: str) -> str:
+def detail_text(kind: str, detail: Any, lang: str, detail_zh: Any = None) -> str:
     """An evidence record's detail in ``lang``.
+
+    Detection stores each detail in both languages (``detail``, ``detail_zh``: one
+    catalog message rendered twice); this parses the English back only for records of
+    runs written before the twin existed.
+
+    >>> detail_text("REFERS_IN_LOOP", "6 loop referrals", "zh", "环路转诊 6 次")
+    '环路转诊 6 次'
+    >>> detail_text("REFERS_IN_LOOP", "6 loop referrals", "en", "环路转诊 6 次")
+    '6 loop referrals'
 
     >>> detail_text("REFERS_IN_LOOP", "6 loop referrals", "zh")
     '环路转诊 6 次'
@@ -172,6 +181,8 @@ def detail_text(kind: str, detail: Any, lang: str) -> str:
     'as written'
     """
     text = "" if detail is None else str(detail)
+    if detail_zh:
+        return str(detail_zh) if lang == "zh" else text
     for typ, pattern, key in DETAIL_PATTERNS:
         if typ != kind:
             continue

@@ -466,8 +466,9 @@ def _said(rel: Relationship, lang: str | None) -> Mapping[str, Any]:
     kind = str(p["evidence_type"])
     out = dict(p)
     out["evidence_type"] = label("evidence_type", kind, lang)
+    twin = out.pop("detail_zh", None)
     if p.get("detail") is not None:
-        out["detail"] = detail_text(kind, p["detail"], lang)
+        out["detail"] = detail_text(kind, p["detail"], lang, twin)
     return out
 
 

@@ -428,20 +428,18 @@ def subgraph(  # noqa: C901  debt, listed in docs/conventions.md
         except (KeyError, TypeError):
             continue
         if s in nodes and t in nodes:
-            detail = str(e.get("detail") or "")
+            said = {"detail": str(e.get("detail") or "")}
+            if e.get("detail_zh"):  # the Chinese twin, where detection stored one
+                said["detail_zh"] = str(e["detail_zh"])
+            if masked:
+                said = mask_properties("Evidence", said)
             rels.append(
                 Relationship(
                     f"{EVIDENCE}:{i}",
                     EVIDENCE,
                     s,
                     t,
-                    {
-                        "evidence_type": e.get("type"),
-                        "weight": e.get("weight"),
-                        "detail": mask_properties("Evidence", {"detail": detail})["detail"]
-                        if masked
-                        else detail,
-                    },
+                    {"evidence_type": e.get("type"), "weight": e.get("weight"), **said},
                 )
             )
     unique = {(r.type, r.start, r.end, r.id): r for r in rels}

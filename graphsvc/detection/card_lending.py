@@ -64,7 +64,7 @@ from graphsvc.detection.rings import (
     sort_members,
 )
 from graphsvc.locale.fmt import fmt_date
-from graphsvc.locale.msg import Msg
+from graphsvc.locale.msg import Msg, region
 
 log = logging.getLogger(__name__)
 
@@ -300,12 +300,18 @@ def _far_ring(
     reasons.add(*cash.sentence())
     start, end = period(used["date"])
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", str(p)),
             ("institution", str(i)),
             "FAR_SETTLEMENT",
             1.0,
-            f"settlement {s} on {d:%Y-%m-%d} in region {r}, holder's region {h}",
+            Msg(
+                "evidence_detail.far_settlement",
+                s=str(s),
+                d=f"{d:%Y-%m-%d}",
+                r=region(str(r)),
+                h=region(str(h)),
+            ),
         )
         for p, i, s, d, r, h in zip(
             used["participant_id"],

@@ -344,14 +344,12 @@ def _ring(
     reasons.add(*cash.sentence())
     start, end = period(flagged["date"])
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", str(p)),
             ("institution", t.inst),
             "DUPLICATE_CHARGE",
             float(len(ids_)),
-            f"visit {', '.join(ids_[:3])}: "
-            + ("duplicated " + ", ".join(d) if isinstance(d, list) else "")
-            + (" split " + ", ".join(b) if isinstance(b, list) else ""),
+            _charge_detail(ids_, d, b),
         )
         for p, ids_, d, b in zip(
             flagged["participant_id"],
@@ -364,3 +362,16 @@ def _ring(
     return Ring.from_finding(
         finding, reasons, cash, (start, end), region_of_institutions(data, [t.inst]), evidence
     )
+
+
+def _charge_detail(visit: list[str], duplicated: object, split: object) -> Msg:
+    """A visit's duplicated and split items, as the evidence line says them (the frame's
+    cells are lists of item codes, or NaN where the visit has none of a kind)."""
+    v = Join([str(x) for x in visit[:3]], "sep.list")
+    dup = Join([str(x) for x in duplicated], "sep.list") if isinstance(duplicated, list) else None
+    parts = Join([str(x) for x in split], "sep.list") if isinstance(split, list) else None
+    if dup is not None and parts is not None:
+        return Msg("evidence_detail.duplicate_and_split", v=v, d=dup, b=parts)
+    if dup is not None:
+        return Msg("evidence_detail.duplicated", v=v, d=dup)
+    return Msg("evidence_detail.split_bundle", v=v, b=parts or "")

@@ -344,19 +344,19 @@ def _ring(
     reasons.add(*cash.sentence())
     start, end = period(in_common["date"])
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", recs[0]),
             ("participant", r),
             "SAME_ID_NUMBER",
             float(len(months)),
-            f"records {recs[0]} and {r} share ID number {mask(idn)}",
+            Msg("evidence_detail.same_id_number", a=recs[0], b=r, n=mask(idn)),
         )
         for r in recs[1:]
         if str(people_idn.get(r)) == str(people_idn.get(recs[0]))
     ]
     # the link itself, what an investigator checks: its probability and what agreed
     evidence += [
-        Evidence(
+        Evidence.said(
             ("participant", x.left),
             ("participant", x.right),
             "SAME_PERSON",

@@ -402,13 +402,18 @@ def _ring(
     start, end = period(implicated["date"])
     alibi = pairs[pairs["open"]].groupby("prescription_id")[["other_id", "other_inst"]].first()
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", str(p)),
             ("institution", t.inst),
             "FABRICATED_SERVICE",
             1.0,
-            f"settlement {s} on {d:%Y-%m-%d}; the patient was at {alibi.at[s, 'other_inst']} "
-            f"({alibi.at[s, 'other_id']})",
+            Msg(
+                "evidence_detail.fabricated_service",
+                s=str(s),
+                d=f"{d:%Y-%m-%d}",
+                i=str(alibi.at[s, "other_inst"]),
+                o=str(alibi.at[s, "other_id"]),
+            ),
         )
         for p, s, d in zip(
             implicated["participant_id"],

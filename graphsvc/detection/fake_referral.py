@@ -534,12 +534,12 @@ def detect(
             reasons.add(en, zh)
         reasons.add(*cash.sentence())
         evidence = [
-            Evidence(
+            Evidence.said(
                 ("institution", str(a)),
                 ("institution", str(b)),
                 "REFERS_IN_LOOP",
                 float(n),
-                f"{int(n)} loop referrals",
+                Msg("evidence_detail.loop_referrals", n=int(n)),
             )
             for (a, b), n in hops.items()
         ]

@@ -57,7 +57,7 @@ from graphsvc.detection.rings import (
     sort_members,
     weak,
 )
-from graphsvc.locale.msg import Join, Msg
+from graphsvc.locale.msg import Join, Msg, Value, label
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
                 "contradicted",
                 "suspicious",
                 "why",
+                "said",
             ]
         )
     pairs = (
@@ -134,6 +135,8 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
         counts[(h, r)] = counts.get((h, r), 0) + 1
     limits = {"spouse": 1, "parent": 2}
     why: list[str] = []
+    # the same finding as a catalog message (key, values): the evidence line in both languages
+    said: list[tuple[str, dict[str, Value]] | None] = []
     contradicted: list[bool] = []
     for h, r, gap, same, known in zip(
         pairs["holder"],
@@ -149,19 +152,29 @@ def beneficiaries(data: GraphData, config: DetectConfig) -> pd.DataFrame:
             bad = False
             elsewhere = "different address" if known else "no address on record"
             why.append("" if same else f"no registered link, {elsewhere}")
+            key = "paid_unlinked_elsewhere" if known else "paid_unlinked_no_address"
+            said.append(None if same else (f"evidence_detail.{key}", {}))
         elif str(r) in limits and counts.get((str(h), str(r)), 0) > limits[str(r)]:
-            why.append(f"one of {counts[(str(h), str(r))]} registered {r}s of the holder")
+            k = counts[(str(h), str(r))]
+            why.append(f"one of {k} registered {r}s of the holder")
+            relation = label("fact_value.relation", str(r))
+            said.append(("evidence_detail.paid_many_relatives", {"k": k, "r": relation}))
         elif r == "child" and g is not None and g < cfg.min_parent_gap_years:
             why.append(f"registered as child but only {g:.0f} years younger")
+            said.append(_age_misfit("child", g))
         elif r == "parent" and g is not None and -g < cfg.min_parent_gap_years:
             why.append(f"registered as parent but only {-g:.0f} years older")
+            said.append(_age_misfit("parent", -g))
         elif r == "spouse" and g is not None and abs(g) > cfg.max_spouse_gap_years:
             why.append(f"registered as spouse but {abs(g):.0f} years apart")
+            said.append(("evidence_detail.paid_spouse_gap", {"g": f"{abs(g):.0f}"}))
         else:
             bad = False
             why.append("")
+            said.append(None)
         contradicted.append(bad)
     pairs["why"] = why
+    pairs["said"] = said
     pairs["contradicted"] = contradicted
     pairs["suspicious"] = pairs["why"] != ""
     return pairs.sort_values(["holder", "member"], kind="stable").reset_index(drop=True)
@@ -277,17 +290,19 @@ def detect(
                 *Msg("reason.family_sharing.too_many", n=n, family=cfg.max_family_size).pair(),
             )
         start, end = period(implicated["date"])
-        co_resident = f"unregistered co-resident beyond a family of {cfg.max_family_size}"
+        co_resident = ("evidence_detail.paid_co_resident", {"k": cfg.max_family_size})
         evidence = [
-            Evidence(
+            Evidence.said(
                 ("participant", str(holder)),
                 ("participant", str(m)),
                 "PAID_BY_ACCOUNT",
                 float(s),
-                f"{int(s)} settlements; {w or co_resident}",
+                Msg(w[0], n=int(s), **w[1])
+                if w
+                else Msg(co_resident[0], n=int(s), **co_resident[1]),
             )
             for m, s, w in zip(
-                flagged["member"], flagged["settlements"], flagged["why"], strict=True
+                flagged["member"], flagged["settlements"], flagged["said"], strict=True
             )
         ]
         rings.append(
@@ -410,15 +425,23 @@ def _spread_holders(
                 period_end=end,
                 region_code=region_of_participants(data, group),
                 evidence=[
-                    Evidence(
+                    Evidence.said(
                         ("participant", str(h)),
                         ("participant", str(m)),
                         "PAID_BY_ACCOUNT",
                         1.0,
-                        "paid for, not plausibly family",
+                        Msg("evidence_detail.paid_not_family"),
                     )
                     for h, m in zip(flagged["holder"], flagged["member"], strict=True)
                 ],
             )
         )
     return out
+
+
+def _age_misfit(relation: str, years: float) -> tuple[str, dict[str, Value]]:
+    """A registered parent or child too close in age to be one (the evidence line)."""
+    return (
+        "evidence_detail.paid_age_misfit",
+        {"r": label("fact_value.relation", relation), "g": f"{years:.0f}"},
+    )

@@ -187,13 +187,17 @@ def _ring(
     reasons.add(*cash.sentence())
     start, end = period(flagged["date"])
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", str(p)),
             ("institution", t.inst),
             "GHOST_STAY",
             float(d),
-            f"stay {pid}: settlements elsewhere on {int(d)} day(s) during the stay: "
-            + ", ".join(ids[:5]),
+            Msg(
+                "evidence_detail.ghost_stay",
+                s=str(pid),
+                n=int(d),
+                ids=Join([str(i) for i in ids[:5]], "sep.list"),
+            ),
         )
         for p, pid, d, ids in zip(
             flagged["participant_id"],

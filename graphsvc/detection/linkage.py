@@ -121,12 +121,14 @@ class Link:
         """The comparisons that agreed at some level (not 'different')."""
         return [k for k, v in self.levels.items() if v != "different"]
 
-    def detail(self) -> str:
-        """One line an investigator reads beside the link."""
-        shown = "; ".join(f"{v}" for k, v in self.levels.items() if v != "different")
-        return (
-            f"records {self.left} and {self.right} taken for one person "
-            f"(match probability {self.match_probability:.4f}): {shown}"
+    def detail(self) -> Msg:
+        """One line an investigator reads beside the link (the evidence's detail)."""
+        return Msg(
+            "evidence_detail.same_person",
+            a=self.left,
+            b=self.right,
+            p=f"{self.match_probability:.4f}",
+            what=self.agreed_text(),
         )
 
     def agreed_text(self) -> Join:

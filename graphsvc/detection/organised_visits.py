@@ -821,14 +821,14 @@ def _level_rings(
         evidence = []
         for (pid, prov), days in joint_rows.groupby(["participant_id", "provider"])["day"]:
             target = ("institution", prov[2:]) if prov.startswith("I:") else ("doctor", prov)
-            dates = ", ".join(sorted(d.date().isoformat() for d in days))
+            dates = Join(sorted(d.date().isoformat() for d in days), "sep.list")
             evidence.append(
-                Evidence(
+                Evidence.said(
                     ("participant", str(pid)),
                     target,
                     "CAME_WITH_GROUP",
                     float(len(days)),
-                    f"with the group on {dates}",
+                    Msg("evidence_detail.came_with_group", dates=dates),
                 )
             )
         rings.append(

@@ -75,6 +75,10 @@ MIN_DPU_SAMPLES = 20  # fill pairs needed to learn an item's days per unit
 # the lower quartile of refill gaps per unit estimates the supply, the median overstates it.
 DPU_QUANTILE = 0.25
 
+# the evidence line of a flagged fill, by why it is flagged
+OVERLAPPING = "evidence_detail.overlapping_supply"
+EXCESS = "evidence_detail.excess_supply"
+
 
 def fills(data: GraphData, config: DetectConfig) -> pd.DataFrame:
     """Every fill with its norm, supply, overlap and exemption columns."""
@@ -316,12 +320,12 @@ def _ring(
     reasons.add(*cash.sentence())
     start, end = period(flagged["date"])
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", str(p)),
             ("doctor", str(d)),
             "OVER_PRESCRIBED",
             float(qty),
-            f"settlement {rid}: {int(qty)} x {code} ({'overlapping supply' if ov else 'excess'})",
+            Msg(OVERLAPPING if ov else EXCESS, s=str(rid), q=int(qty), c=str(code)),
         )
         for p, d, qty, rid, code, ov in zip(
             flagged["participant_id"],

@@ -364,21 +364,28 @@ def _steering(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], 
                 ).pair()
             )
         cand.evidence.append(
-            Evidence(
+            Evidence.said(
                 ("doctor", d),
                 ("institution", ph),
                 "STEERS_TO",
                 float(share),
-                f"{c_pat}/{len(pids)} patients ({c}/{n} fills), expected {expected:.1f} patients",
+                Msg(
+                    "evidence_detail.steers_to_patients",
+                    cp=c_pat,
+                    np=len(pids),
+                    c=c,
+                    n=n,
+                    e=f"{expected:.1f}",
+                ),
             )
         )
         cand.evidence += [
-            Evidence(
+            Evidence.said(
                 ("participant", str(p)),
                 ("institution", ph),
                 "FILLS_AT",
                 float(k),
-                f"{int(k)} fills of doctor {d}'s prescriptions",
+                Msg("evidence_detail.fills_at", k=int(k), d=str(d)),
             )
             for p, k in per_patient.items()
             if str(p) in recurring
@@ -471,12 +478,12 @@ def _resale(data: GraphData, config: DetectConfig) -> tuple[list[_Candidate], in
             ).pair()
         )
         cand.evidence += [
-            Evidence(
+            Evidence.said(
                 ("participant", str(first.loc[code, "participant_id"])),
                 ("institution", str(ph)),
                 "RESOLD_AT",
                 1.0,
-                f"trace code …{str(code)[-6:]} settled again in {pid}",
+                Msg("evidence_detail.resold_at", c=str(code)[-6:], p=str(pid)),
             )
             for code, pid in zip(grp["trace_code"], grp["prescription_id"], strict=True)
         ][:200]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphsvc.contract import typologies as _reg
+from graphsvc.locale.msg import Msg
 from graphsvc.model import RingMember
 
 if TYPE_CHECKING:
@@ -47,22 +48,52 @@ Member = RingMember  # the contract's member type, defined once in graphsvc.mode
 
 @dataclass(frozen=True)
 class Evidence:
-    """One edge an investigator can follow: who is tied to whom, how, and how strongly."""
+    """One edge an investigator can follow: who is tied to whom, how, and how strongly.
+
+    ``detail`` is the contract's English line; ``detail_zh`` its Chinese twin, rendered
+    from the same catalog message (:meth:`said`), as a ring's ``reasons_zh`` is from its
+    reasons: the pages and case files say the detail in the reader's language without
+    parsing the English back (runs written before the twin existed are still read that
+    way, by viz.evidence_text).
+    """
 
     source: tuple[str, str]  # (kind, id)
     target: tuple[str, str]
     type: str
     weight: float
     detail: str
+    detail_zh: str = ""
+
+    @classmethod
+    def said(
+        cls,
+        source: tuple[str, str],
+        target: tuple[str, str],
+        type: str,
+        weight: float,
+        detail: Msg,
+    ) -> Evidence:
+        """Evidence whose detail is a catalog message, stored in both languages.
+
+        >>> ev = Evidence.said(("institution", "A"), ("institution", "B"), "REFERS_IN_LOOP",
+        ...                    3.0, Msg("evidence_detail.loop_referrals", n=3))
+        >>> ev.detail, ev.detail_zh
+        ('3 loop referrals', '环路转诊 3 次')
+        """
+        en, zh = detail.pair()
+        return cls(source, target, type, weight, en, zh)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": {"kind": self.source[0], "id": self.source[1]},
             "target": {"kind": self.target[0], "id": self.target[1]},
             "type": self.type,
             "weight": round(float(self.weight), 4),
             "detail": self.detail,
         }
+        if self.detail_zh:
+            out["detail_zh"] = self.detail_zh
+        return out
 
 
 @dataclass

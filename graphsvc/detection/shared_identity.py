@@ -410,12 +410,16 @@ def detect(  # noqa: C901  (debt: docs/conventions.md)
                 kind = key_kind[key]
                 for other in hs[1:]:
                     evidence.append(
-                        Evidence(
+                        Evidence.said(
                             ("participant", hs[0]),
                             ("participant", other),
                             "SHARES_IDENTIFIER",
                             float(cfg.kind_weights.get(kind, 0.0)),
-                            f"{KIND_LABEL.get(kind, kind)} {mask(key.split(':', 1)[1])}",
+                            Msg(
+                                "evidence_detail.shares_identifier",
+                                k=kind_label(kind),
+                                v=mask(key.split(":", 1)[1]),
+                            ),
                         )
                     )
             rings.append(

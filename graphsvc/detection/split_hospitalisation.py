@@ -222,13 +222,14 @@ def _ring(
     reasons.add(*cash.sentence())
     start, end = period(flagged["date"])
     evidence = [
-        Evidence(
+        Evidence.said(
             ("participant", str(p)),
             ("institution", inst),
             "SPLIT_STAY",
             float(g) if not np.isnan(g) else 0.0,
-            f"stay {pid} readmitted {int(g)} days after {prev}"
-            + (f" at {pi}" if pi != inst else ""),
+            Msg("evidence_detail.split_stay", s=str(pid), n=int(g), p=str(prev))
+            if pi == inst
+            else Msg("evidence_detail.split_stay_at", s=str(pid), n=int(g), p=str(prev), i=str(pi)),
         )
         for p, pid, g, prev, pi in zip(
             flagged["participant_id"],

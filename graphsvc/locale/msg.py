@@ -133,6 +133,26 @@ def label(prefix: str, code: str) -> Twin:
     return Twin(code, code if zh == key else zh)
 
 
+def region(code: str) -> Twin:
+    """An administrative division code (GB/T 2260) with its name in each language:
+    ``海口市（460100）`` / ``Haikou (460100)``. Investigators file by the code and read
+    the name; a code the catalogs do not name (``region_name.<code>``: another
+    province's, or a prefix such as ``4601``) reads as itself in both.
+
+    >>> region("460100").render("zh"), region("460100").render("en"), region("4601").render("zh")
+    ('海口市（460100）', 'Haikou (460100)', '4601')
+    """
+    key = f"region_name.{code}"
+    names = {lang: str(translations(lang).gettext(key)) for lang in ("en", "zh")}
+    if names["zh"] == key or names["en"] == key:
+        return Twin(code, code)
+    en, zh = (
+        Msg("region.named", name=Twin(names["en"], names["zh"]), code=code).render(lang)
+        for lang in ("en", "zh")
+    )
+    return Twin(en, zh)
+
+
 _TEXTS = (Msg, Join, Twin)
 
 

@@ -29,6 +29,7 @@ from typing import Final
 
 from graphsvc import locale
 from graphsvc.contract.typologies import TYPOLOGY_EN, TYPOLOGY_ZH
+from graphsvc.locale.msg import region
 
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
@@ -110,10 +111,8 @@ def fact_value(prop: str, value: object, lang: str) -> object:
 
 
 def region_label(code: object, lang: str) -> str:
-    """An administrative division code (GB/T 2260) with its name: ``海口市（460100）``.
-
-    Investigators search and file by the code, and read the name; a code the catalogs do
-    not name (another province's, or a prefix such as ``4601``) shows as it is.
+    """An administrative division code with its name (``海口市（460100）``), from
+    :func:`graphsvc.locale.msg.region`; empty for no code.
 
     >>> region_label("460100", "zh"), region_label("460100", "en"), region_label("4601", "zh")
     ('海口市（460100）', 'Haikou (460100)', '4601')
@@ -122,10 +121,7 @@ def region_label(code: object, lang: str) -> str:
     """
     if code is None or code == "":
         return ""
-    text = str(code)
-    key = f"region_name.{text}"
-    name = t(key, lang)
-    return text if name == key else t("region.named", lang, name=name, code=text)
+    return region(str(code)).render(lang)
 
 
 def error_text(exc: BaseException, lang: str, mask: Callable[[str], str] = str) -> str:

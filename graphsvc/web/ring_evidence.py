@@ -51,7 +51,7 @@ def evidence_rows(
         if isinstance(weight, int | float):
             row["weight"] = round(row["weight"] + float(weight), 4)
         if len(row["details"]) < EVIDENCE_SAMPLES:
-            row["details"].append(detail_text(kind, ev.get("detail"), lang))
+            row["details"].append(detail_text(kind, ev.get("detail"), lang, ev.get("detail_zh")))
     return [rows[k] for k in sorted(rows, key=lambda k: (k[4], k[0], k[1], k[2], k[3]))]
 
 
@@ -68,7 +68,7 @@ def _identifier_rows(evidence: Iterable[Mapping[str, Any]], lang: str) -> list[d
                 "type": label("evidence_type", kind, lang),
                 "records": 0,
                 "weight": 0.0,
-                "details": [detail_text(kind, detail, lang)],
+                "details": [detail_text(kind, detail, lang, ev.get("detail_zh"))],
                 "people": {},
             },
         )

@@ -66,7 +66,9 @@ def test_same_person_linked_lookalikes_apart(provinces: dict[int, Path], seed: i
     for link in got.links:
         assert link.match_probability >= DetectConfig().linkage.match_threshold
         assert link.levels["person_name"] != "different"
-        assert "match probability" in link.detail() and link.agreed()
+        en, zh = link.detail().pair()
+        assert f"match probability {link.match_probability:.4f}" in en and link.agreed()
+        assert f"匹配概率 {link.match_probability:.4f}" in zh
 
 
 def test_linkage_is_deterministic(provinces: dict[int, Path]) -> None:

@@ -103,7 +103,11 @@ def _evidence_edges(
             f"{tgt.get('kind')}:{tgt.get('id')}",
             str(ev.get("type")),
         )
-        edge = out.setdefault(key, {"records": 0, "weight": 0.0, "detail": ev.get("detail")})
+        edge = out.get(key)
+        if edge is None:
+            edge = out[key] = {"records": 0, "weight": 0.0, "detail": ev.get("detail")}
+            if ev.get("detail_zh"):  # its Chinese twin (runs written since it exists)
+                edge["detail_zh"] = ev["detail_zh"]
         edge["records"] += 1
         weight = ev.get("weight")
         if isinstance(weight, int | float):
